@@ -1,0 +1,164 @@
+"""Rendering of :class:`pyhood.Layout`: a terminal table, a notebook byte map, and a dict."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+__all__ = ["layout_dict", "layout_html", "layout_text"]
+
+#: Colours of the byte map, one per region.
+REGION_COLOURS = {
+    "gc_head": "#d9c8f0",
+    "preheader": "#f7d2e4",
+    "header": "#c9defa",
+    "body": "#cfeccf",
+    "inline_values": "#fff0b3",
+    "items": "#ffd9b3",
+    "data": "#e6e6e6",
+    "padding": "#ffffff",
+}
+
+#: Bytes of one allocation drawn in the byte map; the rest is summarised.
+MAP_LIMIT = 1024
+#: Rows of one table printed in text; the rest is summarised.
+TEXT_ROWS = 400
+
+
+def _value(field: Any) -> str:
+    v = field.value
+    if isinstance(v, bytes):
+        shown = v[:16].hex(" ")
+        return shown + (" …" if len(v) > 16 else "")
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int) and field.ctype.endswith("*") or field.ctype in {"uintptr_t"}:
+        return hex(v) if isinstance(v, int) else repr(v)
+    return repr(v)
+
+
+def _title(layout: Any) -> str:
+    what = layout.type_name if layout.name is None else f"{layout.name} ({layout.type_name})"
+    return (
+        f"{what} at {layout.address:#x}: {layout.end - layout.start} bytes, "
+        f"offsets [{layout.start}, {layout.end})"
+    )
+
+
+def _table(layout: Any, indent: str) -> list[str]:
+    rows = [("offset", "size", "region", "field", "ctype", "value")]
+    for i, f in enumerate(layout.fields):
+        if i == TEXT_ROWS:
+            rows.append(("…", "", "", f"{len(layout.fields) - TEXT_ROWS} more fields", "", ""))
+            break
+        value = _value(f) + (f"  {f.note}" if f.note else "")
+        rows.append((str(f.offset), str(f.size), f.region, f.name, f.ctype, value))
+    widths = [max(len(r[c]) for r in rows) for c in range(5)]
+    out = []
+    for r in rows:
+        cells = [r[0].rjust(widths[0]), r[1].rjust(widths[1])]
+        cells += [r[c].ljust(widths[c]) for c in (2, 3, 4)]
+        out.append(indent + "  ".join(cells) + "  " + r[5])
+    return out
+
+
+def layout_text(layout: Any) -> str:
+    """An aligned table a person reads in a terminal, blocks indented below."""
+    lines = [_title(layout), *_table(layout, "  ")]
+    for block in layout.blocks:
+        lines.append("")
+        lines.append("  block " + _title(block))
+        lines.extend(_table(block, "    "))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _byte_map(layout: Any) -> str:
+    owner: dict[int, Any] = {}
+    for f in layout.fields:
+        if f.ctype == "padding" or f.name.count(".") and f.size <= 8 and f.offset in owner:
+            pass
+        for off in range(f.offset, f.offset + f.size):
+            owner.setdefault(off, f)
+    start = layout.start - (layout.start % 16)
+    stop = min(layout.end, layout.start + MAP_LIMIT)
+    rows = []
+    for row in range(start, stop, 16):
+        cells = []
+        for off in range(row, row + 16):
+            f = owner.get(off)
+            if f is None or off >= stop:
+                cells.append('<td class="ph-x"></td>')
+                continue
+            colour = REGION_COLOURS.get(f.region, "#fff")
+            i = off - f.offset
+            byte = f.raw[i] if i < len(f.raw) else 0
+            label = html.escape(f"{f.name} @ {off} ({f.region}, {f.ctype})")
+            cells.append(
+                f'<td style="background:{colour}" title="{label}">{byte:02x}</td>'
+            )
+        rows.append(f'<tr><th>{row:+d}</th>{"".join(cells)}</tr>')
+    more = ""
+    if layout.end - layout.start > MAP_LIMIT:
+        more = f"<p>… {layout.end - layout.start - MAP_LIMIT} more bytes</p>"
+    return f'<table class="ph-map">{"".join(rows)}</table>{more}'
+
+
+def _html_table(layout: Any) -> str:
+    head = "<tr><th>offset</th><th>size</th><th>region</th><th>field</th><th>ctype</th><th>value</th></tr>"
+    rows = []
+    for i, f in enumerate(layout.fields):
+        if i == TEXT_ROWS:
+            rows.append(f"<tr><td colspan=6>… {len(layout.fields) - TEXT_ROWS} more</td></tr>")
+            break
+        colour = REGION_COLOURS.get(f.region, "#fff")
+        value = html.escape(_value(f) + (f"  {f.note}" if f.note else ""))
+        rows.append(
+            f'<tr style="background:{colour}"><td>{f.offset}</td><td>{f.size}</td>'
+            f"<td>{f.region}</td><td><code>{html.escape(f.name)}</code></td>"
+            f"<td>{html.escape(f.ctype)}</td><td><code>{value}</code></td></tr>"
+        )
+    return f'<table class="ph-fields">{head}{"".join(rows)}</table>'
+
+
+_STYLE = (
+    "<style>.ph-map td,.ph-map th{font:11px monospace;padding:1px 3px;border:1px solid #eee}"
+    ".ph-map th{color:#888;text-align:right}.ph-x{background:#fafafa}"
+    ".ph-fields td,.ph-fields th{font:12px monospace;padding:1px 6px;text-align:left}"
+    ".ph-legend span{font:11px monospace;padding:1px 6px;margin-right:4px}</style>"
+)
+
+
+def layout_html(layout: Any) -> str:
+    """Self-contained HTML: a byte map coloured by region, then the field table."""
+    legend = "".join(
+        f'<span style="background:{c}">{r}</span>' for r, c in REGION_COLOURS.items()
+    )
+    parts = [
+        _STYLE,
+        '<div class="pyhood-layout">',
+        f"<h4>{html.escape(_title(layout))}</h4>",
+        f'<div class="ph-legend">{legend}</div>',
+        _byte_map(layout),
+        _html_table(layout),
+    ]
+    for block in layout.blocks:
+        parts.append(f"<h5>block {html.escape(_title(block))}</h5>")
+        parts.append(_byte_map(block))
+        parts.append(_html_table(block))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def layout_dict(layout: Any) -> dict[str, Any]:
+    """A JSON-ready dict of the layout, its fields and its blocks."""
+    return {
+        "name": layout.name,
+        "address": layout.address,
+        "type_name": layout.type_name,
+        "basicsize": layout.basicsize,
+        "itemsize": layout.itemsize,
+        "start": layout.start,
+        "end": layout.end,
+        "fields": [f.to_dict() for f in layout.fields],
+        "blocks": [layout_dict(b) for b in layout.blocks],
+    }

@@ -1,0 +1,29 @@
+//! pyhood's exceptions are defined in Python (`python/pyhood/_errors.py`); this module
+//! raises them from Rust.
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+
+fn raise(class: &str, msg: String) -> PyErr {
+    Python::attach(|py| {
+        let cls = py
+            .import("pyhood._errors")
+            .and_then(|m| m.getattr(class))
+            .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from));
+        match cls {
+            Ok(cls) => PyErr::from_type(cls, msg),
+            Err(_) => PyRuntimeError::new_err(msg),
+        }
+    })
+}
+
+/// Memory pyhood had to read was not readable (`pyhood.MemoryReadError`).
+pub fn memory_read_error(msg: String) -> PyErr {
+    raise("MemoryReadError", msg)
+}
+
+/// A structure did not have the shape pyhood expects (`pyhood.LayoutError`).
+pub fn layout_error(msg: String) -> PyErr {
+    raise("LayoutError", msg)
+}

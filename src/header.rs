@@ -1,0 +1,108 @@
+//! `pyhood.header(obj)` and `pyhood.refcnt(obj)`: the `PyObject` header every object shares
+//! (guide §10.1, §11.1).
+
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+
+use crate::raw::compat;
+use crate::raw::object::{self as rawobj};
+
+/// An immutable snapshot of an object's `PyObject` (and `PyVarObject`) header.
+#[pyclass(frozen, module = "pyhood", name = "ObjectHeader")]
+pub struct PyObjectHeader {
+    /// `id(obj)`.
+    #[pyo3(get)]
+    address: usize,
+    /// `Py_REFCNT(obj)` as the running interpreter computes it.
+    #[pyo3(get)]
+    refcnt: i64,
+    #[pyo3(get, name = "type")]
+    typ: Py<PyType>,
+    #[pyo3(get)]
+    type_address: usize,
+    /// `ob_size` for variable-size objects, else `None`.
+    #[pyo3(get)]
+    size: Option<isize>,
+    /// `_Py_IsImmortal(obj)`; always False before 3.12.
+    #[pyo3(get)]
+    immortal: bool,
+    /// `ob_flags` (3.14+), else `None`.
+    #[pyo3(get)]
+    flags: Option<u16>,
+    /// Free-threaded builds only: `ob_tid`, `ob_ref_local`, `ob_ref_shared`, `ob_gc_bits`.
+    #[pyo3(get)]
+    tid: Option<u64>,
+    #[pyo3(get)]
+    ref_local: Option<u32>,
+    #[pyo3(get)]
+    ref_shared: Option<i64>,
+    #[pyo3(get)]
+    gc_bits: Option<u8>,
+}
+
+#[pymethods]
+impl PyObjectHeader {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let name = self.typ.bind(py).name()?;
+        let mut s = format!(
+            "<ObjectHeader {name} at {:#x}: refcnt={}{}, type={:#x}",
+            self.address,
+            self.refcnt,
+            if self.immortal { " (immortal)" } else { "" },
+            self.type_address
+        );
+        if let Some(n) = self.size {
+            s.push_str(&format!(", ob_size={n}"));
+        }
+        if let Some(f) = self.flags {
+            s.push_str(&format!(", ob_flags={f:#x}"));
+        }
+        if let (Some(t), Some(l), Some(sh), Some(g)) =
+            (self.tid, self.ref_local, self.ref_shared, self.gc_bits)
+        {
+            s.push_str(&format!(
+                ", ob_tid={t:#x}, ob_ref_local={l}, ob_ref_shared={sh}, ob_gc_bits={g:#x}"
+            ));
+        }
+        s.push('>');
+        Ok(s)
+    }
+}
+
+/// Whether the object's C struct begins with `PyObject_VAR_HEAD`.
+pub fn is_var_object(obj: &Bound<'_, PyAny>) -> bool {
+    use pyo3::ffi;
+    let ty = obj.get_type();
+    let s = rawobj::type_slots(&ty);
+    let has = |flag: core::ffi::c_ulong| s.flags & flag as u64 != 0;
+    if has(ffi::Py_TPFLAGS_LONG_SUBCLASS) {
+        return !cfg!(Py_3_12); // 3.12+ ints carry lv_tag instead of ob_size
+    }
+    if has(ffi::Py_TPFLAGS_UNICODE_SUBCLASS) {
+        return false;
+    }
+    s.itemsize != 0 || has(ffi::Py_TPFLAGS_LIST_SUBCLASS) || has(ffi::Py_TPFLAGS_TYPE_SUBCLASS)
+}
+
+pub fn header(obj: &Bound<'_, PyAny>) -> PyObjectHeader {
+    let h = rawobj::header_bytes(obj);
+    let ft = compat::ft_fields(&h);
+    PyObjectHeader {
+        address: obj.as_ptr() as usize,
+        // `obj` is borrowed from the caller: no reference of ours is counted.
+        refcnt: compat::refcnt(&h),
+        typ: obj.get_type().unbind(),
+        type_address: h.type_address(),
+        size: is_var_object(obj).then(|| rawobj::ob_size(obj)),
+        immortal: compat::immortal(&h),
+        flags: compat::ob_flags(&h),
+        tid: ft.map(|f| f.0),
+        ref_local: ft.map(|f| f.1),
+        ref_shared: ft.map(|f| f.2),
+        gc_bits: ft.map(|f| f.3),
+    }
+}
+
+pub fn refcnt(obj: &Bound<'_, PyAny>) -> i64 {
+    compat::refcnt(&rawobj::header_bytes(obj))
+}

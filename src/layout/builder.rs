@@ -1,0 +1,339 @@
+//! Collects the fields of one allocation (an object or a block it owns) over a single
+//! fault-free snapshot of its bytes, then turns them into Python `Field`s.
+
+use std::borrow::Cow;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyTuple};
+
+use crate::errors;
+use crate::raw::compat::{Decode, FieldDef};
+use crate::raw::mem::{ReadError, Snapshot};
+
+use super::{PyField, PyLayout};
+
+/// Where a field lives in the allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Region {
+    GcHead,
+    Preheader,
+    Header,
+    Body,
+    InlineValues,
+    Items,
+    Data,
+    Padding,
+}
+
+impl Region {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Region::GcHead => "gc_head",
+            Region::Preheader => "preheader",
+            Region::Header => "header",
+            Region::Body => "body",
+            Region::InlineValues => "inline_values",
+            Region::Items => "items",
+            Region::Data => "data",
+            Region::Padding => "padding",
+        }
+    }
+}
+
+/// A field before it becomes a Python object.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    pub name: Cow<'static, str>,
+    pub offset: isize,
+    pub size: usize,
+    pub ctype: Cow<'static, str>,
+    pub decode: Decode,
+    pub region: Region,
+    pub note: Option<String>,
+}
+
+/// Largest number of array elements given their own `Field`; the rest of the array is one
+/// summary field so that every byte is still covered (a bound on work per call).
+pub const DEFAULT_MAX_ITEMS: usize = 4096;
+
+pub struct Builder {
+    /// Address that offsets are relative to (`id(obj)` or the block's address).
+    pub base: usize,
+    pub start: isize,
+    pub end: isize,
+    pub snap: Snapshot,
+    pub fields: Vec<Spec>,
+    pub blocks: Vec<PyLayout>,
+    pub max_items: usize,
+}
+
+impl Builder {
+    /// Snapshot `[base + start, base + end)`.
+    pub fn new(base: usize, start: isize, end: isize, max_items: usize) -> Result<Self, ReadError> {
+        let from = base.wrapping_add_signed(start);
+        let len = (end - start).max(0) as usize;
+        Ok(Self {
+            base,
+            start,
+            end,
+            snap: Snapshot::take(from, len)?,
+            fields: Vec::new(),
+            blocks: Vec::new(),
+            max_items,
+        })
+    }
+
+    fn addr(&self, offset: isize) -> usize {
+        self.base.wrapping_add_signed(offset)
+    }
+
+    pub fn uint(&self, offset: isize, len: usize) -> u64 {
+        self.snap.uint(self.addr(offset), len).unwrap_or(0)
+    }
+
+    pub fn int(&self, offset: isize, len: usize) -> i64 {
+        self.snap.int(self.addr(offset), len).unwrap_or(0)
+    }
+
+    pub fn word(&self, offset: isize) -> usize {
+        self.uint(offset, 8) as usize
+    }
+
+    pub fn covers(&self, offset: isize, size: usize) -> bool {
+        offset >= self.start && offset + size as isize <= self.end
+    }
+
+    pub fn add(
+        &mut self,
+        name: impl Into<Cow<'static, str>>,
+        offset: isize,
+        size: usize,
+        ctype: impl Into<Cow<'static, str>>,
+        decode: Decode,
+        region: Region,
+    ) -> &mut Spec {
+        self.fields.push(Spec {
+            name: name.into(),
+            offset,
+            size,
+            ctype: ctype.into(),
+            decode,
+            region,
+            note: None,
+        });
+        self.fields.last_mut().expect("just pushed")
+    }
+
+    /// Add a statically known field of a struct that starts at `at`.
+    pub fn add_def(&mut self, d: &FieldDef, at: isize, region: Region) -> &mut Spec {
+        self.add(
+            d.name,
+            at + d.offset as isize,
+            d.size,
+            d.ctype,
+            d.decode,
+            region,
+        )
+    }
+
+    pub fn add_defs(&mut self, defs: &[FieldDef], at: isize, region: Region) {
+        for d in defs {
+            self.add_def(d, at, region);
+        }
+    }
+
+    /// Add a bit-field view of the container field at `offset`.
+    pub fn add_bits(
+        &mut self,
+        container: &str,
+        bits: &[(&'static str, u32, u32)],
+        offset: isize,
+        size: usize,
+        ctype: &'static str,
+        region: Region,
+    ) {
+        for &(name, shift, width) in bits {
+            let decode = if width == 1 {
+                Decode::Flag { shift }
+            } else {
+                Decode::Bits { shift, width }
+            };
+            self.add(
+                format!("{container}.{name}"),
+                offset,
+                size,
+                ctype,
+                decode,
+                region,
+            );
+        }
+    }
+
+    /// An array of `count` equal elements named `name[i]`; past `max_items` the remainder
+    /// becomes one field `name[k..count]`.
+    pub fn add_array(
+        &mut self,
+        name: &str,
+        offset: isize,
+        count: usize,
+        elem: usize,
+        ctype: &'static str,
+        decode: Decode,
+        region: Region,
+    ) {
+        let shown = count.min(self.max_items);
+        for i in 0..shown {
+            self.add(
+                format!("{name}[{i}]"),
+                offset + (i * elem) as isize,
+                elem,
+                ctype,
+                decode,
+                region,
+            );
+        }
+        if shown < count {
+            let rest = (count - shown) * elem;
+            self.add(
+                format!("{name}[{shown}..{count}]"),
+                offset + (shown * elem) as isize,
+                rest,
+                ctype,
+                Decode::Bytes,
+                region,
+            );
+        }
+    }
+
+    /// Sort fields by address, fill every uncovered byte range, and build the Python objects.
+    pub fn finish(
+        mut self,
+        py: Python<'_>,
+        name: Option<String>,
+        type_name: String,
+        basicsize: isize,
+        itemsize: isize,
+    ) -> PyResult<PyLayout> {
+        // Keep only fields inside the snapshot; bit-field views sort after their container.
+        let (start, end) = (self.start, self.end);
+        self.fields
+            .retain(|f| f.offset >= start && f.offset + f.size as isize <= end);
+        self.fields.sort_by_key(|f| (f.offset, is_view(f) as u8));
+        let mut filled = Vec::with_capacity(self.fields.len() + 4);
+        let mut cursor = start;
+        for f in self.fields.drain(..) {
+            if f.offset > cursor {
+                filled.push(gap(cursor, f.offset));
+            }
+            if !is_view(&f) || f.offset + f.size as isize > cursor {
+                cursor = cursor.max(f.offset + f.size as isize);
+            }
+            filled.push(f);
+        }
+        if cursor < end {
+            filled.push(gap(cursor, end));
+        }
+        let mut out = Vec::with_capacity(filled.len());
+        for f in filled {
+            let raw = self
+                .snap
+                .slice(self.base.wrapping_add_signed(f.offset), f.size)
+                .unwrap_or(&[]);
+            let value = decode(py, raw, f.decode, &f.ctype)?;
+            out.push(Py::new(
+                py,
+                PyField {
+                    name: f.name.into_owned(),
+                    offset: f.offset,
+                    size: f.size,
+                    ctype: f.ctype.into_owned(),
+                    value,
+                    region: f.region.as_str(),
+                    raw: PyBytes::new(py, raw).unbind(),
+                    note: f.note,
+                },
+            )?);
+        }
+        let blocks = std::mem::take(&mut self.blocks)
+            .into_iter()
+            .map(|b| Py::new(py, b))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyLayout {
+            name,
+            address: self.base,
+            type_name,
+            basicsize,
+            itemsize,
+            start: self.start,
+            end: self.end,
+            fields: PyTuple::new(py, out)?.unbind(),
+            blocks: PyTuple::new(py, blocks)?.unbind(),
+        })
+    }
+}
+
+fn is_view(f: &Spec) -> bool {
+    matches!(f.decode, Decode::Bits { .. } | Decode::Flag { .. })
+}
+
+fn gap(from: isize, to: isize) -> Spec {
+    // Whole aligned words between named fields are memory CPython uses but pyhood does not
+    // name (private or unlisted fields); anything shorter is alignment padding.
+    let size = (to - from) as usize;
+    let aligned = from % 8 == 0 && size % 8 == 0;
+    Spec {
+        name: Cow::Borrowed(if aligned { "(unnamed)" } else { "(padding)" }),
+        offset: from,
+        size,
+        ctype: Cow::Borrowed(if aligned { "char[]" } else { "padding" }),
+        decode: Decode::Bytes,
+        region: if aligned {
+            Region::Body
+        } else {
+            Region::Padding
+        },
+        note: None,
+    }
+}
+
+fn le(raw: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = raw.len().min(8);
+    b[..n].copy_from_slice(&raw[..n]);
+    u64::from_le_bytes(b)
+}
+
+fn decode(py: Python<'_>, raw: &[u8], how: Decode, _ctype: &str) -> PyResult<Py<PyAny>> {
+    Ok(match how {
+        Decode::Bytes => PyBytes::new(py, raw).into_any().unbind(),
+        Decode::Unsigned | Decode::Pointer => PyInt::new(py, le(raw)).into_any().unbind(),
+        Decode::Signed => {
+            let shift = 64 - 8 * raw.len().clamp(1, 8) as u32;
+            PyInt::new(py, ((le(raw) << shift) as i64) >> shift)
+                .into_any()
+                .unbind()
+        }
+        Decode::Double => PyFloat::new(py, f64::from_bits(le(raw)))
+            .into_any()
+            .unbind(),
+        Decode::Bits { shift, width } => {
+            let mask = if width >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << width) - 1
+            };
+            PyInt::new(py, (le(raw) >> shift) & mask)
+                .into_any()
+                .unbind()
+        }
+        Decode::Flag { shift } => PyBool::new(py, (le(raw) >> shift) & 1 == 1)
+            .to_owned()
+            .into_any()
+            .unbind(),
+    })
+}
+
+/// Convert a read failure into `pyhood.MemoryReadError`.
+pub fn read_err(e: ReadError) -> PyErr {
+    errors::memory_read_error(e.to_string())
+}

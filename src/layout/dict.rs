@@ -1,0 +1,287 @@
+//! dict internals: the `PyDictObject`, its keys object (indices and entries), split-table
+//! values, and the 3.13+ inline values embedded in instances.
+
+use core::mem::size_of;
+
+use pyo3::prelude::*;
+
+use crate::errors;
+use crate::raw::compat::{self, Decode, KeysGeometry};
+use crate::raw::mem::{self, Snapshot};
+use crate::raw::structs;
+
+use super::{read_err, Builder, Region};
+
+/// Largest keys table pyhood will snapshot (2**26 slots).
+const MAX_KEYS_BYTES: usize = mem::MAX_READ;
+
+pub fn dict_body(py: Python<'_>, b: &mut Builder) -> PyResult<()> {
+    b.add_defs(compat::DICT_FIELDS, 0, Region::Body);
+    let keys = b.word(compat::DICT_FIELDS[2].offset as isize);
+    let values = b.word(compat::DICT_FIELDS[3].offset as isize);
+    if keys == 0 {
+        return Ok(());
+    }
+    let (blk, geom) = keys_block(py, keys, b.max_items)?;
+    b.blocks.push(blk);
+    if values != 0 {
+        let own_inline = values >= b.base && values < b.base.wrapping_add_signed(b.end);
+        if !own_inline {
+            let usable = compat::split_values_count(&geom);
+            b.blocks
+                .push(values_block(py, values, usable, keys, b.max_items)?);
+        }
+    }
+    Ok(())
+}
+
+/// Read a keys object's header and return its geometry.
+fn geometry(keys: usize) -> PyResult<KeysGeometry> {
+    let head = Snapshot::take(keys, compat::KEYS_HEADER_SIZE).map_err(read_err)?;
+    compat::keys_geometry(|off, len| head.uint(keys + off, len)).ok_or_else(|| {
+        errors::layout_error(format!(
+            "dict keys object at {keys:#x} has an impossible header"
+        ))
+    })
+}
+
+/// The `PyDictKeysObject` block: header, index table, entries.
+pub fn keys_block(
+    py: Python<'_>,
+    keys: usize,
+    max_items: usize,
+) -> PyResult<(super::PyLayout, KeysGeometry)> {
+    let g = geometry(keys)?;
+    let total = g.entries_offset + g.entries * g.entry_size;
+    if total > MAX_KEYS_BYTES {
+        return Err(errors::layout_error(format!(
+            "dict keys object at {keys:#x} claims {total} bytes"
+        )));
+    }
+    let mut b = Builder::new(keys, 0, total as isize, max_items).map_err(read_err)?;
+    b.add_defs(compat::KEYS_FIELDS, 0, Region::Header);
+    let (ctype, decode) = match g.index_width {
+        1 => ("int8_t", Decode::Signed),
+        2 => ("int16_t", Decode::Signed),
+        4 => ("int32_t", Decode::Signed),
+        _ => ("int64_t", Decode::Signed),
+    };
+    b.add_array(
+        "dk_indices",
+        compat::KEYS_HEADER_SIZE as isize,
+        g.size,
+        g.index_width,
+        ctype,
+        decode,
+        Region::Items,
+    );
+    let fields = compat::entry_fields(g.kind);
+    let shown = g.entries.min(max_items);
+    for i in 0..shown {
+        let e = (g.entries_offset + i * g.entry_size) as isize;
+        for &(suffix, off, ct) in fields {
+            let d = if suffix == "me_hash" {
+                Decode::Signed
+            } else {
+                Decode::Pointer
+            };
+            let at = e + off as isize;
+            let note = if suffix == "me_key" {
+                str_note(b.word(at))
+            } else {
+                None
+            };
+            b.add(
+                format!("dk_entries[{i}].{suffix}"),
+                at,
+                8,
+                ct,
+                d,
+                Region::Items,
+            )
+            .note = note;
+        }
+    }
+    if shown < g.entries {
+        let at = (g.entries_offset + shown * g.entry_size) as isize;
+        b.add(
+            format!("dk_entries[{shown}..{}]", g.entries),
+            at,
+            (g.entries - shown) * g.entry_size,
+            "entries",
+            Decode::Bytes,
+            Region::Items,
+        );
+    }
+    let layout = b.finish(
+        py,
+        Some("ma_keys".into()),
+        "PyDictKeysObject".into(),
+        compat::KEYS_HEADER_SIZE as isize,
+        g.entry_size as isize,
+    )?;
+    Ok((layout, g))
+}
+
+/// Names of a split table's keys, by entry index, from the shared keys object.
+fn shared_key_names(keys: usize, count: usize) -> Vec<Option<String>> {
+    let Ok(g) = geometry(keys) else {
+        return vec![None; count];
+    };
+    (0..count)
+        .map(|i| {
+            if i >= g.entries {
+                return None;
+            }
+            let at = keys + g.entries_offset + i * g.entry_size + if g.kind == 0 { 8 } else { 0 };
+            mem::read_usize(at).ok().and_then(str_note)
+        })
+        .collect()
+}
+
+/// 3.11/3.12 instances whose values live outside any dict: the values block, sized by the
+/// class's shared keys (`ht_cached_keys`).
+pub fn managed_values_block(
+    py: Python<'_>,
+    values: usize,
+    cached_keys: usize,
+    max_items: usize,
+) -> PyResult<super::PyLayout> {
+    let usable = if cached_keys != 0 {
+        compat::split_values_count(&geometry(cached_keys)?)
+    } else {
+        0
+    };
+    let mut blk = values_block(py, values, usable, cached_keys, max_items)?;
+    blk.name = Some("values".into());
+    Ok(blk)
+}
+
+/// Split-table values (`ma_values`, or the 3.11/3.12 managed values of an instance).
+pub fn values_block(
+    py: Python<'_>,
+    values: usize,
+    usable: usize,
+    keys: usize,
+    max_items: usize,
+) -> PyResult<super::PyLayout> {
+    let g = compat::values_geometry(
+        |d| {
+            mem::read(values.wrapping_add_signed(d), 1)
+                .ok()
+                .map(|v| v[0])
+        },
+        usable,
+    )
+    .ok_or_else(|| {
+        errors::layout_error(format!(
+            "dict values at {values:#x} have an impossible header"
+        ))
+    })?;
+    let mut b =
+        Builder::new(values, -(g.prefix as isize), g.tail as isize, max_items).map_err(read_err)?;
+    values_fields(&mut b, 0, &g, keys);
+    b.finish(py, Some("ma_values".into()), "PyDictValues".into(), 0, 8)
+}
+
+fn values_fields(b: &mut Builder, at: isize, g: &compat::ValuesGeometry, keys: usize) {
+    if g.prefix > 0 {
+        b.add(
+            "prefix",
+            at - g.prefix as isize,
+            g.prefix,
+            "uint8_t[]",
+            Decode::Bytes,
+            Region::Header,
+        );
+    }
+    let region = Region::Items;
+    if cfg!(Py_3_13) {
+        for (i, name) in ["capacity", "size", "embedded", "valid"].iter().enumerate() {
+            b.add(
+                *name,
+                at + i as isize,
+                1,
+                "uint8_t",
+                Decode::Unsigned,
+                Region::Header,
+            );
+        }
+    }
+    let names = if keys != 0 {
+        shared_key_names(keys, g.capacity.min(b.max_items))
+    } else {
+        Vec::new()
+    };
+    let start = b.fields.len();
+    b.add_array(
+        "values",
+        at + g.values_offset as isize,
+        g.capacity,
+        8,
+        "PyObject *",
+        Decode::Pointer,
+        region,
+    );
+    for (f, name) in b.fields[start..].iter_mut().zip(names) {
+        f.note = name;
+    }
+    if let Some(order) = g.order_offset {
+        b.add_array(
+            "order",
+            at + order as isize,
+            g.capacity,
+            1,
+            "uint8_t",
+            Decode::Unsigned,
+            region,
+        );
+    }
+}
+
+/// 3.13+: the `PyDictValues` embedded in an instance at `at`.
+pub fn inline_values(
+    _py: Python<'_>,
+    b: &mut Builder,
+    at: isize,
+    cached_keys: usize,
+) -> PyResult<()> {
+    let cap = b.uint(at, 1) as usize;
+    let g = compat::ValuesGeometry {
+        prefix: 0,
+        values_offset: 8,
+        capacity: cap,
+        order_offset: Some(8 + 8 * cap),
+        tail: 8 + 8 * cap + cap.div_ceil(8) * 8,
+    };
+    let first = b.fields.len();
+    values_fields(b, at, &g, cached_keys);
+    for f in &mut b.fields[first..] {
+        f.region = Region::InlineValues;
+    }
+    Ok(())
+}
+
+/// The text of a str object at `addr`, if it is a short compact ASCII string.
+pub fn str_note(addr: usize) -> Option<String> {
+    if addr == 0 {
+        return None;
+    }
+    let head = Snapshot::take(addr, size_of::<structs::PyASCIIObject>()).ok()?;
+    let state = head.uint(addr + compat::ASCII_FIELDS[2].offset, 4)? as u32;
+    let len = head.int(addr + compat::ASCII_FIELDS[0].offset, 8)?;
+    // Only a str has these exact bits; check the type pointer too.
+    // SAFETY-free check: compare against the address of `PyUnicode_Type`.
+    let ty = head.word(addr + core::mem::offset_of!(structs::PyObject, ob_type))?;
+    if ty != crate::raw::object::unicode_type_address() {
+        return None;
+    }
+    if compat::state_bit(state, "compact") != 1
+        || compat::state_bit(state, "ascii") != 1
+        || !(0..=40).contains(&len)
+    {
+        return None;
+    }
+    let data = mem::read(addr + size_of::<structs::PyASCIIObject>(), len as usize).ok()?;
+    Some(format!("{:?}", String::from_utf8_lossy(&data)))
+}

@@ -1,0 +1,300 @@
+//! What every object shares: its extent, the GC head and pre-header before it, the
+//! `PyObject` header, `__slots__` members, `__dict__` / `__weakref__` slots and 3.13+
+//! inline values. Also the generic layout used for types pyhood has no decoder for.
+
+use core::mem::size_of;
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyTuple, PyType};
+
+use crate::raw::compat::{self, Decode};
+use crate::raw::mem::{self, Snapshot};
+use crate::raw::object::{self as rawobj, Member};
+use crate::raw::structs;
+
+use super::builtins::Kind;
+use super::dict;
+use super::{read_err, Builder, Region, TypeView};
+
+/// The allocation's bounds and the facts needed to place fields inside it.
+pub struct Extent {
+    pub start: isize,
+    pub end: isize,
+    /// Number of variable-size items (`abs(ob_size)`, or the digit count of an int).
+    pub items: usize,
+    /// Whether the object starts with `PyObject_VAR_HEAD` (shows `ob_size`).
+    pub var_head: bool,
+    /// Where 3.13+ inline values start, and their size.
+    pub inline_values: Option<(usize, usize)>,
+    /// Whether a `PyGC_Head` precedes the object.
+    pub gc: bool,
+}
+
+fn round8(n: isize) -> isize {
+    (n + 7) & !7
+}
+
+/// Read a small prefix of the object through the fault-free path.
+fn probe(obj: &Bound<'_, PyAny>, len: usize) -> PyResult<Snapshot> {
+    Snapshot::take(obj.as_ptr() as usize, len).map_err(read_err)
+}
+
+/// Work out `[start, end)` of the object's allocation.
+pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult<Extent> {
+    let s = &tv.slots;
+    let gc = rawobj::is_gc(obj);
+    let pre = compat::preheader(s.flags).len() as isize * 8;
+    let start = -(if gc { compat::GC_HEAD_SIZE as isize } else { 0 }) - pre;
+    let heap = tv.has(ffi::Py_TPFLAGS_HEAPTYPE as u64);
+    let var_head = matches!(kind, Kind::List | Kind::Tuple | Kind::Bytes | Kind::Type)
+        || (kind == Kind::Int && !cfg!(Py_3_12))
+        || (kind == Kind::Other && s.itemsize != 0);
+    let (items, body_end) = match kind {
+        Kind::Int => {
+            let p = probe(obj, compat::LONG_DIGITS_OFFSET)?;
+            let tag = p.uint(p.base + compat::LONG_TAG.offset, 8).unwrap_or(0);
+            let (_, nd) = compat::long_sign_and_digits(tag);
+            let alloc = compat::long_allocated_digits(nd);
+            (nd, (compat::LONG_DIGITS_OFFSET + alloc * 4) as isize)
+        }
+        Kind::Str => {
+            let p = probe(obj, size_of::<structs::PyASCIIObject>())?;
+            let state = p
+                .uint(p.base + compat::ASCII_FIELDS[2].offset, 4)
+                .unwrap_or(0) as u32;
+            let length = p
+                .int(p.base + compat::ASCII_FIELDS[0].offset, 8)
+                .unwrap_or(0)
+                .max(0) as usize;
+            let k = compat::state_bit(state, "kind") as usize;
+            let end = if compat::state_bit(state, "compact") == 0 {
+                size_of::<structs::PyUnicodeObject>()
+            } else if compat::state_bit(state, "ascii") == 1 {
+                size_of::<structs::PyASCIIObject>() + length + 1
+            } else {
+                size_of::<structs::PyCompactUnicodeObject>() + (length + 1) * k.max(1)
+            };
+            (0, end as isize)
+        }
+        Kind::Bytes | Kind::Tuple => {
+            let n = rawobj::ob_size(obj).max(0) as usize;
+            let end = if kind == Kind::Bytes {
+                core::mem::offset_of!(structs::PyBytesObject, ob_sval) + n + 1
+            } else {
+                core::mem::offset_of!(structs::PyTupleObject, ob_item) + 8 * n
+            };
+            (n, end as isize)
+        }
+        Kind::Type => {
+            let n = rawobj::ob_size(obj).max(0) as usize;
+            if is_heap_type_object(obj) {
+                (n, s.basicsize + n as isize * s.itemsize)
+            } else {
+                (0, size_of::<ffi::PyTypeObject>() as isize)
+            }
+        }
+        Kind::Other if s.itemsize != 0 => {
+            let n = rawobj::ob_size(obj).unsigned_abs();
+            (n, s.basicsize + n as isize * s.itemsize)
+        }
+        _ => (0, s.basicsize),
+    };
+    // Instances of heap subclasses also hold the subclass's slots and, for variable-size
+    // bases, a `__dict__` pointer placed after the items (`_PyObject_VAR_SIZE`).
+    let mut end = body_end;
+    if heap && kind != Kind::Type {
+        let sub_end = if s.itemsize != 0 {
+            round8(s.basicsize + items as isize * s.itemsize)
+        } else {
+            s.basicsize
+        };
+        end = end.max(sub_end);
+    }
+    let mut inline_values = None;
+    if let Some(at) = compat::inline_values_offset(s.flags, s.basicsize) {
+        let cap = mem::read(obj.as_ptr() as usize + at, 1).map_err(read_err)?[0] as usize;
+        let size = 8 + 8 * cap + cap.div_ceil(8) * 8;
+        inline_values = Some((at, size));
+        end = end.max((at + size) as isize);
+    }
+    Ok(Extent {
+        start,
+        end,
+        items,
+        var_head,
+        inline_values,
+        gc,
+    })
+}
+
+/// A type object is a heap type when its own flags say so.
+fn is_heap_type_object(obj: &Bound<'_, PyAny>) -> bool {
+    obj.cast::<PyType>()
+        .map(|t| rawobj::type_slots(t).flags & ffi::Py_TPFLAGS_HEAPTYPE as u64 != 0)
+        .unwrap_or(false)
+}
+
+/// Fields every object has, plus what its class adds (slots, dict, weakref, inline values).
+pub fn common(
+    obj: &Bound<'_, PyAny>,
+    tv: &TypeView<'_>,
+    kind: Kind,
+    ext: &Extent,
+    b: &mut Builder,
+) -> PyResult<()> {
+    let s = &tv.slots;
+    if ext.gc {
+        b.add_defs(
+            compat::GC_HEAD,
+            -(compat::GC_HEAD_SIZE as isize),
+            Region::GcHead,
+        );
+    }
+    for (name, off) in compat::preheader(s.flags) {
+        let ctype = if name.contains("weakref") {
+            "PyObject *"
+        } else if name == "managed_values" {
+            "PyDictValues *"
+        } else {
+            "PyDictObject *"
+        };
+        b.add(name, off, 8, ctype, Decode::Pointer, Region::Preheader);
+    }
+    // 3.11/3.12: values stored outside the object until a dict is materialised.
+    let values = match compat::preheader(s.flags).as_slice() {
+        [("managed_values", at), _] => b.word(*at),
+        [_, ("dict_or_values", at)] if compat::dict_or_values_is_values(b.word(*at)) => {
+            b.word(*at) - 1
+        }
+        _ => 0,
+    };
+    if values != 0 {
+        let blk = dict::managed_values_block(obj.py(), values, s.cached_keys, b.max_items)?;
+        b.blocks.push(blk);
+    }
+    b.add_defs(compat::OBJECT_HEAD, 0, Region::Header);
+    if let Some(f) = b.fields.iter_mut().find(|f| f.name == "ob_type") {
+        f.note = Some(tv.name.clone());
+    }
+    if ext.var_head {
+        b.add_def(&compat::OB_SIZE, 0, Region::Header);
+    }
+    // `__slots__` and other members declared in tp_members.
+    let mro = tv.ty.getattr("__mro__")?.cast_into::<PyTuple>()?;
+    for t in mro.iter() {
+        let t = t.cast_into::<PyType>()?;
+        let ts = rawobj::type_slots(&t);
+        let heap = ts.flags & ffi::Py_TPFLAGS_HEAPTYPE as u64 != 0;
+        if !(heap || kind == Kind::Other) {
+            continue;
+        }
+        for m in rawobj::members(&ts).map_err(read_err)? {
+            add_member(b, &m);
+        }
+    }
+    // `__dict__` and `__weakref__` slots inside the object (not the managed pre-header).
+    if s.dictoffset > 0 {
+        b.add(
+            "__dict__",
+            s.dictoffset,
+            8,
+            "PyObject *",
+            Decode::Pointer,
+            Region::Body,
+        );
+    } else if s.dictoffset < 0 && s.dictoffset != -1 && !tv.has(compat::TPFLAGS_MANAGED_DICT) {
+        // `_PyObject_ComputedDictPointer`: counted back from the end of the items.
+        let off = s.dictoffset + round8(s.basicsize + ext.items as isize * s.itemsize);
+        b.add(
+            "__dict__",
+            off,
+            8,
+            "PyObject *",
+            Decode::Pointer,
+            Region::Body,
+        );
+    }
+    if s.weaklistoffset > 0 {
+        b.add(
+            "__weakref__",
+            s.weaklistoffset,
+            8,
+            "PyObject *",
+            Decode::Pointer,
+            Region::Body,
+        );
+    }
+    if let Some((at, _)) = ext.inline_values {
+        dict::inline_values(obj.py(), b, at as isize, s.cached_keys)?;
+    }
+    if kind == Kind::Other {
+        generic_items(b, tv, ext);
+    }
+    Ok(())
+}
+
+/// Heap types in 3.12+ list these pseudo-members whose `offset` *is* the value.
+const OFFSET_MEMBERS: &[&str] = &[
+    "__weaklistoffset__",
+    "__dictoffset__",
+    "__vectorcalloffset__",
+];
+
+/// `Py_T_*` member type codes (`Include/descrobject.h` 3.12+, `structmember.h` before):
+/// (C type, size, decoding).
+fn member_type(code: i32) -> Option<(&'static str, usize, Decode)> {
+    Some(match code {
+        0 => ("short", 2, Decode::Signed),
+        1 => ("int", 4, Decode::Signed),
+        2 => ("long", 8, Decode::Signed),
+        3 => ("float", 4, Decode::Bytes),
+        4 => ("double", 8, Decode::Double),
+        5 => ("char *", 8, Decode::Pointer),
+        6 | 16 => ("PyObject *", 8, Decode::Pointer),
+        7 => ("char", 1, Decode::Signed),
+        8 => ("signed char", 1, Decode::Signed),
+        9 => ("unsigned char", 1, Decode::Unsigned),
+        10 => ("unsigned short", 2, Decode::Unsigned),
+        11 => ("unsigned int", 4, Decode::Unsigned),
+        12 => ("unsigned long", 8, Decode::Unsigned),
+        14 => ("char", 1, Decode::Unsigned),
+        17 => ("long long", 8, Decode::Signed),
+        18 => ("unsigned long long", 8, Decode::Unsigned),
+        19 => ("Py_ssize_t", 8, Decode::Signed),
+        _ => return None,
+    })
+}
+
+fn add_member(b: &mut Builder, m: &Member) {
+    if OFFSET_MEMBERS.contains(&m.name.as_str()) {
+        return;
+    }
+    if let Some((ctype, size, decode)) = member_type(m.kind) {
+        if b.covers(m.offset, size) && m.offset >= size_of::<structs::PyObject>() as isize {
+            let f = b.add(m.name.clone(), m.offset, size, ctype, decode, Region::Body);
+            f.note = Some("member".to_owned());
+        }
+    }
+}
+
+/// Generic objects: the item array after `tp_basicsize`.
+fn generic_items(b: &mut Builder, tv: &TypeView<'_>, ext: &Extent) {
+    let s = &tv.slots;
+    if s.itemsize > 0 && ext.items > 0 {
+        let (ctype, decode) = match s.itemsize {
+            8 => ("item", Decode::Unsigned),
+            1 | 2 | 4 => ("item", Decode::Unsigned),
+            _ => ("item", Decode::Bytes),
+        };
+        b.add_array(
+            "ob_item",
+            s.basicsize,
+            ext.items,
+            s.itemsize as usize,
+            ctype,
+            decode,
+            Region::Items,
+        );
+    }
+}

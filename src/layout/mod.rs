@@ -1,0 +1,257 @@
+//! `pyhood.layout(obj)`: an object's memory, field by field, as an immutable snapshot.
+
+mod builder;
+mod builtins;
+mod dict;
+mod instance;
+
+use pyo3::exceptions::{PyKeyError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
+
+use crate::raw::object::{self as rawobj, TypeSlots};
+pub use builder::{read_err, Builder, Region, DEFAULT_MAX_ITEMS};
+
+/// One field of an allocation.
+#[pyclass(frozen, module = "pyhood", name = "Field")]
+pub struct PyField {
+    /// C field name from the CPython headers (`ob_refcnt`, `ob_item[2]`, `state.kind`, …).
+    #[pyo3(get)]
+    pub name: String,
+    /// Bytes from the allocation's reference address (`id(obj)` for objects).
+    #[pyo3(get)]
+    pub offset: isize,
+    #[pyo3(get)]
+    pub size: usize,
+    #[pyo3(get)]
+    pub ctype: String,
+    /// Decoded value: int, float, bool, or bytes.
+    #[pyo3(get)]
+    pub value: Py<PyAny>,
+    #[pyo3(get)]
+    pub region: &'static str,
+    /// The field's bytes as they were in memory.
+    #[pyo3(get)]
+    pub raw: Py<PyBytes>,
+    /// A short human reading of the value (a key's text, a type name), when one helps.
+    #[pyo3(get)]
+    pub note: Option<String>,
+}
+
+#[pymethods]
+impl PyField {
+    /// Byte offset one past the field.
+    #[getter]
+    fn end(&self) -> isize {
+        self.offset + self.size as isize
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let value = self.value.bind(py).repr()?;
+        Ok(format!(
+            "Field(name={:?}, offset={}, size={}, ctype={:?}, value={}, region={:?})",
+            self.name, self.offset, self.size, self.ctype, value, self.region
+        ))
+    }
+
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("name", &self.name)?;
+        d.set_item("offset", self.offset)?;
+        d.set_item("size", self.size)?;
+        d.set_item("ctype", &self.ctype)?;
+        let value = self.value.bind(py);
+        if value.is_instance_of::<PyBytes>() {
+            d.set_item(
+                "value",
+                value
+                    .cast::<PyBytes>()?
+                    .as_bytes()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>(),
+            )?;
+        } else {
+            d.set_item("value", value)?;
+        }
+        d.set_item("region", self.region)?;
+        d.set_item(
+            "raw",
+            self.raw
+                .bind(py)
+                .as_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
+        )?;
+        d.set_item("note", &self.note)?;
+        Ok(d)
+    }
+}
+
+/// An allocation (an object, or a block it owns through a pointer), field by field.
+#[pyclass(frozen, module = "pyhood", name = "Layout")]
+pub struct PyLayout {
+    /// `None` for the object itself; the owning pointer's field name for blocks.
+    #[pyo3(get)]
+    pub name: Option<String>,
+    /// `id(obj)` for objects; the pointer value for blocks.
+    #[pyo3(get)]
+    pub address: usize,
+    #[pyo3(get)]
+    pub type_name: String,
+    #[pyo3(get)]
+    pub basicsize: isize,
+    #[pyo3(get)]
+    pub itemsize: isize,
+    /// Offset of the first byte of the allocation (negative when a GC head or pre-header
+    /// precedes the object).
+    #[pyo3(get)]
+    pub start: isize,
+    /// Offset one past the last byte of the allocation.
+    #[pyo3(get)]
+    pub end: isize,
+    #[pyo3(get)]
+    pub fields: Py<PyTuple>,
+    #[pyo3(get)]
+    pub blocks: Py<PyTuple>,
+}
+
+#[pymethods]
+impl PyLayout {
+    /// Bytes of the allocation: `end - start`.
+    #[getter]
+    fn size(&self) -> isize {
+        self.end - self.start
+    }
+
+    /// The field called `name`; `KeyError` if there is none.
+    fn field<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyField>> {
+        for f in self.fields.bind(py).iter() {
+            let f = f.cast_into::<PyField>()?;
+            if f.get().name == name {
+                return Ok(f);
+            }
+        }
+        Err(PyKeyError::new_err(name.to_owned()))
+    }
+
+    /// The block called `name` (e.g. `"ob_item"`, `"ma_keys"`); `KeyError` if there is none.
+    fn block<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyLayout>> {
+        for b in self.blocks.bind(py).iter() {
+            let b = b.cast_into::<PyLayout>()?;
+            if b.get().name.as_deref() == Some(name) {
+                return Ok(b);
+            }
+        }
+        Err(PyKeyError::new_err(name.to_owned()))
+    }
+
+    fn __len__(&self, py: Python<'_>) -> usize {
+        self.fields.bind(py).len()
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.fields
+            .bind(py)
+            .as_any()
+            .try_iter()
+            .map(|i| i.into_any())
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let what = match &self.name {
+            Some(n) => format!("{} block {}", self.type_name, n),
+            None => self.type_name.clone(),
+        };
+        format!(
+            "<pyhood.Layout {} at {:#x}: {} bytes [{}, {}), {} fields, {} blocks>",
+            what,
+            self.address,
+            self.end - self.start,
+            self.start,
+            self.end,
+            self.fields.bind(py).len(),
+            self.blocks.bind(py).len()
+        )
+    }
+
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render(slf, "layout_text")
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render(slf, "layout_html")
+    }
+
+    /// A JSON-ready dict: every field and block, raw bytes as hex.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.py()
+            .import("pyhood._render")?
+            .call_method1("layout_dict", (slf,))
+    }
+}
+
+fn render(slf: &Bound<'_, PyLayout>, func: &str) -> PyResult<String> {
+    slf.py()
+        .import("pyhood._render")?
+        .call_method1(func, (slf,))?
+        .extract()
+}
+
+/// What `layout()` needs to know about the object's type, read once.
+pub struct TypeView<'py> {
+    pub ty: Bound<'py, PyType>,
+    pub slots: TypeSlots,
+    pub name: String,
+}
+
+impl<'py> TypeView<'py> {
+    pub fn of(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let ty = obj.get_type();
+        let slots = rawobj::type_slots(&ty);
+        let name = ty.name()?.to_string();
+        Ok(Self { ty, slots, name })
+    }
+
+    pub fn has(&self, flag: u64) -> bool {
+        self.slots.flags & flag != 0
+    }
+}
+
+/// Build the layout of `obj`.
+pub fn describe(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<PyLayout> {
+    let tv = TypeView::of(obj)?;
+    let kind = builtins::Kind::of(obj, &tv);
+    let extent = instance::extent(obj, &tv, kind)?;
+    let mut b = Builder::new(obj.as_ptr() as usize, extent.start, extent.end, max_items)
+        .map_err(read_err)?;
+    instance::common(obj, &tv, kind, &extent, &mut b)?;
+    builtins::body(obj.py(), &tv, kind, &extent, &mut b)?;
+    let basicsize = tv.slots.basicsize;
+    let itemsize = tv.slots.itemsize;
+    b.finish(obj.py(), None, tv.name, basicsize, itemsize)
+}
+
+/// `pyhood.peek`: bytes of the object's own allocation.
+pub fn peek(obj: &Bound<'_, PyAny>, offset: isize, size: Option<usize>) -> PyResult<Vec<u8>> {
+    let tv = TypeView::of(obj)?;
+    let kind = builtins::Kind::of(obj, &tv);
+    let ext = instance::extent(obj, &tv, kind)?;
+    let end = match size {
+        Some(n) => offset.checked_add(n as isize),
+        None => Some(ext.end),
+    };
+    match end {
+        Some(end) if offset >= ext.start && end <= ext.end && end >= offset => {
+            let addr = (obj.as_ptr() as usize).wrapping_add_signed(offset);
+            crate::raw::mem::read(addr, (end - offset) as usize).map_err(read_err)
+        }
+        _ => Err(PyValueError::new_err(format!(
+            "range [{offset}, {}) is outside the object's allocation [{}, {})",
+            end.map_or_else(|| "overflow".to_owned(), |e| e.to_string()),
+            ext.start,
+            ext.end
+        ))),
+    }
+}

@@ -1,0 +1,98 @@
+//! pyhood's native module `pyhood._pyhood`: wiring only. Unsafe code lives in `raw/`;
+//! everything else is safe Rust.
+
+mod errors;
+mod header;
+mod layout;
+pub mod raw;
+
+use pyo3::exceptions::PyImportError;
+use pyo3::prelude::*;
+
+use raw::compat;
+
+/// The `PyObject` header of `obj`, as an immutable snapshot.
+#[pyfunction(name = "header")]
+fn py_header(obj: &Bound<'_, PyAny>) -> header::PyObjectHeader {
+    header::header(obj)
+}
+
+/// `Py_REFCNT(obj)`: equals `sys.getrefcount(obj)` called in the same position.
+#[pyfunction(name = "refcnt")]
+fn py_refcnt(obj: &Bound<'_, PyAny>) -> i64 {
+    header::refcnt(obj)
+}
+
+/// The object's memory, field by field, in address order.
+#[pyfunction(name = "layout")]
+#[pyo3(signature = (obj, *, max_items = layout::DEFAULT_MAX_ITEMS))]
+fn py_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<layout::PyLayout> {
+    layout::describe(obj, max_items)
+}
+
+/// Raw bytes of the object's own allocation; offsets are relative to `id(obj)`.
+#[pyfunction(name = "peek")]
+#[pyo3(signature = (obj, offset = 0, size = None))]
+fn py_peek(obj: &Bound<'_, PyAny>, offset: isize, size: Option<usize>) -> PyResult<Vec<u8>> {
+    layout::peek(obj, offset, size)
+}
+
+/// Every offset and size pyhood relies on: `[(key, offset, size, header), ...]`.
+#[pyfunction]
+fn _offsets() -> Vec<raw::offsets::Entry> {
+    raw::offsets::table()
+}
+
+/// Refuse to run inside an interpreter other than the one this module was compiled for.
+fn check_interpreter(py: Python<'_>) -> PyResult<()> {
+    let sys = py.import("sys")?;
+    let implementation: String = sys.getattr("implementation")?.getattr("name")?.extract()?;
+    let (major, minor): (u8, u8) = sys
+        .getattr("version_info")?
+        .get_item(0)?
+        .extract::<u8>()
+        .and_then(|a| {
+            Ok((
+                a,
+                sys.getattr("version_info")?.get_item(1)?.extract::<u8>()?,
+            ))
+        })?;
+    let gil_disabled = py
+        .import("sysconfig")?
+        .call_method1("get_config_var", ("Py_GIL_DISABLED",))?
+        .extract::<Option<i64>>()?
+        .unwrap_or(0)
+        != 0;
+    let built = format!(
+        "CPython 3.{}{}",
+        compat::BUILT_FOR_MINOR,
+        if compat::FREE_THREADED { "t" } else { "" }
+    );
+    let running = format!(
+        "{implementation} {major}.{minor}{}",
+        if gil_disabled { "t" } else { "" }
+    );
+    if built.to_lowercase() != running.to_lowercase() {
+        return Err(PyImportError::new_err(format!(
+            "pyhood was built for {built} but is running on {running}; layouts differ between \
+             versions, so pyhood refuses to guess. Reinstall pyhood with this interpreter."
+        )));
+    }
+    Ok(())
+}
+
+#[pymodule]
+fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    check_interpreter(m.py())?;
+    m.add_function(wrap_pyfunction!(py_header, m)?)?;
+    m.add_function(wrap_pyfunction!(py_refcnt, m)?)?;
+    m.add_function(wrap_pyfunction!(py_layout, m)?)?;
+    m.add_function(wrap_pyfunction!(py_peek, m)?)?;
+    m.add_function(wrap_pyfunction!(_offsets, m)?)?;
+    m.add_class::<header::PyObjectHeader>()?;
+    m.add_class::<layout::PyLayout>()?;
+    m.add_class::<layout::PyField>()?;
+    m.add("BUILT_FOR", format!("3.{}", compat::BUILT_FOR_MINOR))?;
+    m.add("FREE_THREADED", compat::FREE_THREADED)?;
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! Fault-free reads of this process's own memory.
+//!
+//! Every read of memory that pyhood did not get from a live, borrowed Python object goes
+//! through [`read`]: `process_vm_readv(2)` on our own pid returns `EFAULT` for unmapped
+//! addresses instead of raising `SIGSEGV`. Where that syscall is refused (seccomp, old
+//! kernels), the fallback writes the range into a pipe: `write(2)` also reports `EFAULT`.
+
+use std::cell::RefCell;
+use std::fmt;
+
+/// Largest single read pyhood will ever make (a bound on every copy).
+pub const MAX_READ: usize = 64 << 20;
+
+/// Why a read failed; turned into `pyhood.MemoryReadError` at the Python boundary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    pub address: usize,
+    pub len: usize,
+    pub reason: &'static str,
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot read {} bytes at {:#x}: {}",
+            self.len, self.address, self.reason
+        )
+    }
+}
+
+fn fail(address: usize, len: usize, reason: &'static str) -> ReadError {
+    ReadError {
+        address,
+        len,
+        reason,
+    }
+}
+
+/// Copy `len` bytes starting at `address` without ever faulting.
+pub fn read(address: usize, len: usize) -> Result<Vec<u8>, ReadError> {
+    let mut buf = vec![0u8; len];
+    read_into(address, &mut buf)?;
+    Ok(buf)
+}
+
+/// Fill `buf` from `address` without ever faulting.
+pub fn read_into(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
+    let len = buf.len();
+    if len == 0 {
+        return Ok(());
+    }
+    if address == 0 {
+        return Err(fail(address, len, "null pointer"));
+    }
+    if len > MAX_READ {
+        return Err(fail(address, len, "larger than pyhood's read limit"));
+    }
+    if address.checked_add(len).is_none() || address.checked_add(len).unwrap() > (1usize << 47) {
+        return Err(fail(address, len, "not a user-space address range"));
+    }
+    match vm_readv(address, buf) {
+        Ok(()) => Ok(()),
+        Err(VmErr::Fault) => Err(fail(address, len, "memory is not mapped")),
+        Err(VmErr::Unavailable) => pipe_read(address, buf),
+    }
+}
+
+/// Read one native-endian machine word.
+pub fn read_usize(address: usize) -> Result<usize, ReadError> {
+    let mut b = [0u8; 8];
+    read_into(address, &mut b)?;
+    Ok(usize::from_ne_bytes(b))
+}
+
+enum VmErr {
+    Fault,
+    Unavailable,
+}
+
+fn vm_readv(address: usize, buf: &mut [u8]) -> Result<(), VmErr> {
+    let local = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: address as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    // SAFETY:
+    // - `local` describes `buf`, a live, writable, exclusively borrowed buffer of iov_len bytes
+    // - `remote` is only read by the kernel, which validates it and reports EFAULT instead of
+    //   faulting; no Rust reference to that memory is created
+    // - the pid is our own, so the call cannot affect another process
+    let n = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
+    if n == buf.len() as isize {
+        return Ok(());
+    }
+    if n >= 0 {
+        // A partial read means the range crosses into unmapped memory.
+        return Err(VmErr::Fault);
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(libc::EFAULT) | Some(libc::ESRCH) => Err(VmErr::Fault),
+        _ => Err(VmErr::Unavailable),
+    }
+}
+
+thread_local! {
+    static PIPE: RefCell<Option<[libc::c_int; 2]>> = const { RefCell::new(None) };
+}
+
+/// Fallback: `write(2)` the range into a private non-blocking pipe and read it back.
+fn pipe_read(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
+    const CHUNK: usize = 4096;
+    let len = buf.len();
+    PIPE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let mut fds = [0 as libc::c_int; 2];
+            // SAFETY:
+            // - `fds` is a valid, writable array of two ints as pipe2 requires
+            let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) };
+            if rc != 0 {
+                return Err(fail(address, len, "no fault-free read is available"));
+            }
+            *slot = Some(fds);
+        }
+        let [rfd, wfd] = slot.expect("pipe was just created");
+        let mut done = 0usize;
+        while done < len {
+            let n = CHUNK.min(len - done);
+            // SAFETY:
+            // - the kernel reads `n` bytes at address+done and reports EFAULT rather than
+            //   faulting if any of them is unmapped; we never form a reference to that memory
+            // - `wfd` is our own pipe's write end
+            let w = unsafe { libc::write(wfd, (address + done) as *const libc::c_void, n) };
+            if w != n as isize {
+                // Drain whatever was written so the pipe stays empty for the next call.
+                let mut scratch = [0u8; CHUNK];
+                // SAFETY:
+                // - `scratch` is a valid writable buffer of CHUNK bytes; `rfd` is our pipe's read end
+                unsafe { libc::read(rfd, scratch.as_mut_ptr().cast(), CHUNK) };
+                return Err(fail(address, len, "memory is not mapped"));
+            }
+            // SAFETY:
+            // - buf[done..done+n] is in bounds (done + n <= len) and exclusively borrowed
+            // - `rfd` holds exactly the n bytes just written
+            let r = unsafe { libc::read(rfd, buf[done..].as_mut_ptr().cast(), n) };
+            if r != n as isize {
+                return Err(fail(address, len, "pipe read-back failed"));
+            }
+            done += n;
+        }
+        Ok(())
+    })
+}
+
+/// Little-endian decoding helpers over a byte buffer that was read at `base`.
+pub struct Snapshot {
+    pub base: usize,
+    pub bytes: Vec<u8>,
+}
+
+impl Snapshot {
+    pub fn take(base: usize, len: usize) -> Result<Self, ReadError> {
+        Ok(Self {
+            base,
+            bytes: read(base, len)?,
+        })
+    }
+
+    /// The bytes at `[addr, addr + len)`, if the snapshot covers them.
+    pub fn slice(&self, addr: usize, len: usize) -> Option<&[u8]> {
+        let start = addr.checked_sub(self.base)?;
+        let end = start.checked_add(len)?;
+        self.bytes.get(start..end)
+    }
+
+    pub fn uint(&self, addr: usize, len: usize) -> Option<u64> {
+        let s = self.slice(addr, len)?;
+        let mut b = [0u8; 8];
+        b[..len.min(8)].copy_from_slice(&s[..len.min(8)]);
+        Some(u64::from_le_bytes(b))
+    }
+
+    pub fn int(&self, addr: usize, len: usize) -> Option<i64> {
+        let u = self.uint(addr, len)?;
+        let shift = 64 - 8 * (len.min(8) as u32);
+        Some(((u << shift) as i64) >> shift)
+    }
+
+    pub fn word(&self, addr: usize) -> Option<usize> {
+        self.uint(addr, 8).map(|v| v as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_own_stack_and_refuses_null_and_unmapped() {
+        let x: u64 = 0x1122_3344_5566_7788;
+        let addr = &x as *const u64 as usize;
+        assert_eq!(read(addr, 8).unwrap(), x.to_ne_bytes());
+        assert!(read(0, 8).is_err());
+        assert!(read(8, 8).is_err());
+        let mut b = [0u8; 8];
+        assert!(pipe_read(addr, &mut b).is_ok());
+        assert_eq!(b, x.to_ne_bytes());
+        assert!(pipe_read(16, &mut b).is_err());
+    }
+}

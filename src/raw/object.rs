@@ -1,0 +1,173 @@
+//! Direct reads of live objects and their type objects.
+//!
+//! These are the only reads that do not go through the fault-free path in `mem.rs`, and
+//! they only touch memory CPython guarantees while the caller holds a borrowed `Bound`:
+//! the fixed `PyObject` header of the object and the `PyTypeObject` of its type.
+
+use core::mem::{offset_of, size_of};
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+
+use super::mem;
+use super::structs::{PyMemberDef, PyObject as RawObject, PyVarObject};
+
+/// The bytes of an object's `PyObject` header, copied once.
+#[derive(Clone, Copy)]
+pub struct HeaderBytes(pub [u8; size_of::<RawObject>()]);
+
+/// Copy the `PyObject` header of a live object.
+pub fn header_bytes(obj: &Bound<'_, PyAny>) -> HeaderBytes {
+    let mut out = [0u8; size_of::<RawObject>()];
+    // SAFETY:
+    // - the thread is attached and `obj` is a borrowed, live object for the call
+    // - every object, static or heap, begins with a complete `PyObject` header of
+    //   size_of::<RawObject>() bytes (checked against the C headers by test_offsets.py)
+    // - `out` is a distinct local buffer of exactly that size
+    // - on free-threaded builds other threads may update the refcount fields concurrently;
+    //   a byte copy can tear between them, which only makes the snapshot stale, never unsafe
+    unsafe {
+        core::ptr::copy_nonoverlapping(obj.as_ptr().cast::<u8>(), out.as_mut_ptr(), out.len());
+    }
+    HeaderBytes(out)
+}
+
+/// Read `ob_size` of an object the caller knows to be a `PyVarObject`.
+pub fn ob_size(obj: &Bound<'_, PyAny>) -> isize {
+    // SAFETY:
+    // - the thread is attached and `obj` is live for the call
+    // - callers only ask for objects whose C struct starts with PyObject_VAR_HEAD
+    //   (see `layout::is_var_object`), so offset `ob_size` is inside the allocation
+    unsafe {
+        obj.as_ptr()
+            .cast::<u8>()
+            .add(offset_of!(PyVarObject, ob_size))
+            .cast::<isize>()
+            .read_unaligned()
+    }
+}
+
+/// The `PyTypeObject` slots pyhood needs, copied out of a live type object.
+#[derive(Clone, Debug)]
+pub struct TypeSlots {
+    pub address: usize,
+    pub basicsize: isize,
+    pub itemsize: isize,
+    pub flags: u64,
+    pub dictoffset: isize,
+    pub weaklistoffset: isize,
+    pub members: usize,
+    /// `PyHeapTypeObject.ht_cached_keys` (heap types only; 0 otherwise).
+    pub cached_keys: usize,
+}
+
+pub fn type_slots(tp: &Bound<'_, PyType>) -> TypeSlots {
+    let t = tp.as_type_ptr();
+    // SAFETY:
+    // - the thread is attached and `tp` is a live type object for the call
+    // - every type object is at least a complete `PyTypeObject`
+    // - reads are plain field loads of initialised slots (types are ready once instances exist
+    //   or once Python code can reference them)
+    let (basicsize, itemsize, dictoffset, weaklistoffset, members) = unsafe {
+        (
+            (*t).tp_basicsize,
+            (*t).tp_itemsize,
+            (*t).tp_dictoffset,
+            (*t).tp_weaklistoffset,
+            (*t).tp_members as usize,
+        )
+    };
+    // SAFETY: as above; PyType_GetFlags is the exported accessor for tp_flags
+    let flags = unsafe { ffi::PyType_GetFlags(t) } as u64;
+    let cached_keys = if flags & (ffi::Py_TPFLAGS_HEAPTYPE as u64) != 0 {
+        // SAFETY:
+        // - Py_TPFLAGS_HEAPTYPE guarantees the object is a complete `PyHeapTypeObject`
+        // - the field offset comes from pyo3-ffi's struct, proven by test_offsets.py
+        unsafe { (*t.cast::<ffi::PyHeapTypeObject>()).ht_cached_keys as usize }
+    } else {
+        0
+    };
+    TypeSlots {
+        address: t as usize,
+        basicsize,
+        itemsize,
+        flags,
+        dictoffset,
+        weaklistoffset,
+        members,
+        cached_keys,
+    }
+}
+
+/// `PyObject_IS_GC(obj)`: the type is GC and `tp_is_gc` (if any) agrees — exactly the
+/// condition under which CPython allocated a `PyGC_Head` before the object.
+pub fn is_gc(obj: &Bound<'_, PyAny>) -> bool {
+    // SAFETY:
+    // - the thread is attached and `obj` is live; PyObject_IS_GC only reads the type's flags
+    //   and calls the type's own `tp_is_gc` predicate, which has no side effects
+    unsafe { ffi::PyObject_IS_GC(obj.as_ptr()) != 0 }
+}
+
+/// One `PyMemberDef` entry of a type's `tp_members`, with its name decoded.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub name: String,
+    pub kind: i32,
+    pub offset: isize,
+    pub flags: i32,
+}
+
+/// Longest `tp_members` array pyhood will walk (a bound on a loop over foreign memory).
+const MAX_MEMBERS: usize = 4096;
+
+/// Decode a type's `tp_members` array through the fault-free path.
+pub fn members(slots: &TypeSlots) -> Result<Vec<Member>, mem::ReadError> {
+    let mut out = Vec::new();
+    if slots.members == 0 {
+        return Ok(out);
+    }
+    let entry = size_of::<PyMemberDef>();
+    for i in 0..MAX_MEMBERS {
+        let snap = mem::Snapshot::take(slots.members + i * entry, entry)?;
+        let b = snap.base;
+        let name_ptr = snap.word(b + offset_of!(PyMemberDef, name)).unwrap_or(0);
+        if name_ptr == 0 {
+            break;
+        }
+        out.push(Member {
+            name: read_cstr(name_ptr, 256)?,
+            kind: snap
+                .int(b + offset_of!(PyMemberDef, r#type), 4)
+                .unwrap_or(0) as i32,
+            offset: snap
+                .int(b + offset_of!(PyMemberDef, offset), 8)
+                .unwrap_or(0) as isize,
+            flags: snap.int(b + offset_of!(PyMemberDef, flags), 4).unwrap_or(0) as i32,
+        });
+    }
+    Ok(out)
+}
+
+/// Read a NUL-terminated C string of at most `max` bytes, never crossing into an unmapped page.
+pub fn read_cstr(addr: usize, max: usize) -> Result<String, mem::ReadError> {
+    let mut bytes = Vec::new();
+    let mut at = addr;
+    while bytes.len() < max {
+        let to_page_end = 4096 - (at % 4096);
+        let n = to_page_end.min(max - bytes.len());
+        let chunk = mem::read(at, n)?;
+        if let Some(z) = chunk.iter().position(|&c| c == 0) {
+            bytes.extend_from_slice(&chunk[..z]);
+            return Ok(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        bytes.extend_from_slice(&chunk);
+        at += n;
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Address of `PyUnicode_Type`, to recognise str objects seen only through a pointer.
+pub fn unicode_type_address() -> usize {
+    core::ptr::addr_of!(ffi::PyUnicode_Type) as usize
+}

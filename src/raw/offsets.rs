@@ -1,0 +1,311 @@
+//! Every offset, size and bit-field pyhood relies on, exported as `pyhood._pyhood._offsets()`
+//! so that `tests/test_offsets.py` can compile a C probe against the running interpreter's
+//! own headers and compare each entry (the approach of PyO3's `pyo3-ffi-check`).
+//!
+//! An entry is `(key, offset, size, header)`:
+//! - `"Struct.field"`: `offsetof(Struct, field)` and `sizeof(((Struct *)0)->field)`
+//!   (size -1 for flexible array members, which have no size);
+//! - `"sizeof(Struct)"`: offset 0, `sizeof(Struct)`;
+//! - `"bits:Struct.field"`: a bit-field, as (shift, width);
+//! - `header`: the header that declares it (`""` = `Python.h`), `"!"` prefix when the
+//!   struct is not installed with that version (3.10 dict keys live in `Objects/`).
+
+use core::mem::{offset_of, size_of};
+
+use pyo3::ffi;
+
+use super::compat;
+use super::structs::*;
+
+pub type Entry = (String, isize, isize, &'static str);
+
+fn field_size<S, F>(_: fn(&S) -> &F) -> isize {
+    size_of::<F>() as isize
+}
+
+macro_rules! entry {
+    ($v:ident, $s:ty, $cname:literal, $hdr:expr; $($f:ident).+ ) => {
+        $v.push((
+            format!("{}.{}", $cname, stringify!($($f).+)),
+            offset_of!($s, $($f).+) as isize,
+            field_size(|s: &$s| &s.$($f).+),
+            $hdr,
+        ));
+    };
+}
+
+macro_rules! sizeof {
+    ($v:ident, $s:ty, $cname:literal, $hdr:expr) => {
+        $v.push((
+            format!("sizeof({})", $cname),
+            0,
+            size_of::<$s>() as isize,
+            $hdr,
+        ));
+    };
+}
+
+const INTERNAL_GC: &str = if cfg!(Py_3_14) {
+    "internal/pycore_interp_structs.h"
+} else {
+    "internal/pycore_gc.h"
+};
+const INTERNAL_DICT: &str = if cfg!(Py_3_11) {
+    "internal/pycore_dict.h"
+} else {
+    "!Objects/dict-common.h"
+};
+
+pub fn table() -> Vec<Entry> {
+    let mut v: Vec<Entry> = Vec::new();
+    // PyObject / PyVarObject
+    sizeof!(v, PyObject, "PyObject", "");
+    #[cfg(all(not(Py_GIL_DISABLED), not(Py_3_14)))]
+    entry!(v, PyObject, "PyObject", ""; ob_refcnt);
+    #[cfg(all(not(Py_GIL_DISABLED), Py_3_14))]
+    {
+        entry!(v, PyObject, "PyObject", ""; ob_refcnt);
+        entry!(v, PyObject, "PyObject", ""; ob_overflow);
+        entry!(v, PyObject, "PyObject", ""; ob_flags);
+    }
+    #[cfg(Py_GIL_DISABLED)]
+    {
+        entry!(v, PyObject, "PyObject", ""; ob_tid);
+        entry!(v, PyObject, "PyObject", ""; ob_mutex);
+        entry!(v, PyObject, "PyObject", ""; ob_gc_bits);
+        entry!(v, PyObject, "PyObject", ""; ob_ref_local);
+        entry!(v, PyObject, "PyObject", ""; ob_ref_shared);
+    }
+    entry!(v, PyObject, "PyObject", ""; ob_type);
+    entry!(v, PyVarObject, "PyVarObject", ""; ob_size);
+    sizeof!(v, PyVarObject, "PyVarObject", "");
+    // GC head
+    if !compat::FREE_THREADED {
+        sizeof!(v, PyGC_Head, "PyGC_Head", INTERNAL_GC);
+        entry!(v, PyGC_Head, "PyGC_Head", INTERNAL_GC; _gc_next);
+        entry!(v, PyGC_Head, "PyGC_Head", INTERNAL_GC; _gc_prev);
+    }
+    // int
+    #[cfg(not(Py_3_12))]
+    entry!(v, PyLongObject, "PyLongObject", ""; ob_digit);
+    #[cfg(Py_3_12)]
+    {
+        entry!(v, PyLongObject, "PyLongObject", ""; long_value.lv_tag);
+        entry!(v, PyLongObject, "PyLongObject", ""; long_value.ob_digit);
+    }
+    sizeof!(v, PyLongObject, "PyLongObject", "");
+    entry!(v, PyFloatObject, "PyFloatObject", ""; ob_fval);
+    sizeof!(v, PyFloatObject, "PyFloatObject", "");
+    // bytes, list, tuple
+    entry!(v, PyBytesObject, "PyBytesObject", ""; ob_shash);
+    entry!(v, PyBytesObject, "PyBytesObject", ""; ob_sval);
+    entry!(v, PyListObject, "PyListObject", ""; ob_item);
+    entry!(v, PyListObject, "PyListObject", ""; allocated);
+    sizeof!(v, PyListObject, "PyListObject", "");
+    #[cfg(Py_3_14)]
+    entry!(v, PyTupleObject, "PyTupleObject", ""; ob_hash);
+    entry!(v, PyTupleObject, "PyTupleObject", ""; ob_item);
+    // set
+    entry!(v, setentry, "setentry", ""; key);
+    entry!(v, setentry, "setentry", ""; hash);
+    sizeof!(v, setentry, "setentry", "");
+    for (name, off, size) in [
+        ("fill", offset_of!(PySetObject, fill), 8),
+        ("used", offset_of!(PySetObject, used), 8),
+        ("mask", offset_of!(PySetObject, mask), 8),
+        ("table", offset_of!(PySetObject, table), 8),
+        ("hash", offset_of!(PySetObject, hash), 8),
+        ("finger", offset_of!(PySetObject, finger), 8),
+        (
+            "smalltable",
+            offset_of!(PySetObject, smalltable),
+            size_of::<[setentry; 8]>(),
+        ),
+        ("weakreflist", offset_of!(PySetObject, weakreflist), 8),
+    ] {
+        v.push((
+            format!("PySetObject.{name}"),
+            off as isize,
+            size as isize,
+            "",
+        ));
+    }
+    sizeof!(v, PySetObject, "PySetObject", "");
+    // dict
+    entry!(v, PyDictObject, "PyDictObject", ""; ma_used);
+    v.push((
+        format!(
+            "PyDictObject.{}",
+            if cfg!(Py_3_14) {
+                "_ma_watcher_tag"
+            } else {
+                "ma_version_tag"
+            }
+        ),
+        offset_of!(PyDictObject, ma_version_tag) as isize,
+        8,
+        "",
+    ));
+    entry!(v, PyDictObject, "PyDictObject", ""; ma_keys);
+    entry!(v, PyDictObject, "PyDictObject", ""; ma_values);
+    sizeof!(v, PyDictObject, "PyDictObject", "");
+    for d in compat::KEYS_FIELDS {
+        v.push((
+            format!("PyDictKeysObject.{}", d.name),
+            d.offset as isize,
+            d.size as isize,
+            INTERNAL_DICT,
+        ));
+    }
+    v.push((
+        "PyDictKeysObject.dk_indices".into(),
+        compat::KEYS_HEADER_SIZE as isize,
+        -1,
+        INTERNAL_DICT,
+    ));
+    entry!(v, PyDictKeyEntry, "PyDictKeyEntry", INTERNAL_DICT; me_hash);
+    entry!(v, PyDictKeyEntry, "PyDictKeyEntry", INTERNAL_DICT; me_key);
+    entry!(v, PyDictKeyEntry, "PyDictKeyEntry", INTERNAL_DICT; me_value);
+    sizeof!(v, PyDictKeyEntry, "PyDictKeyEntry", INTERNAL_DICT);
+    #[cfg(Py_3_11)]
+    {
+        entry!(v, PyDictUnicodeEntry, "PyDictUnicodeEntry", INTERNAL_DICT; me_key);
+        entry!(v, PyDictUnicodeEntry, "PyDictUnicodeEntry", INTERNAL_DICT; me_value);
+        sizeof!(v, PyDictUnicodeEntry, "PyDictUnicodeEntry", INTERNAL_DICT);
+        entry!(v, PyDictValues, "PyDictValues", INTERNAL_DICT; values);
+    }
+    #[cfg(Py_3_13)]
+    {
+        entry!(v, PyDictValues, "PyDictValues", INTERNAL_DICT; capacity);
+        entry!(v, PyDictValues, "PyDictValues", INTERNAL_DICT; size);
+        entry!(v, PyDictValues, "PyDictValues", INTERNAL_DICT; embedded);
+        entry!(v, PyDictValues, "PyDictValues", INTERNAL_DICT; valid);
+    }
+    // str
+    entry!(v, PyASCIIObject, "PyASCIIObject", ""; length);
+    entry!(v, PyASCIIObject, "PyASCIIObject", ""; hash);
+    entry!(v, PyASCIIObject, "PyASCIIObject", ""; state);
+    #[cfg(not(Py_3_12))]
+    entry!(v, PyASCIIObject, "PyASCIIObject", ""; wstr);
+    sizeof!(v, PyASCIIObject, "PyASCIIObject", "");
+    entry!(v, PyCompactUnicodeObject, "PyCompactUnicodeObject", ""; utf8_length);
+    entry!(v, PyCompactUnicodeObject, "PyCompactUnicodeObject", ""; utf8);
+    #[cfg(not(Py_3_12))]
+    entry!(v, PyCompactUnicodeObject, "PyCompactUnicodeObject", ""; wstr_length);
+    sizeof!(v, PyCompactUnicodeObject, "PyCompactUnicodeObject", "");
+    entry!(v, PyUnicodeObject, "PyUnicodeObject", ""; data);
+    sizeof!(v, PyUnicodeObject, "PyUnicodeObject", "");
+    for &(name, shift, width) in compat::STATE_BITS {
+        v.push((
+            format!("bits:PyASCIIObject.state.{name}"),
+            shift as isize,
+            width as isize,
+            "",
+        ));
+    }
+    // PyMemberDef
+    entry!(v, PyMemberDef, "PyMemberDef", ""; name);
+    v.push((
+        "PyMemberDef.type".into(),
+        offset_of!(PyMemberDef, r#type) as isize,
+        4,
+        "",
+    ));
+    entry!(v, PyMemberDef, "PyMemberDef", ""; offset);
+    entry!(v, PyMemberDef, "PyMemberDef", ""; flags);
+    sizeof!(v, PyMemberDef, "PyMemberDef", "");
+    // PyTypeObject / PyHeapTypeObject slots read through pyo3-ffi
+    type_slots(&mut v);
+    // Flag values the readers test (`Include/object.h`); absent before their version.
+    for (name, value) in [
+        ("Py_TPFLAGS_INLINE_VALUES", compat::TPFLAGS_INLINE_VALUES),
+        (
+            "Py_TPFLAGS_MANAGED_WEAKREF",
+            compat::TPFLAGS_MANAGED_WEAKREF,
+        ),
+        ("Py_TPFLAGS_MANAGED_DICT", compat::TPFLAGS_MANAGED_DICT),
+    ] {
+        if value != 0 {
+            v.push((format!("const:{name}"), value as isize, 0, ""));
+        }
+    }
+    v
+}
+
+fn type_slots(v: &mut Vec<Entry>) {
+    use ffi::{PyHeapTypeObject, PyTypeObject};
+    macro_rules! t {
+        ($($f:ident),*) => { $( entry!(v, PyTypeObject, "PyTypeObject", ""; $f); )* };
+    }
+    t!(
+        tp_name,
+        tp_basicsize,
+        tp_itemsize,
+        tp_dealloc,
+        tp_vectorcall_offset,
+        tp_getattr,
+        tp_setattr,
+        tp_as_async,
+        tp_repr,
+        tp_as_number,
+        tp_as_sequence,
+        tp_as_mapping,
+        tp_hash,
+        tp_call,
+        tp_str,
+        tp_getattro,
+        tp_setattro,
+        tp_as_buffer,
+        tp_flags,
+        tp_doc,
+        tp_traverse,
+        tp_clear,
+        tp_richcompare,
+        tp_weaklistoffset,
+        tp_iter,
+        tp_iternext,
+        tp_methods,
+        tp_members,
+        tp_getset,
+        tp_base,
+        tp_dict,
+        tp_descr_get,
+        tp_descr_set,
+        tp_dictoffset,
+        tp_init,
+        tp_alloc,
+        tp_new,
+        tp_free,
+        tp_is_gc,
+        tp_bases,
+        tp_mro,
+        tp_cache,
+        tp_subclasses,
+        tp_weaklist,
+        tp_del,
+        tp_version_tag,
+        tp_finalize,
+        tp_vectorcall
+    );
+    #[cfg(Py_3_12)]
+    t!(tp_watched);
+    #[cfg(Py_3_13)]
+    t!(tp_versions_used);
+    sizeof!(v, PyTypeObject, "PyTypeObject", "");
+    macro_rules! h {
+        ($($f:ident),*) => { $( entry!(v, PyHeapTypeObject, "PyHeapTypeObject", ""; $f); )* };
+    }
+    h!(
+        as_async,
+        as_number,
+        as_mapping,
+        as_sequence,
+        as_buffer,
+        ht_name,
+        ht_slots,
+        ht_qualname,
+        ht_cached_keys,
+        ht_module
+    );
+    sizeof!(v, PyHeapTypeObject, "PyHeapTypeObject", "");
+}

@@ -1,0 +1,240 @@
+//! `#[repr(C)]` mirrors of the CPython structures pyhood reads, one per C struct, gated on
+//! PyO3's version cfgs. Nothing here is ever dereferenced: the structs exist so that
+//! `core::mem::offset_of!` and `size_of` give every offset the readers use, and so that the
+//! offsets table (`offsets.rs`) can be proven against the C headers by `tests/test_offsets.py`.
+//!
+//! Sources (python/cpython tags v3.10.13, v3.11.7, v3.12.1, v3.13.0, v3.14.10):
+//! `Include/object.h`, `Include/refcount.h` (3.14), `Include/cpython/{unicodeobject,
+//! listobject,tupleobject,bytesobject,floatobject,dictobject,setobject,longintrepr}.h`,
+//! `Include/longintrepr.h` (3.10), `Include/internal/{pycore_gc,pycore_dict,
+//! pycore_interp_structs}.h`, `Objects/dict-common.h` (3.10).
+#![allow(non_camel_case_types, non_snake_case, dead_code)]
+
+use core::ffi::c_void;
+
+type Ptr = *const c_void;
+
+/// `PyGC_Head` (`Include/internal/pycore_gc.h`; 3.14: `pycore_interp_structs.h`). Not
+/// allocated on free-threaded builds.
+#[repr(C)]
+pub struct PyGC_Head {
+    pub _gc_next: usize,
+    pub _gc_prev: usize,
+}
+
+/// `PyObject` on default builds before 3.14: a full-word reference count.
+#[cfg(all(not(Py_GIL_DISABLED), not(Py_3_14)))]
+#[repr(C)]
+pub struct PyObject {
+    pub ob_refcnt: isize,
+    pub ob_type: Ptr,
+}
+
+/// `PyObject` on 3.14 default builds (`Include/object.h` v3.14.10): the 64-bit word is a
+/// union of `ob_refcnt_full` and {`uint32 ob_refcnt`, `uint16 ob_overflow`, `uint16 ob_flags`}
+/// on little-endian machines.
+#[cfg(all(not(Py_GIL_DISABLED), Py_3_14))]
+#[repr(C)]
+pub struct PyObject {
+    pub ob_refcnt: u32,
+    pub ob_overflow: u16,
+    pub ob_flags: u16,
+    pub ob_type: Ptr,
+}
+
+/// `PyObject` on free-threaded builds (`Include/object.h`; 3.13t `_padding`, 3.14t `ob_flags`).
+#[cfg(Py_GIL_DISABLED)]
+#[repr(C)]
+pub struct PyObject {
+    pub ob_tid: usize,
+    pub ob_flags: u16,
+    pub ob_mutex: u8,
+    pub ob_gc_bits: u8,
+    pub ob_ref_local: u32,
+    pub ob_ref_shared: isize,
+    pub ob_type: Ptr,
+}
+
+#[repr(C)]
+pub struct PyVarObject {
+    pub ob_base: PyObject,
+    pub ob_size: isize,
+}
+
+/// `PyLongObject` before 3.12: a `PyVarObject` whose signed `ob_size` is the digit count.
+#[cfg(not(Py_3_12))]
+#[repr(C)]
+pub struct PyLongObject {
+    pub ob_base: PyVarObject,
+    pub ob_digit: [u32; 1],
+}
+
+/// `_PyLongValue` (3.12+, `Include/cpython/longintrepr.h`).
+#[cfg(Py_3_12)]
+#[repr(C)]
+pub struct _PyLongValue {
+    pub lv_tag: usize,
+    pub ob_digit: [u32; 1],
+}
+
+#[cfg(Py_3_12)]
+#[repr(C)]
+pub struct PyLongObject {
+    pub ob_base: PyObject,
+    pub long_value: _PyLongValue,
+}
+
+#[repr(C)]
+pub struct PyFloatObject {
+    pub ob_base: PyObject,
+    pub ob_fval: f64,
+}
+
+#[repr(C)]
+pub struct PyBytesObject {
+    pub ob_base: PyVarObject,
+    pub ob_shash: isize,
+    pub ob_sval: [u8; 1],
+}
+
+#[repr(C)]
+pub struct PyListObject {
+    pub ob_base: PyVarObject,
+    pub ob_item: Ptr,
+    pub allocated: isize,
+}
+
+#[repr(C)]
+pub struct PyTupleObject {
+    pub ob_base: PyVarObject,
+    #[cfg(Py_3_14)]
+    pub ob_hash: isize,
+    pub ob_item: [Ptr; 1],
+}
+
+#[repr(C)]
+pub struct setentry {
+    pub key: Ptr,
+    pub hash: isize,
+}
+
+/// `PySetObject` (`Include/cpython/setobject.h`; unchanged 3.10–3.14). `PySet_MINSIZE` = 8.
+#[repr(C)]
+pub struct PySetObject {
+    pub ob_base: PyObject,
+    pub fill: isize,
+    pub used: isize,
+    pub mask: isize,
+    pub table: Ptr,
+    pub hash: isize,
+    pub finger: isize,
+    pub smalltable: [setentry; 8],
+    pub weakreflist: Ptr,
+}
+
+/// `PyDictObject`; `ma_version_tag` is `_ma_watcher_tag` on 3.14 (same slot).
+#[repr(C)]
+pub struct PyDictObject {
+    pub ob_base: PyObject,
+    pub ma_used: isize,
+    pub ma_version_tag: u64,
+    pub ma_keys: Ptr,
+    pub ma_values: Ptr,
+}
+
+/// `struct _dictkeysobject` in 3.10 (`Objects/dict-common.h`, not installed with the headers).
+#[cfg(not(Py_3_11))]
+#[repr(C)]
+pub struct PyDictKeysObject {
+    pub dk_refcnt: isize,
+    pub dk_size: isize,
+    pub dk_lookup: Ptr,
+    pub dk_usable: isize,
+    pub dk_nentries: isize,
+    pub dk_indices: [u8; 0],
+}
+
+/// `struct _dictkeysobject` 3.11+ (`Include/internal/pycore_dict.h`).
+#[cfg(Py_3_11)]
+#[repr(C)]
+pub struct PyDictKeysObject {
+    pub dk_refcnt: isize,
+    pub dk_log2_size: u8,
+    pub dk_log2_index_bytes: u8,
+    pub dk_kind: u8,
+    #[cfg(Py_GIL_DISABLED)]
+    pub dk_mutex: u8,
+    pub dk_version: u32,
+    pub dk_usable: isize,
+    pub dk_nentries: isize,
+    pub dk_indices: [u8; 0],
+}
+
+#[repr(C)]
+pub struct PyDictKeyEntry {
+    pub me_hash: isize,
+    pub me_key: Ptr,
+    pub me_value: Ptr,
+}
+
+/// 3.11+: entries of `DICT_KEYS_UNICODE` and `DICT_KEYS_SPLIT` tables.
+#[cfg(Py_3_11)]
+#[repr(C)]
+pub struct PyDictUnicodeEntry {
+    pub me_key: Ptr,
+    pub me_value: Ptr,
+}
+
+/// `PyDictValues` 3.11/3.12: just the values; a byte prefix precedes it.
+#[cfg(all(Py_3_11, not(Py_3_13)))]
+#[repr(C)]
+pub struct PyDictValues {
+    pub values: [Ptr; 1],
+}
+
+/// `PyDictValues` 3.13+: a small header, the values, then `order[capacity]`.
+#[cfg(Py_3_13)]
+#[repr(C)]
+pub struct PyDictValues {
+    pub capacity: u8,
+    pub size: u8,
+    pub embedded: u8,
+    pub valid: u8,
+    pub values: [Ptr; 1],
+}
+
+/// `PyASCIIObject` (`Include/cpython/unicodeobject.h`); `wstr` removed in 3.12.
+#[repr(C)]
+pub struct PyASCIIObject {
+    pub ob_base: PyObject,
+    pub length: isize,
+    pub hash: isize,
+    pub state: u32,
+    #[cfg(not(Py_3_12))]
+    pub wstr: Ptr,
+}
+
+#[repr(C)]
+pub struct PyCompactUnicodeObject {
+    pub _base: PyASCIIObject,
+    pub utf8_length: isize,
+    pub utf8: Ptr,
+    #[cfg(not(Py_3_12))]
+    pub wstr_length: isize,
+}
+
+#[repr(C)]
+pub struct PyUnicodeObject {
+    pub _base: PyCompactUnicodeObject,
+    pub data: Ptr,
+}
+
+/// `PyMemberDef` (`Include/descrobject.h` 3.12+, `structmember.h` before; unchanged).
+#[repr(C)]
+pub struct PyMemberDef {
+    pub name: Ptr,
+    pub r#type: i32,
+    pub offset: isize,
+    pub flags: i32,
+    pub doc: Ptr,
+}
