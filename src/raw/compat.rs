@@ -366,9 +366,10 @@ pub fn inline_values_offset(type_flags: u64, basicsize: isize) -> Option<usize> 
     }
 }
 
-/// 3.12 `PyDictOrValues`: bit 0 set means the word is a `PyDictValues *` + 1.
-pub fn dict_or_values_is_values(word: usize) -> bool {
-    cfg!(Py_3_12) && !cfg!(Py_3_13) && word & 1 == 1
+/// 3.12 `PyDictOrValues` (`pycore_object.h` v3.12.1): bit 0 set means the word holds
+/// `(char *)values - 1`; returns the `PyDictValues *` then, else `None`.
+pub fn dict_or_values_values(word: usize) -> Option<usize> {
+    (cfg!(Py_3_12) && !cfg!(Py_3_13) && word & 1 == 1).then(|| word.wrapping_add(1))
 }
 
 // ---------------------------------------------------------------------------------------
