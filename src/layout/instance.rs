@@ -164,9 +164,7 @@ pub fn common(
     // 3.11/3.12: values stored outside the object until a dict is materialised.
     let values = match compat::preheader(s.flags).as_slice() {
         [("managed_values", at), _] => b.word(*at),
-        [_, ("dict_or_values", at)] if compat::dict_or_values_is_values(b.word(*at)) => {
-            b.word(*at) - 1
-        }
+        [_, ("dict_or_values", at)] => compat::dict_or_values_values(b.word(*at)).unwrap_or(0),
         _ => 0,
     };
     if values != 0 {
