@@ -81,7 +81,11 @@ pub fn is_var_object(obj: &Bound<'_, PyAny>) -> bool {
     if has(ffi::Py_TPFLAGS_UNICODE_SUBCLASS) {
         return false;
     }
-    s.itemsize != 0 || has(ffi::Py_TPFLAGS_LIST_SUBCLASS) || has(ffi::Py_TPFLAGS_TYPE_SUBCLASS)
+    // list and bytearray start with PyObject_VAR_HEAD although their tp_itemsize is 0.
+    s.itemsize != 0
+        || has(ffi::Py_TPFLAGS_LIST_SUBCLASS)
+        || has(ffi::Py_TPFLAGS_TYPE_SUBCLASS)
+        || obj.is_instance_of::<pyo3::types::PyByteArray>()
 }
 
 pub fn header(obj: &Bound<'_, PyAny>) -> PyObjectHeader {

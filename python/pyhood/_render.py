@@ -25,6 +25,14 @@ MAP_LIMIT = 1024
 TEXT_ROWS = 400
 
 
+#: C types shown in hexadecimal: addresses and function pointers.
+_FUNCTION_POINTERS = ("func", "proc", "destructor", "inquiry")
+
+
+def _is_address(ctype: str) -> bool:
+    return ctype.endswith("*") or ctype == "uintptr_t" or ctype.endswith(_FUNCTION_POINTERS)
+
+
 def _value(field: Any) -> str:
     v = field.value
     if isinstance(v, bytes):
@@ -32,8 +40,8 @@ def _value(field: Any) -> str:
         return shown + (" …" if len(v) > 16 else "")
     if isinstance(v, bool):
         return str(v)
-    if isinstance(v, int) and field.ctype.endswith("*") or field.ctype in {"uintptr_t"}:
-        return hex(v) if isinstance(v, int) else repr(v)
+    if isinstance(v, int) and _is_address(field.ctype):
+        return hex(v)
     return repr(v)
 
 
@@ -75,8 +83,6 @@ def layout_text(layout: Any) -> str:
 def _byte_map(layout: Any) -> str:
     owner: dict[int, Any] = {}
     for f in layout.fields:
-        if f.ctype == "padding" or f.name.count(".") and f.size <= 8 and f.offset in owner:
-            pass
         for off in range(f.offset, f.offset + f.size):
             owner.setdefault(off, f)
     start = layout.start - (layout.start % 16)
@@ -93,10 +99,8 @@ def _byte_map(layout: Any) -> str:
             i = off - f.offset
             byte = f.raw[i] if i < len(f.raw) else 0
             label = html.escape(f"{f.name} @ {off} ({f.region}, {f.ctype})")
-            cells.append(
-                f'<td style="background:{colour}" title="{label}">{byte:02x}</td>'
-            )
-        rows.append(f'<tr><th>{row:+d}</th>{"".join(cells)}</tr>')
+            cells.append(f'<td style="background:{colour}" title="{label}">{byte:02x}</td>')
+        rows.append(f"<tr><th>{row:+d}</th>{''.join(cells)}</tr>")
     more = ""
     if layout.end - layout.start > MAP_LIMIT:
         more = f"<p>… {layout.end - layout.start - MAP_LIMIT} more bytes</p>"
@@ -130,9 +134,7 @@ _STYLE = (
 
 def layout_html(layout: Any) -> str:
     """Self-contained HTML: a byte map coloured by region, then the field table."""
-    legend = "".join(
-        f'<span style="background:{c}">{r}</span>' for r, c in REGION_COLOURS.items()
-    )
+    legend = "".join(f'<span style="background:{c}">{r}</span>' for r, c in REGION_COLOURS.items())
     parts = [
         _STYLE,
         '<div class="pyhood-layout">',

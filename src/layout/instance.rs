@@ -47,9 +47,7 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult
     let pre = compat::preheader(s.flags).len() as isize * 8;
     let start = -(if gc { compat::GC_HEAD_SIZE as isize } else { 0 }) - pre;
     let heap = tv.has(ffi::Py_TPFLAGS_HEAPTYPE as u64);
-    let var_head = matches!(kind, Kind::List | Kind::Tuple | Kind::Bytes | Kind::Type)
-        || (kind == Kind::Int && !cfg!(Py_3_12))
-        || (kind == Kind::Other && s.itemsize != 0);
+    let var_head = crate::header::is_var_object(obj);
     let (items, body_end) = match kind {
         Kind::Int => {
             let p = probe(obj, compat::LONG_DIGITS_OFFSET)?;

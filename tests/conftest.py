@@ -1,0 +1,57 @@
+"""Shared helpers for pyhood's tests.
+
+The independent source of truth for raw memory is :mod:`ctypes`: ``mem(addr, n)`` copies
+bytes at an address with ``ctypes.string_at``. Offsets passed to it are taken from the
+CPython headers of the running version and cited next to each use.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+import sys
+import sysconfig
+
+import pytest
+
+#: The running interpreter's (major, minor).
+PY = sys.version_info[:2]
+#: Whether the interpreter is a free-threaded build.
+FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+#: Py_TPFLAGS_HAVE_GC (Include/object.h, every version): 1 << 14.
+TPFLAGS_HAVE_GC = 1 << 14
+#: sizeof(PyGC_Head) on default builds (Include/internal/pycore_gc.h): two words.
+GC_HEAD_SIZE = 0 if FREE_THREADED else 2 * ctypes.sizeof(ctypes.c_void_p)
+
+
+def mem(addr: int, n: int) -> bytes:
+    """Bytes at ``addr`` read by ctypes (independent of pyhood)."""
+    return ctypes.string_at(addr, n)
+
+
+def word(addr: int) -> int:
+    """Unsigned machine word at ``addr`` read by ctypes."""
+    return ctypes.c_size_t.from_address(addr).value
+
+
+def sword(addr: int) -> int:
+    """Signed machine word (Py_ssize_t) at ``addr`` read by ctypes."""
+    return ctypes.c_ssize_t.from_address(addr).value
+
+
+def u32(addr: int) -> int:
+    return struct.unpack("<I", mem(addr, 4))[0]
+
+
+def u8(addr: int) -> int:
+    return mem(addr, 1)[0]
+
+
+def requires(major_minor: tuple[int, int], reason: str = ""):
+    """Skip unless the running interpreter is at least ``major_minor``."""
+    return pytest.mark.skipif(PY < major_minor, reason=reason or f"needs {major_minor}")
+
+
+def before(major_minor: tuple[int, int], reason: str = ""):
+    """Skip unless the running interpreter is older than ``major_minor``."""
+    return pytest.mark.skipif(PY >= major_minor, reason=reason or f"only before {major_minor}")
