@@ -108,7 +108,8 @@ def _byte_map(layout: Any) -> str:
 
 
 def _html_table(layout: Any) -> str:
-    head = "<tr><th>offset</th><th>size</th><th>region</th><th>field</th><th>ctype</th><th>value</th></tr>"
+    cols = ("offset", "size", "region", "field", "ctype", "value")
+    head = "<tr>" + "".join(f"<th>{c}</th>" for c in cols) + "</tr>"
     rows = []
     for i, f in enumerate(layout.fields):
         if i == TEXT_ROWS:
