@@ -411,10 +411,19 @@ pub const LONG_DIGITS_NAME: &str = if cfg!(Py_3_12) {
     "ob_digit"
 };
 
+/// `_PyLong_SIGN_MASK`, `SIGN_NEGATIVE`, `_PyLong_NON_SIZE_BITS` (3.12+ `pycore_long.h`;
+/// proven by the offsets probe).
+pub const LONG_SIGN_MASK: u64 = 3;
+pub const LONG_SIGN_NEGATIVE: u64 = 2;
+pub const LONG_NON_SIZE_BITS: u32 = 3;
+
 /// (negative, digit count) from the tag word.
 pub fn long_sign_and_digits(tag: u64) -> (bool, usize) {
     if cfg!(Py_3_12) {
-        ((tag & 3) == 2, (tag >> 3) as usize)
+        (
+            (tag & LONG_SIGN_MASK) == LONG_SIGN_NEGATIVE,
+            (tag >> LONG_NON_SIZE_BITS) as usize,
+        )
     } else {
         let size = tag as i64;
         (size < 0, size.unsigned_abs() as usize)

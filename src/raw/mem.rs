@@ -39,6 +39,9 @@ fn fail(address: usize, len: usize, reason: &'static str) -> ReadError {
 
 /// Copy `len` bytes starting at `address` without ever faulting.
 pub fn read(address: usize, len: usize) -> Result<Vec<u8>, ReadError> {
+    if len > MAX_READ {
+        return Err(fail(address, len, "larger than pyhood's read limit"));
+    }
     let mut buf = vec![0u8; len];
     read_into(address, &mut buf)?;
     Ok(buf)

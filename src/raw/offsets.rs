@@ -50,6 +50,7 @@ const INTERNAL_GC: &str = if cfg!(Py_3_14) {
 } else {
     "internal/pycore_gc.h"
 };
+const MEMBER_HDR: &str = if cfg!(Py_3_12) { "" } else { "structmember.h" };
 const INTERNAL_DICT: &str = if cfg!(Py_3_11) {
     "internal/pycore_dict.h"
 } else {
