@@ -106,7 +106,3 @@ pub fn header(obj: &Bound<'_, PyAny>) -> PyObjectHeader {
         gc_bits: ft.map(|f| f.3),
     }
 }
-
-pub fn refcnt(obj: &Bound<'_, PyAny>) -> i64 {
-    compat::refcnt(&rawobj::header_bytes(obj))
-}

@@ -17,12 +17,6 @@ fn py_header(obj: &Bound<'_, PyAny>) -> header::PyObjectHeader {
     header::header(obj)
 }
 
-/// `Py_REFCNT(obj)`: equals `sys.getrefcount(obj)` called in the same position.
-#[pyfunction(name = "refcnt")]
-fn py_refcnt(obj: &Bound<'_, PyAny>) -> i64 {
-    header::refcnt(obj)
-}
-
 /// The object's memory, field by field, in address order.
 #[pyfunction(name = "layout")]
 #[pyo3(signature = (obj, *, max_items = layout::DEFAULT_MAX_ITEMS))]
@@ -85,7 +79,8 @@ fn check_interpreter(py: Python<'_>) -> PyResult<()> {
 fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     check_interpreter(m.py())?;
     m.add_function(wrap_pyfunction!(py_header, m)?)?;
-    m.add_function(wrap_pyfunction!(py_refcnt, m)?)?;
+    // `refcnt` is a bare METH_O function (see raw/fast.rs) to cost what sys.getrefcount costs.
+    m.add("refcnt", raw::fast::refcnt_function(m)?)?;
     m.add_function(wrap_pyfunction!(py_layout, m)?)?;
     m.add_function(wrap_pyfunction!(py_peek, m)?)?;
     m.add_function(wrap_pyfunction!(_offsets, m)?)?;

@@ -7,6 +7,7 @@
 //! - `offsets`: the table of every offset and size used, proven against the C headers.
 
 pub mod compat;
+pub mod fast;
 pub mod mem;
 pub mod object;
 pub mod offsets;

@@ -204,17 +204,28 @@ pub fn table() -> Vec<Entry> {
             "",
         ));
     }
-    // PyMemberDef
-    entry!(v, PyMemberDef, "PyMemberDef", ""; name);
-    v.push((
-        "PyMemberDef.type".into(),
-        offset_of!(PyMemberDef, r#type) as isize,
-        4,
-        "",
-    ));
-    entry!(v, PyMemberDef, "PyMemberDef", ""; offset);
-    entry!(v, PyMemberDef, "PyMemberDef", ""; flags);
-    sizeof!(v, PyMemberDef, "PyMemberDef", "");
+    // PyMemberDef: in Python.h (descrobject.h) from 3.12, structmember.h before.
+    entry!(v, PyMemberDef, "PyMemberDef", MEMBER_HDR; name);
+    let type_off = offset_of!(PyMemberDef, r#type) as isize;
+    v.push(("PyMemberDef.type".into(), type_off, 4, MEMBER_HDR));
+    entry!(v, PyMemberDef, "PyMemberDef", MEMBER_HDR; offset);
+    entry!(v, PyMemberDef, "PyMemberDef", MEMBER_HDR; flags);
+    sizeof!(v, PyMemberDef, "PyMemberDef", MEMBER_HDR);
+    // 3.12+ int tag encoding (`Include/internal/pycore_long.h`).
+    if cfg!(Py_3_12) {
+        for (name, value) in [
+            ("_PyLong_SIGN_MASK", compat::LONG_SIGN_MASK),
+            ("SIGN_NEGATIVE", compat::LONG_SIGN_NEGATIVE),
+            ("_PyLong_NON_SIZE_BITS", compat::LONG_NON_SIZE_BITS as u64),
+        ] {
+            v.push((
+                format!("const:{name}"),
+                value as isize,
+                0,
+                "internal/pycore_long.h",
+            ));
+        }
+    }
     // PyTypeObject / PyHeapTypeObject slots read through pyo3-ffi
     type_slots(&mut v);
     // Flag values the readers test (`Include/object.h`); absent before their version.
