@@ -164,6 +164,7 @@ fn str_body(py: Python<'_>, b: &mut Builder, ext: &Extent) -> PyResult<()> {
     let kind = compat::state_bit(state, "kind") as usize;
     let compact = compat::state_bit(state, "compact") == 1;
     let ascii = compat::state_bit(state, "ascii") == 1;
+    wstr_block(py, b, length, ascii && compact)?;
     if compact && ascii {
         let at = size_of::<structs::PyASCIIObject>() as isize;
         b.add(
@@ -210,6 +211,33 @@ fn str_body(py: Python<'_>, b: &mut Builder, ext: &Extent) -> PyResult<()> {
                 .push(blk.finish(py, Some("data".into()), ctype.into(), 0, kind as isize)?);
         }
     }
+    Ok(())
+}
+
+/// 3.10/3.11: the legacy `wchar_t` buffer, once something asked for it
+/// (`PyUnicode_AsUnicode`); it is shared with the data when `wchar_t` has the data's width.
+fn wstr_block(py: Python<'_>, b: &mut Builder, length: usize, ascii_compact: bool) -> PyResult<()> {
+    let Some(wstr_field) = compat::ASCII_FIELDS.iter().find(|d| d.name == "wstr") else {
+        return Ok(());
+    };
+    let wstr = b.word(wstr_field.offset as isize);
+    if wstr == 0 || (wstr >= b.base && wstr < b.base.wrapping_add_signed(b.end)) {
+        return Ok(());
+    }
+    let chars = if ascii_compact {
+        length
+    } else {
+        let wl = compat::COMPACT_FIELDS
+            .iter()
+            .find(|d| d.name == "wstr_length")
+            .map(|d| d.offset);
+        wl.map_or(length, |off| b.int(off as isize, 8).max(0) as usize)
+    };
+    let size = (chars + 1) * 4; // wchar_t is 4 bytes on Linux
+    let mut blk = Builder::new(wstr, 0, size as isize, b.max_items).map_err(read_err)?;
+    blk.add("wstr", 0, size, "wchar_t[]", Decode::Bytes, Region::Data);
+    b.blocks
+        .push(blk.finish(py, Some("wstr".into()), "wchar_t[]".into(), 0, 4)?);
     Ok(())
 }
 

@@ -430,10 +430,11 @@ pub fn long_sign_and_digits(tag: u64) -> (bool, usize) {
     }
 }
 
-/// Digits CPython allocates for an int with `ndigits` digits: 3.12+ `_PyLong_New` always
-/// allocates at least one (`Objects/longobject.c`), 3.10/3.11 exactly `ndigits`.
+/// Digits CPython allocates for an int with `ndigits` digits: from 3.11 `_PyLong_New`
+/// always allocates at least one ("We always allocate memory for at least one digit",
+/// `Include/cpython/longintrepr.h` v3.11.7); 3.10 allocates exactly `ndigits`.
 pub fn long_allocated_digits(ndigits: usize) -> usize {
-    if cfg!(Py_3_12) {
+    if cfg!(Py_3_11) {
         ndigits.max(1)
     } else {
         ndigits
