@@ -39,7 +39,7 @@ for m in $versions; do
     echo "== CPython $m: $py ($("$py" -c 'import sys; print(sys.version.split()[0])'))"
     venv=.venv/ci-py$m
     [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check -U pip maturin pytest hypothesis ruff
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -U pip maturin pytest hypothesis ruff mypy
     if [ ${#tested[@]} -eq 0 ] && [ ${#failed[@]} -eq 0 ]; then
         [ -x .venv/ci-lint/bin/ruff ] || { rm -rf .venv/ci-lint; cp -a "$venv" .venv/ci-lint 2>/dev/null || "$py" -m venv .venv/ci-lint; }
         [ -x .venv/ci-lint/bin/ruff ] || .venv/ci-lint/bin/python -m pip install -q ruff

@@ -13,13 +13,14 @@ use raw::compat;
 
 /// The `PyObject` header of `obj`, as an immutable snapshot.
 #[pyfunction(name = "header")]
+#[pyo3(signature = (obj, /))]
 fn py_header(obj: &Bound<'_, PyAny>) -> header::PyObjectHeader {
     header::header(obj)
 }
 
 /// The object's memory, field by field, in address order.
 #[pyfunction(name = "layout")]
-#[pyo3(signature = (obj, *, max_items = layout::DEFAULT_MAX_ITEMS))]
+#[pyo3(signature = (obj, *, max_items = layout::DEFAULT_MAX_ITEMS), text_signature = "(obj, *, max_items=4096)")]
 fn py_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<layout::PyLayout> {
     layout::describe(obj, max_items)
 }
