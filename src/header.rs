@@ -74,7 +74,7 @@ pub fn is_var_object(obj: &Bound<'_, PyAny>) -> bool {
     use pyo3::ffi;
     let ty = obj.get_type();
     let s = rawobj::type_slots(&ty);
-    let has = |flag: core::ffi::c_ulong| s.flags & flag as u64 != 0;
+    let has = |flag: core::ffi::c_ulong| s.flags & flag != 0;
     if has(ffi::Py_TPFLAGS_LONG_SUBCLASS) {
         return !cfg!(Py_3_12); // 3.12+ ints carry lv_tag instead of ob_size
     }

@@ -171,6 +171,7 @@ impl Builder {
 
     /// An array of `count` equal elements named `name[i]`; past `max_items` the remainder
     /// becomes one field `name[k..count]`.
+    #[allow(clippy::too_many_arguments)]
     pub fn add_array(
         &mut self,
         name: &str,

@@ -34,7 +34,7 @@ pub enum Kind {
 impl Kind {
     pub fn of(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> Kind {
         let f = tv.slots.flags;
-        let has = |flag: core::ffi::c_ulong| f & flag as u64 != 0;
+        let has = |flag: core::ffi::c_ulong| f & flag != 0;
         if has(ffi::Py_TPFLAGS_LONG_SUBCLASS) {
             Kind::Int
         } else if has(ffi::Py_TPFLAGS_UNICODE_SUBCLASS) {

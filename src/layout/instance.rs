@@ -46,7 +46,7 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult
     let gc = rawobj::is_gc(obj);
     let pre = compat::preheader(s.flags).len() as isize * 8;
     let start = -(if gc { compat::GC_HEAD_SIZE as isize } else { 0 }) - pre;
-    let heap = tv.has(ffi::Py_TPFLAGS_HEAPTYPE as u64);
+    let heap = tv.has(ffi::Py_TPFLAGS_HEAPTYPE);
     let var_head = crate::header::is_var_object(obj);
     let (items, body_end) = match kind {
         Kind::Int => {
@@ -129,7 +129,7 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult
 /// A type object is a heap type when its own flags say so.
 fn is_heap_type_object(obj: &Bound<'_, PyAny>) -> bool {
     obj.cast::<PyType>()
-        .map(|t| rawobj::type_slots(t).flags & ffi::Py_TPFLAGS_HEAPTYPE as u64 != 0)
+        .map(|t| rawobj::type_slots(t).flags & ffi::Py_TPFLAGS_HEAPTYPE != 0)
         .unwrap_or(false)
 }
 
@@ -181,7 +181,7 @@ pub fn common(
     for t in mro.iter() {
         let t = t.cast_into::<PyType>()?;
         let ts = rawobj::type_slots(&t);
-        let heap = ts.flags & ffi::Py_TPFLAGS_HEAPTYPE as u64 != 0;
+        let heap = ts.flags & ffi::Py_TPFLAGS_HEAPTYPE != 0;
         if !(heap || kind == Kind::Other) {
             continue;
         }

@@ -324,10 +324,15 @@ pub const TPFLAGS_INLINE_VALUES: u64 = if cfg!(Py_3_13) { 1 << 2 } else { 0 };
 pub const TPFLAGS_MANAGED_WEAKREF: u64 = if cfg!(Py_3_12) { 1 << 3 } else { 0 };
 pub const TPFLAGS_MANAGED_DICT: u64 = if cfg!(Py_3_11) { 1 << 4 } else { 0 };
 
+/// Whether `flags` has `flag` set; a flag the running version lacks is 0 and never set.
+pub fn has_flag(flags: u64, flag: u64) -> bool {
+    flag != 0 && flags & flag != 0
+}
+
 /// The words of the pre-header that sits before the GC head, as (name, offset from the
 /// object, meaning). Empty when the type has no pre-header.
 pub fn preheader(type_flags: u64) -> Vec<(&'static str, isize)> {
-    let managed = type_flags & (TPFLAGS_MANAGED_DICT | TPFLAGS_MANAGED_WEAKREF) != 0;
+    let managed = has_flag(type_flags, TPFLAGS_MANAGED_DICT | TPFLAGS_MANAGED_WEAKREF);
     if !managed {
         return Vec::new();
     }
@@ -335,12 +340,12 @@ pub fn preheader(type_flags: u64) -> Vec<(&'static str, isize)> {
     if cfg!(Py_3_12) {
         // 3.12+ (`pycore_object.h`): weakref list at −32 (−16 free-threaded), then the
         // dict pointer (3.12: a tagged `PyDictOrValues`) at −24 (−8).
-        let weak = if type_flags & TPFLAGS_MANAGED_WEAKREF != 0 {
+        let weak = if has_flag(type_flags, TPFLAGS_MANAGED_WEAKREF) {
             "managed_weakref"
         } else {
             "(unused)"
         };
-        let dict = if type_flags & TPFLAGS_MANAGED_DICT == 0 {
+        let dict = if !has_flag(type_flags, TPFLAGS_MANAGED_DICT) {
             "(unused)"
         } else if cfg!(Py_3_13) {
             "managed_dict"
@@ -356,7 +361,7 @@ pub fn preheader(type_flags: u64) -> Vec<(&'static str, isize)> {
 
 /// Where a type's inline values (`PyDictValues`) start inside its instances (3.13+).
 pub fn inline_values_offset(type_flags: u64, basicsize: isize) -> Option<usize> {
-    if type_flags & TPFLAGS_INLINE_VALUES == 0 {
+    if !has_flag(type_flags, TPFLAGS_INLINE_VALUES) {
         return None;
     }
     if cfg!(Py_3_14) {

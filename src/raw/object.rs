@@ -80,7 +80,7 @@ pub fn type_slots(tp: &Bound<'_, PyType>) -> TypeSlots {
     };
     // SAFETY: as above; PyType_GetFlags is the exported accessor for tp_flags
     let flags = unsafe { ffi::PyType_GetFlags(t) } as u64;
-    let cached_keys = if flags & (ffi::Py_TPFLAGS_HEAPTYPE as u64) != 0 {
+    let cached_keys = if flags & ffi::Py_TPFLAGS_HEAPTYPE != 0 {
         // SAFETY:
         // - Py_TPFLAGS_HEAPTYPE guarantees the object is a complete `PyHeapTypeObject`
         // - the field offset comes from pyo3-ffi's struct, proven by test_offsets.py
