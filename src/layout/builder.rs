@@ -219,16 +219,24 @@ impl Builder {
         let (start, end) = (self.start, self.end);
         self.fields
             .retain(|f| f.offset >= start && f.offset + f.size as isize <= end);
-        self.fields.sort_by_key(|f| (f.offset, is_view(f) as u8));
-        let mut filled = Vec::with_capacity(self.fields.len() + 4);
+        // Where two fields claim the same bytes, the one added later wins: type-specific
+        // decoders run after the generic slot finder and know the C name.
+        let mut indexed: Vec<(usize, Spec)> = self.fields.drain(..).enumerate().collect();
+        indexed.sort_by_key(|(i, f)| (f.offset, is_view(f), usize::MAX - i));
+        let mut filled = Vec::with_capacity(indexed.len() + 4);
         let mut cursor = start;
-        for f in self.fields.drain(..) {
+        for (_, f) in indexed {
+            if is_view(&f) {
+                filled.push(f); // a bit-field view of the container just pushed
+                continue;
+            }
+            if f.offset < cursor {
+                continue; // overlaps a field already placed
+            }
             if f.offset > cursor {
                 filled.push(gap(cursor, f.offset));
             }
-            if !is_view(&f) || f.offset + f.size as isize > cursor {
-                cursor = cursor.max(f.offset + f.size as isize);
-            }
+            cursor = f.offset + f.size as isize;
             filled.push(f);
         }
         if cursor < end {

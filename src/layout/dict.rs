@@ -181,7 +181,12 @@ pub fn values_block(
     let mut b =
         Builder::new(values, -(g.prefix as isize), g.tail as isize, max_items).map_err(read_err)?;
     values_fields(&mut b, 0, &g, keys);
-    b.finish(py, Some("ma_values".into()), "PyDictValues".into(), 0, 8)
+    let type_name = if cfg!(Py_3_11) {
+        "PyDictValues"
+    } else {
+        "PyObject *[]"
+    };
+    b.finish(py, Some("ma_values".into()), type_name.into(), 0, 8)
 }
 
 fn values_fields(b: &mut Builder, at: isize, g: &compat::ValuesGeometry, keys: usize) {
