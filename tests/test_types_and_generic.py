@@ -1,0 +1,86 @@
+"""Type objects and objects pyhood has no dedicated decoder for.
+
+A type object is a ``PyTypeObject`` (``Include/cpython/object.h``); a class created by a
+``class`` statement is a ``PyHeapTypeObject`` that extends it. Any other object gets a
+generic layout: the header, its type's ``tp_members`` by name, then the remaining words.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import sys
+
+import pyhood
+
+
+class Point:
+    __slots__ = ("x", "y")
+
+
+def test_static_type_slots_match_the_type_attributes():
+    """int's tp_basicsize, tp_itemsize, tp_flags and tp_name are what Python reports."""
+    lay = pyhood.layout(int)
+    assert lay.field("tp_basicsize").value == int.__basicsize__
+    assert lay.field("tp_itemsize").value == int.__itemsize__
+    assert lay.field("tp_flags").value == int.__flags__
+    assert ctypes.string_at(lay.field("tp_name").value) == b"int"
+    assert lay.field("tp_base").value == id(object)
+    assert lay.field("tp_mro").value == id(int.__mro__)
+
+
+def test_heap_type_tail_and_member_array():
+    """A class is a heap type: ht_name is its __name__ object, and its PyMemberDef array
+    (one entry per slot) follows the PyHeapTypeObject."""
+    lay = pyhood.layout(Point)
+    assert lay.field("ht_name").value == id(Point.__name__)
+    assert lay.field("ht_qualname").value == id(Point.__qualname__)
+    members = [f for f in lay.fields if f.name.startswith("members[")]
+    assert len(members) == 2 == pyhood.header(Point).size
+    assert lay.start == -16  # heap types are GC objects
+    # type.__sizeof__ counts sizeof(PyHeapTypeObject) but not the member array after it.
+    assert lay.end == type.__basicsize__ + 2 * type.__itemsize__
+    assert sys.getsizeof(Point) <= lay.end - lay.start
+
+
+def test_generic_object_names_members_from_tp_members():
+    """slice has no dedicated decoder: its start/stop/step come from tp_members."""
+    s = slice(1, "b", None)
+    lay = pyhood.layout(s)
+    assert lay.field("start").value == id(s.start)
+    assert lay.field("stop").value == id(s.stop)
+    assert lay.field("step").value == id(None)
+    assert lay.end == type(s).__basicsize__
+
+
+def test_generic_variable_size_object_shows_its_items():
+    """A variable-size object without a decoder shows ob_size items after tp_basicsize."""
+    import array
+
+    a = memoryview(b"abc")
+    lay = pyhood.layout(a)
+    assert lay.field("ob_size").value == pyhood.header(a).size
+    assert pyhood.layout(array.array("i", [1])).end > 0
+
+
+def test_text_html_and_dict_renderings():
+    """str(layout) is an aligned table, _repr_html_ a self-contained byte map, to_dict JSON."""
+    lay = pyhood.layout([1, 2])
+    text = str(lay)
+    assert "ob_refcnt" in text and "ob_item[1]" in text
+    rows = [line for line in text.splitlines() if "ob_" in line]
+    assert len({line.index("ob_") for line in rows if "  header  " in line}) == 1
+    page = lay._repr_html_()
+    assert page.count("<table") >= 2 and "gc_head" in page and "<script" not in page
+    data = json.loads(json.dumps(lay.to_dict()))
+    assert data["fields"][0]["name"] == "_gc_next"
+    assert data["blocks"][0]["name"] == "ob_item"
+
+
+def test_max_items_bounds_the_field_count_but_not_the_coverage():
+    """With max_items, long arrays end in one summary field; every byte is still covered."""
+    big = list(range(10_000))
+    lay = pyhood.layout(big, max_items=10)
+    block = lay.block("ob_item")
+    assert len(block.fields) == 11
+    assert sum(f.size for f in block.fields) == 8 * lay.field("allocated").value
