@@ -150,12 +150,12 @@ pub fn common(
         );
     }
     for (name, off) in compat::preheader(s.flags) {
-        let ctype = if name.contains("weakref") {
-            "PyObject *"
-        } else if name == "managed_values" {
-            "PyDictValues *"
-        } else {
-            "PyDictObject *"
+        let ctype = match name {
+            "managed_weakref" => "PyObject *",
+            "managed_values" => "PyDictValues *",
+            "dict_or_values" => "PyDictOrValues",
+            "managed_dict" => "PyDictObject *",
+            _ => "void *",
         };
         b.add(name, off, 8, ctype, Decode::Pointer, Region::Preheader);
     }

@@ -1,0 +1,211 @@
+"""The runnable examples of guide §10.1–10.4 and the ``python -m pyhood`` command line.
+
+Each example (``examples/ex_10_*.py``) and the tour print, next to what they show, checks that
+compare pyhood's reading with something pyhood does not compute (``id()``, ``len()``,
+``sys.getsizeof``, ``sys.getrefcount``); a check that fails prints ``[MISMATCH]``. These tests
+run every script in a fresh interpreter, the one running pytest, with warnings as errors, and
+require a clean exit, no ``[MISMATCH]``, nothing on stderr and the section's key fields in
+the output for this CPython version.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PY
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.py") if not p.name.startswith("_"))
+
+#: Field names and sentences each example must print on the running version.
+EXPECTED: dict[str, list[str]] = {
+    "ex_10_1_pyobject.py": [
+        "§10.1",
+        "ob_refcnt",
+        "ob_type",
+        "ob_size",
+        "[ok] header(obj).address == id(obj) for every object",
+        "[ok] ob_type == id(type(obj)) for every object",
+        "[ok] pyhood.refcnt agrees with sys.getrefcount at every step",
+        "[ok] each binding adds one and each unbinding removes one",
+        "[ok] header(None).immortal" if PY >= (3, 12) else "[ok] header(None).immortal is False",
+    ],
+    "ex_10_2_user_classes.py": [
+        "§10.2",
+        "_gc_next",
+        "_gc_prev",
+        {(3, 10): "__dict__", (3, 11): "managed_values", (3, 12): "dict_or_values"}.get(
+            PY, "managed_dict"
+        ),
+        "__weakref__" if PY < (3, 12) else "managed_weakref",
+        "[ok] the value named x is id(p.x) and y is id(p.y)",
+        "now points at the weakref",
+        "[ok] pyhood's reads left the word unchanged",
+        *(["inline_values  values[0]", '"x"'] if PY >= (3, 13) else []),
+    ],
+    "ex_10_3_slots.py": [
+        "§10.3",
+        "member",
+        "[ok] members x, y, z at offsets 16, 24, 32",
+        "[ok] no __dict__ attribute",
+        "[ok] weakref.ref(s) raises TypeError",
+        "__slots__ saves",
+        "[ok] the slotted instance is smaller",
+    ],
+    "ex_10_4_builtins.py": [
+        "§10.4",
+        "long_value.lv_tag" if PY >= (3, 12) else "ob_digit[0]",
+        "[ok] sign * sum(digit[i] << 30*i) rebuilds every value",
+        "ob_fval",
+        "state.kind",
+        "[ok] kinds are 1, 1, 2, 4",
+        "[ok] the hash is computed on first use and cached in the object",
+        "[ok] the UTF-8 copy is made on demand and kept",
+        "[ok] each growth matches (n + (n >> 3) + 6) & ~3",
+        "spare (allocated, not in use)",
+        "[ok] ob_item[i] == id(t[i]) at offset 24 + 8 * i",
+        "smalltable",
+        "[ok] discard leaves a dummy",
+        "dk_indices",
+        "[ok] combined: ma_values is NULL",
+        "[ok] split: ma_values is not NULL",
+    ],
+}
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run this interpreter with warnings as errors and UTF-8 output; capture both streams."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    return subprocess.run(
+        [sys.executable, "-W", "error", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT / "tests",
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def assert_clean(proc: subprocess.CompletedProcess[str]) -> None:
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert "[MISMATCH]" not in proc.stdout, proc.stdout
+
+
+def shape(text: str) -> list[str]:
+    """Output with addresses and numbers blanked: what must not vary between runs."""
+    text = re.sub(r"0x[0-9a-f]+", "ADDR", text)
+    text = re.sub(r"\b[0-9a-f]{2}\b", "XX", text)  # hex bytes of peek()
+    return [re.sub(r"-?\d+", "N", line).rstrip() for line in text.splitlines()]
+
+
+def test_every_section_has_an_example():
+    """There is exactly one example per section of §10.1–10.4, each with expectations here."""
+    assert [p.name for p in EXAMPLES] == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs_and_its_checks_hold(path: Path):
+    """The example exits 0 without warnings, every check it prints holds on this interpreter,
+    and it shows the section's fields as this version names them."""
+    proc = run(str(path))
+    assert_clean(proc)
+    assert proc.stdout.count("[ok]") >= 5
+    for text in EXPECTED[path.name]:
+        assert text in proc.stdout, text
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_output_has_a_fixed_shape(path: Path):
+    """Two runs (different hash seeds, so different addresses and hashes) print the same lines
+    once numbers are blanked: the example is deterministic in shape."""
+    first = run(str(path)).stdout
+    env_seed = dict(os.environ, PYTHONHASHSEED="12345", PYTHONIOENCODING="utf-8")
+    second = subprocess.run(
+        [sys.executable, str(path)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT / "tests",
+        env=env_seed,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert shape(first) == shape(second)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_is_the_tour_section(path: Path):
+    """Each example prints what ``python -m pyhood tour --section`` prints for its section:
+    the two share one implementation."""
+    section = re.match(r"ex_(\d+)_(\d+)_", path.name)
+    assert section is not None
+    number = f"{section[1]}.{section[2]}"
+    tour = run("-m", "pyhood", "tour", "--section", number)
+    assert_clean(tour)
+    assert shape(tour.stdout) == shape(run(str(path)).stdout)
+
+
+def test_tour_walks_all_four_sections_in_order():
+    """``python -m pyhood tour`` runs §10.1–10.4 in guide order and every check holds."""
+    proc = run("-m", "pyhood", "tour")
+    assert_clean(proc)
+    headings = re.findall(r"^§(10\.\d)  ", proc.stdout, flags=re.MULTILINE)
+    assert headings == ["10.1", "10.2", "10.3", "10.4"]
+    assert proc.stdout.count("[ok]") >= 50
+
+
+def test_tour_runs_one_section():
+    """``--section 10.2`` prints that section only."""
+    proc = run("-m", "pyhood", "tour", "--section", "10.2")
+    assert_clean(proc)
+    assert re.findall(r"^§(10\.\d)  ", proc.stdout, flags=re.MULTILINE) == ["10.2"]
+
+
+def test_tour_rejects_an_unknown_section():
+    """An unknown section is a usage error (exit status 2), not a traceback."""
+    proc = run("-m", "pyhood", "tour", "--section", "9.9")
+    assert proc.returncode == 2
+    assert "invalid choice" in proc.stderr
+
+
+def test_layout_command_prints_the_layout_of_the_expression():
+    """``python -m pyhood layout "[1, 2]"`` prints the list's table: header, ``allocated``,
+    and its item block with two pointers."""
+    proc = run("-m", "pyhood", "layout", "[1, 2]")
+    assert_clean(proc)
+    out = proc.stdout
+    assert out.startswith("list at 0x")
+    for field in ("ob_refcnt", "ob_type", "ob_size", "allocated", "ob_item[0]", "ob_item[1]"):
+        assert field in out, field
+    assert "ob_item[2]" not in out
+
+
+def test_layout_command_honours_max_items():
+    """``--max-items`` is passed to ``pyhood.layout``: a long tuple's items are summarised."""
+    proc = run("-m", "pyhood", "layout", "tuple(range(100))", "--max-items", "3")
+    assert_clean(proc)
+    assert "ob_item[2]" in proc.stdout
+    assert "ob_item[3]" not in proc.stdout.replace("ob_item[3..100]", "")
+
+
+def test_layout_command_reports_a_failing_expression():
+    """An expression that raises gives exit status 1 and a one-line message, no traceback."""
+    proc = run("-m", "pyhood", "layout", "1 / 0")
+    assert proc.returncode == 1
+    assert "ZeroDivisionError" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_help_lists_both_commands():
+    """``python -m pyhood --help`` exits 0 and names the ``tour`` and ``layout`` commands."""
+    proc = run("-m", "pyhood", "--help")
+    assert_clean(proc)
+    assert "tour" in proc.stdout and "layout" in proc.stdout
