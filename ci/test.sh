@@ -25,10 +25,11 @@ find_python() {  # $1 = 3.X → path of an interpreter of that minor version, or
 lint() {
     local py=$1
     echo "== lints"
-    cargo fmt --check
-    PYO3_PYTHON=$py CARGO_TARGET_DIR=target/lint cargo clippy --quiet --all-targets -- -D warnings
-    "$root/.venv/ci-lint/bin/ruff" check .
-    "$root/.venv/ci-lint/bin/ruff" format --check .
+    # Chained with && because errexit does not apply inside a function called from `||`.
+    cargo fmt --check &&
+        PYO3_PYTHON=$py CARGO_TARGET_DIR=target/lint cargo clippy --quiet --all-targets -- -D warnings &&
+        "$root/.venv/ci-lint/bin/ruff" check . &&
+        "$root/.venv/ci-lint/bin/ruff" format --check .
 }
 
 tested=() failed=() missing=()
@@ -43,7 +44,7 @@ for m in $versions; do
     if [ ${#tested[@]} -eq 0 ] && [ ${#failed[@]} -eq 0 ]; then
         [ -x .venv/ci-lint/bin/ruff ] || { rm -rf .venv/ci-lint; cp -a "$venv" .venv/ci-lint 2>/dev/null || "$py" -m venv .venv/ci-lint; }
         [ -x .venv/ci-lint/bin/ruff ] || .venv/ci-lint/bin/python -m pip install -q ruff
-        lint "$venv/bin/python" || { echo "lints failed"; exit 1; }
+        lint "$root/$venv/bin/python" || { echo "lints failed"; exit 1; }
     fi
     rm -rf "dist/py$m"
     CARGO_TARGET_DIR=target/py$m "$venv/bin/maturin" build --release -q -i "$venv/bin/python" -o "dist/py$m"
