@@ -61,12 +61,13 @@ impl Kind {
 
 /// Add the body fields (and owned blocks) of a built-in.
 pub fn body(
-    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
     tv: &TypeView<'_>,
     kind: Kind,
     ext: &Extent,
     b: &mut Builder,
 ) -> PyResult<()> {
+    let py = obj.py();
     match kind {
         Kind::Int => int(b),
         Kind::Float => {
@@ -113,7 +114,7 @@ pub fn body(
             );
         }
         Kind::Set => set(py, b)?,
-        Kind::Dict => dict::dict_body(py, b)?,
+        Kind::Dict => dict::dict_body(obj, b)?,
         Kind::Type => type_object(b, tv, ext),
         Kind::Other => {}
     }

@@ -2,8 +2,10 @@
 //! values, and the 3.13+ inline values embedded in instances.
 
 use core::mem::size_of;
+use std::collections::HashMap;
 
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
 
 use crate::errors;
 use crate::raw::compat::{self, Decode, KeysGeometry};
@@ -15,14 +17,16 @@ use super::{read_err, Builder, Region};
 /// Largest keys table pyhood will snapshot (2**26 slots).
 const MAX_KEYS_BYTES: usize = mem::MAX_READ;
 
-pub fn dict_body(py: Python<'_>, b: &mut Builder) -> PyResult<()> {
+pub fn dict_body(obj: &Bound<'_, PyAny>, b: &mut Builder) -> PyResult<()> {
+    let py = obj.py();
     b.add_defs(compat::DICT_FIELDS, 0, Region::Body);
     let keys = b.word(compat::DICT_FIELDS[2].offset as isize);
     let values = b.word(compat::DICT_FIELDS[3].offset as isize);
     if keys == 0 {
         return Ok(());
     }
-    let (blk, geom) = keys_block(py, keys, b.max_items)?;
+    let names = key_names(obj)?;
+    let (blk, geom) = keys_block(py, keys, b.max_items, &names)?;
     b.blocks.push(blk);
     if values != 0 {
         let own_inline = values >= b.base && values < b.base.wrapping_add_signed(b.end);
@@ -33,6 +37,23 @@ pub fn dict_body(py: Python<'_>, b: &mut Builder) -> PyResult<()> {
         }
     }
     Ok(())
+}
+
+/// Short str keys of a live dict by address, for the entries' notes. `PyDict_Next` runs no
+/// Python code, so this neither changes the dict nor calls an overridden `__iter__`.
+fn key_names(obj: &Bound<'_, PyAny>) -> PyResult<HashMap<usize, String>> {
+    let mut out = HashMap::new();
+    if let Ok(d) = obj.cast::<PyDict>() {
+        for (k, _) in d.iter() {
+            if let Ok(s) = k.cast::<PyString>() {
+                let text = s.to_cow()?;
+                if text.chars().count() <= 40 {
+                    out.insert(k.as_ptr() as usize, format!("{text:?}"));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Read a keys object's header and return its geometry.
@@ -50,6 +71,7 @@ pub fn keys_block(
     py: Python<'_>,
     keys: usize,
     max_items: usize,
+    names: &HashMap<usize, String>,
 ) -> PyResult<(super::PyLayout, KeysGeometry)> {
     let g = geometry(keys)?;
     let total = g.entries_offset + g.entries * g.entry_size;
@@ -87,7 +109,7 @@ pub fn keys_block(
             };
             let at = e + off as isize;
             let note = if suffix == "me_key" {
-                str_note(b.word(at))
+                names.get(&b.word(at)).cloned()
             } else {
                 None
             };

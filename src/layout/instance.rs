@@ -6,7 +6,7 @@ use core::mem::size_of;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyTuple, PyType};
+use pyo3::types::{PyInt, PyString, PyTuple, PyType};
 
 use crate::raw::compat::{self, Decode};
 use crate::raw::mem::{self, Snapshot};
@@ -35,11 +35,6 @@ fn round8(n: isize) -> isize {
     (n + 7) & !7
 }
 
-/// Read a small prefix of the object through the fault-free path.
-fn probe(obj: &Bound<'_, PyAny>, len: usize) -> PyResult<Snapshot> {
-    Snapshot::take(obj.as_ptr() as usize, len).map_err(read_err)
-}
-
 /// Work out `[start, end)` of the object's allocation.
 pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult<Extent> {
     let s = &tv.slots;
@@ -50,14 +45,17 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult
     let var_head = crate::header::is_var_object(obj);
     let (items, body_end) = match kind {
         Kind::Int => {
-            let p = probe(obj, compat::LONG_DIGITS_OFFSET)?;
-            let tag = p.uint(p.base + compat::LONG_TAG.offset, 8).unwrap_or(0);
+            let tag = rawobj::int_tag(obj.cast::<PyInt>()?);
             let (_, nd) = compat::long_sign_and_digits(tag);
             let alloc = compat::long_allocated_digits(nd);
             (nd, (compat::LONG_DIGITS_OFFSET + alloc * 4) as isize)
         }
         Kind::Str => {
-            let p = probe(obj, size_of::<structs::PyASCIIObject>())?;
+            let head = rawobj::ascii_header(obj.cast::<PyString>()?);
+            let p = Snapshot {
+                base: 0,
+                bytes: head.to_vec(),
+            };
             let state = p
                 .uint(p.base + compat::ASCII_FIELDS[2].offset, 4)
                 .unwrap_or(0) as u32;

@@ -227,7 +227,7 @@ pub fn describe(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<PyLayout> 
     let mut b = Builder::new(obj.as_ptr() as usize, extent.start, extent.end, max_items)
         .map_err(read_err)?;
     instance::common(obj, &tv, kind, &extent, &mut b)?;
-    builtins::body(obj.py(), &tv, kind, &extent, &mut b)?;
+    builtins::body(obj, &tv, kind, &extent, &mut b)?;
     let basicsize = tv.slots.basicsize;
     let itemsize = tv.slots.itemsize;
     b.finish(obj.py(), None, tv.name, basicsize, itemsize)

@@ -171,3 +171,35 @@ pub fn read_cstr(addr: usize, max: usize) -> Result<String, mem::ReadError> {
 pub fn unicode_type_address() -> usize {
     core::ptr::addr_of!(ffi::PyUnicode_Type) as usize
 }
+
+/// The word after the header of an int: `ob_size` (3.10/3.11) or `long_value.lv_tag` (3.12+).
+pub fn int_tag(obj: &Bound<'_, pyo3::types::PyInt>) -> u64 {
+    use super::compat::LONG_TAG;
+    // SAFETY:
+    // - the thread is attached and `obj` is a live int (or int subclass) for the call
+    // - every int allocation holds at least the header and this tag word (`_PyLong_New` and
+    //   `PyType_GenericAlloc` both allocate offsetof(ob_digit) bytes or more); the offset is
+    //   proven against the headers by test_offsets.py
+    unsafe {
+        obj.as_ptr()
+            .cast::<u8>()
+            .add(LONG_TAG.offset)
+            .cast::<u64>()
+            .read_unaligned()
+    }
+}
+
+/// The `PyASCIIObject` part of a str: every str (compact or not) starts with it.
+pub fn ascii_header(
+    obj: &Bound<'_, pyo3::types::PyString>,
+) -> [u8; size_of::<super::structs::PyASCIIObject>()] {
+    let mut out = [0u8; size_of::<super::structs::PyASCIIObject>()];
+    // SAFETY:
+    // - the thread is attached and `obj` is a live str (or str subclass) for the call
+    // - `PyUnicode_New` and the subclass allocator both allocate at least a complete
+    //   PyASCIIObject (size proven by test_offsets.py); `out` is a distinct local buffer
+    unsafe {
+        core::ptr::copy_nonoverlapping(obj.as_ptr().cast::<u8>(), out.as_mut_ptr(), out.len())
+    };
+    out
+}
