@@ -47,6 +47,16 @@ def u8(addr: int) -> int:
     return mem(addr, 1)[0]
 
 
+def assert_tiles(lay) -> None:
+    """The fields of ``lay`` (bit-field views aside) cover ``[start, end)`` exactly once."""
+    cursor = lay.start
+    for f in sorted((f for f in lay.fields if f.bits is None), key=lambda f: f.offset):
+        assert f.offset == cursor, f"{f.name} at {f.offset}, expected {cursor}"
+        assert len(f.raw) == f.size > 0
+        cursor = f.offset + f.size
+    assert cursor == lay.end
+
+
 def requires(major_minor: tuple[int, int], reason: str = ""):
     """Skip unless the running interpreter is at least ``major_minor``."""
     return pytest.mark.skipif(PY < major_minor, reason=reason or f"needs {major_minor}")

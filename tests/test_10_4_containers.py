@@ -20,7 +20,7 @@ import sys
 
 import pyhood
 import pytest
-from conftest import GC_HEAD_SIZE, TPFLAGS_HAVE_GC, mem, sword, word
+from conftest import GC_HEAD_SIZE, TPFLAGS_HAVE_GC, assert_tiles, mem, sword, word
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -81,17 +81,6 @@ def list_resize_allocated(allocated: int, size: int, newsize: int) -> int:
 def items_of(block) -> list:
     """The ``ob_item[i]`` fields of a block or layout, in index order."""
     return [f for f in block.fields if f.name.startswith("ob_item[") and ".." not in f.name]
-
-
-def assert_tiles(lay) -> None:
-    """The fields of ``lay`` cover ``[start, end)`` exactly once, in address order."""
-    cursor = lay.start
-    for f in sorted(lay.fields, key=lambda f: f.offset):
-        assert f.offset == cursor, f"{f.name} at {f.offset}, expected {cursor}"
-        assert f.size > 0
-        assert len(f.raw) == f.size
-        cursor = f.offset + f.size
-    assert cursor == lay.end
 
 
 # ---------------------------------------------------------------------------------------

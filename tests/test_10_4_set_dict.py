@@ -21,7 +21,18 @@ import sys
 
 import pyhood
 import pytest
-from conftest import GC_HEAD_SIZE, PY, TPFLAGS_HAVE_GC, before, mem, requires, sword, u8, word
+from conftest import (
+    GC_HEAD_SIZE,
+    PY,
+    TPFLAGS_HAVE_GC,
+    assert_tiles,
+    before,
+    mem,
+    requires,
+    sword,
+    u8,
+    word,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -223,16 +234,6 @@ def slot_of(h: int, ix: int, indices: list[int]) -> int:
         if indices[i] == ix:
             return i
     raise AssertionError("probe sequence did not terminate")
-
-
-def assert_tiles(lay) -> None:
-    """The fields of ``lay`` cover ``[start, end)`` exactly once, in address order."""
-    cursor = lay.start
-    for f in sorted(lay.fields, key=lambda f: f.offset):
-        assert f.offset == cursor, f"{f.name} at {f.offset}, expected {cursor}"
-        assert len(f.raw) == f.size > 0
-        cursor = f.offset + f.size
-    assert cursor == lay.end
 
 
 def check_combined_dict(d: dict) -> None:

@@ -259,6 +259,11 @@ impl Builder {
                     value,
                     region: f.region.as_str(),
                     raw: PyBytes::new(py, raw).unbind(),
+                    bits: match f.decode {
+                        Decode::Bits { shift, width } => Some((shift, width)),
+                        Decode::Flag { shift } => Some((shift, 1)),
+                        _ => None,
+                    },
                     note: f.note,
                 },
             )?);

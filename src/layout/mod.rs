@@ -36,6 +36,10 @@ pub struct PyField {
     /// A short human reading of the value (a key's text, a type name), when one helps.
     #[pyo3(get)]
     pub note: Option<String>,
+    /// For a bit-field view of the container bytes: `(shift, width)`; `None` otherwise.
+    /// Views share their container's bytes, so they are left out when summing sizes.
+    #[pyo3(get)]
+    pub bits: Option<(u32, u32)>,
 }
 
 #[pymethods]
@@ -85,6 +89,7 @@ impl PyField {
                 .collect::<String>(),
         )?;
         d.set_item("note", &self.note)?;
+        d.set_item("bits", self.bits)?;
         Ok(d)
     }
 }
