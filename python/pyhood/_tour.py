@@ -797,13 +797,15 @@ def _tuples() -> None:
     lay = pyhood.layout(t)
     _say(
         """A tuple cannot grow, so its item pointers are part of the object itself, right
-        after ob_size: one allocation, no separate array."""
+        after ob_size (3.14 puts a cached hash, ob_hash, in between): one allocation, no
+        separate array."""
     )
     _show(f for f in lay.fields if f.region != "gc_head")
+    first = 32 if sys.version_info >= (3, 14) else 24
     _check(
-        "ob_item[i] == id(t[i]) at offset 24 + 8 * i",
+        f"ob_item[i] == id(t[i]) at offset {first} + 8 * i",
         all(
-            lay.field(f"ob_item[{i}]").offset == 24 + 8 * i
+            lay.field(f"ob_item[{i}]").offset == first + 8 * i
             and lay.field(f"ob_item[{i}]").value == id(x)
             for i, x in enumerate(t)
         ),

@@ -222,7 +222,13 @@ impl Builder {
         // Where two fields claim the same bytes, the one added later wins: type-specific
         // decoders run after the generic slot finder and know the C name.
         let mut indexed: Vec<(usize, Spec)> = self.fields.drain(..).enumerate().collect();
-        indexed.sort_by_key(|(i, f)| (f.offset, is_view(f), usize::MAX - i));
+        indexed.sort_by_key(|(i, f)| {
+            (
+                f.offset,
+                is_view(f),
+                if is_view(f) { *i } else { usize::MAX - i },
+            )
+        });
         let mut filled = Vec::with_capacity(indexed.len() + 4);
         let mut cursor = start;
         for (_, f) in indexed {
