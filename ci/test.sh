@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build pyhood and run its whole test suite on every supported CPython this machine has.
 #
-#   bash ci/test.sh              # every interpreter found (3.10–3.13 from pyenv or PATH)
-#   PYHOOD_PYTHONS="3.12" bash ci/test.sh   # just one
+#   bash ci/test.sh              # every interpreter found (3.10–3.13 from pyenv or PATH),
+#                                # then 3.13/3.14/3.15 inside a Debian sid root (as root)
+#   PYHOOD_PYTHONS="3.12" PYHOOD_SID=0 bash ci/test.sh   # just one host interpreter
 #
 # For each interpreter: a venv in .venv/ci-py3.X, a release wheel built by maturin with its
 # own cargo target dir, `pip install` of that wheel, then pytest. Lints run once first.
@@ -57,6 +58,16 @@ for m in $versions; do
     fi
 done
 
+# 3.14 and 3.15 (and a second 3.13 patch release) run inside a Debian sid root.
+sid_status=skipped
+if [ "${PYHOOD_SID:-1}" != 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        if PYHOOD_RESULTS="$results" bash ci/debian-sid.sh; then sid_status=passed; else sid_status=failed; fi
+    else
+        echo "== Debian sid root skipped: creating it needs root (set PYHOOD_SID=0 to silence)"
+    fi
+fi
+
 "${PYTHON:-python3}" - "$results" <<'PY'
 import sys, glob, xml.etree.ElementTree as ET
 p = f = s = 0
@@ -66,7 +77,8 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.xml")):
         p += t - e - fl - sk; f += e + fl; s += sk
 print(f"total: {p} passed, {f} failed, {s} skipped")
 PY
-echo "tested: ${tested[*]:-none}; failed: ${failed[*]:-none}; not found: ${missing[*]:-none}"
+echo "tested: ${tested[*]:-none}; failed: ${failed[*]:-none}; not found: ${missing[*]:-none}; Debian sid: $sid_status"
 [ ${#failed[@]} -eq 0 ] || exit 1
+[ "$sid_status" != failed ] || exit 1
 case " ${tested[*]:-} " in *" 3.11 "*) ;; *) echo "CPython 3.11 was not tested"; exit 1;; esac
 [ ${#tested[@]} -ge 2 ] || { echo "no interpreter besides 3.11 was tested"; exit 1; }
