@@ -6,7 +6,7 @@ use pyo3_build_config::{get, use_pyo3_cfgs, PythonAbiKind, PythonImplementation}
 
 /// Oldest and newest CPython minor versions whose layouts live in `src/raw/compat.rs`.
 const OLDEST: (u8, u8) = (3, 10);
-const NEWEST: (u8, u8) = (3, 14);
+const NEWEST: (u8, u8) = (3, 15);
 
 fn main() {
     use_pyo3_cfgs();

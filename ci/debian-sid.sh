@@ -13,7 +13,7 @@
 set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
 ROOT=${PYHOOD_SID_ROOT:-/var/tmp/pyhood-sid}
-PYS=${PYHOOD_SID_PYTHONS:-"3.13 3.14"}
+PYS=${PYHOOD_SID_PYTHONS:-"3.13 3.14 3.15"}
 RESULTS=${PYHOOD_RESULTS:-$project/target/sid-results}
 CARGO_HOME_DIR=${CARGO_HOME:-$HOME/.cargo}
 RUSTUP_HOME_DIR=${RUSTUP_HOME:-$HOME/.rustup}

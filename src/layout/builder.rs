@@ -346,6 +346,7 @@ fn decode(py: Python<'_>, raw: &[u8], how: Decode, _ctype: &str) -> PyResult<Py<
                 .into_any()
                 .unbind()
         }
+        Decode::Masked { mask } => PyInt::new(py, le(raw) & mask).into_any().unbind(),
         Decode::Flag { shift } => PyBool::new(py, (le(raw) >> shift) & 1 == 1)
             .to_owned()
             .into_any()

@@ -45,7 +45,7 @@ impl Kind {
             Kind::List
         } else if has(ffi::Py_TPFLAGS_TUPLE_SUBCLASS) {
             Kind::Tuple
-        } else if has(ffi::Py_TPFLAGS_DICT_SUBCLASS) {
+        } else if has(ffi::Py_TPFLAGS_DICT_SUBCLASS) || crate::raw::object::is_frozendict(obj) {
             Kind::Dict
         } else if has(ffi::Py_TPFLAGS_TYPE_SUBCLASS) {
             Kind::Type
@@ -456,6 +456,8 @@ fn type_object(b: &mut Builder, tv: &TypeView<'_>, ext: &Extent) {
     slots!(T; tp_watched: "unsigned char" / Unsigned);
     #[cfg(Py_3_13)]
     slots!(T; tp_versions_used: "uint16_t" / Unsigned);
+    #[cfg(Py_3_15)]
+    slots!(T; _tp_iteritem: "_Py_iteritemfunc" / Pointer);
     if ext.end as usize > size_of::<T>() {
         slots!(H;
             as_async: "PyAsyncMethods" / Bytes, as_number: "PyNumberMethods" / Bytes, as_mapping: "PyMappingMethods" / Bytes,
@@ -463,6 +465,8 @@ fn type_object(b: &mut Builder, tv: &TypeView<'_>, ext: &Extent) {
             ht_slots: "PyObject *" / Pointer, ht_qualname: "PyObject *" / Pointer,
             ht_cached_keys: "PyDictKeysObject *" / Pointer, ht_module: "PyObject *" / Pointer,
         );
+        #[cfg(Py_3_14)]
+        slots!(H; ht_token: "void *" / Pointer);
         // The heap type's own PyMemberDef array (`PyHeapType_GET_MEMBERS`).
         let meta_basicsize = tv.slots.basicsize;
         let n = ext.items;

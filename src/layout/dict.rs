@@ -20,6 +20,11 @@ const MAX_KEYS_BYTES: usize = mem::MAX_READ;
 pub fn dict_body(obj: &Bound<'_, PyAny>, b: &mut Builder) -> PyResult<()> {
     let py = obj.py();
     b.add_defs(compat::DICT_FIELDS, 0, Region::Body);
+    #[cfg(Py_3_15)]
+    if crate::raw::object::is_frozendict(obj) {
+        let at = core::mem::offset_of!(structs::PyFrozenDictObject, ma_hash) as isize;
+        b.add("ma_hash", at, 8, "Py_hash_t", Decode::Signed, Region::Body);
+    }
     let keys = b.word(compat::DICT_FIELDS[2].offset as isize);
     let values = b.word(compat::DICT_FIELDS[3].offset as isize);
     if keys == 0 {
@@ -43,8 +48,16 @@ pub fn dict_body(obj: &Bound<'_, PyAny>, b: &mut Builder) -> PyResult<()> {
 /// Python code, so this neither changes the dict nor calls an overridden `__iter__`.
 fn key_names(obj: &Bound<'_, PyAny>) -> PyResult<HashMap<usize, String>> {
     let mut out = HashMap::new();
-    if let Ok(d) = obj.cast::<PyDict>() {
-        for (k, _) in d.iter() {
+    let keys: Vec<Bound<'_, PyAny>> = if let Ok(d) = obj.cast::<PyDict>() {
+        d.iter().map(|(k, _)| k).collect()
+    } else if crate::raw::object::is_frozendict(obj) && obj.get_type().name()? == "frozendict" {
+        // An exact frozendict: its own iterator runs no Python code.
+        obj.try_iter()?.collect::<PyResult<_>>()?
+    } else {
+        Vec::new()
+    };
+    {
+        for k in keys {
             if let Ok(s) = k.cast::<PyString>() {
                 let text = s.to_cow()?;
                 if text.chars().count() <= 40 {

@@ -184,7 +184,7 @@ pub fn common(
             continue;
         }
         for m in rawobj::members(&ts).map_err(read_err)? {
-            add_member(b, &m);
+            add_member(b, &m, ext.items as isize * s.itemsize);
         }
     }
     // `__dict__` and `__weakref__` slots inside the object (not the managed pre-header).
@@ -260,13 +260,21 @@ fn member_type(code: i32) -> Option<(&'static str, usize, Decode)> {
     })
 }
 
-fn add_member(b: &mut Builder, m: &Member) {
+/// `items_bytes` is `Py_SIZE(obj) * tp_itemsize`, added to members flagged
+/// `_Py_AFTER_ITEMS` (3.15 `__slots__` of tuple subclasses).
+fn add_member(b: &mut Builder, m: &Member, items_bytes: isize) {
     if OFFSET_MEMBERS.contains(&m.name.as_str()) {
         return;
     }
+    let after_items = compat::has_flag(m.flags as u64, compat::MEMBER_AFTER_ITEMS as u64);
+    let offset = if after_items {
+        m.offset + items_bytes
+    } else {
+        m.offset
+    };
     if let Some((ctype, size, decode)) = member_type(m.kind) {
-        if b.covers(m.offset, size) && m.offset >= size_of::<structs::PyObject>() as isize {
-            let f = b.add(m.name.clone(), m.offset, size, ctype, decode, Region::Body);
+        if b.covers(offset, size) && offset >= size_of::<structs::PyObject>() as isize {
+            let f = b.add(m.name.clone(), offset, size, ctype, decode, Region::Body);
             f.note = Some("member".to_owned());
         }
     }

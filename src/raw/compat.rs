@@ -32,6 +32,11 @@ pub enum Decode {
     Flag {
         shift: u32,
     },
+    /// An unsigned word of which only `mask` is defined (the rest is uninitialised padding,
+    /// e.g. the anonymous `:24` of `PyASCIIObject.state`); `raw` keeps every byte.
+    Masked {
+        mask: u64,
+    },
 }
 
 /// One statically known field: C name, offset from the struct start, size, C type, decoding.
@@ -113,6 +118,15 @@ pub const OBJECT_HEAD: &[FieldDef] = &[
         2,
         "uint16_t",
         Decode::Flag { shift: 0 },
+    ),
+    // 3.15 `Include/object.h`: bit 1 `_Py_LEGACY_ABI_CHECK_FLAG` (module definitions).
+    #[cfg(Py_3_15)]
+    def(
+        "ob_flags.legacy_abi_check",
+        offset_of!(PyObject, ob_flags),
+        2,
+        "uint16_t",
+        Decode::Flag { shift: 1 },
     ),
     def(
         "ob_flags.statically_allocated",
@@ -359,6 +373,10 @@ pub fn preheader(type_flags: u64) -> Vec<(&'static str, isize)> {
     }
 }
 
+/// 3.15 `PyMemberDef.flags` bit `_Py_AFTER_ITEMS` (`Include/descrobject.h` v3.15.2): the
+/// member lives after the variable-size items, at `offset + Py_SIZE(obj) * tp_itemsize`.
+pub const MEMBER_AFTER_ITEMS: i32 = if cfg!(Py_3_15) { 1 << 4 } else { 0 };
+
 /// Where a type's inline values (`PyDictValues`) start inside its instances (3.13+).
 pub fn inline_values_offset(type_flags: u64, basicsize: isize) -> Option<usize> {
     if !has_flag(type_flags, TPFLAGS_INLINE_VALUES) {
@@ -478,6 +496,14 @@ pub const STATE_BITS: &[(&str, u32, u32)] = if cfg!(all(Py_GIL_DISABLED, Py_3_14
     ]
 };
 
+/// The bits of `PyASCIIObject.state` that its bit-fields define (8 on default builds,
+/// 14 on 3.14t); the remaining bits are an anonymous, never-initialised padding field.
+pub const STATE_DEFINED_BITS: u64 = if cfg!(all(Py_GIL_DISABLED, Py_3_14)) {
+    0x3fff
+} else {
+    0xff
+};
+
 pub fn state_bit(state: u32, name: &str) -> u32 {
     STATE_BITS
         .iter()
@@ -506,7 +532,9 @@ pub const ASCII_FIELDS: &[FieldDef] = &[
         offset_of!(PyASCIIObject, state),
         4,
         "unsigned int",
-        Decode::Unsigned,
+        Decode::Masked {
+            mask: STATE_DEFINED_BITS,
+        },
     ),
     #[cfg(not(Py_3_12))]
     def(

@@ -203,3 +203,18 @@ pub fn ascii_header(
     };
     out
 }
+
+/// Whether `obj` is a `frozendict` (3.15+, `Include/cpython/dictobject.h` v3.15.2), which
+/// shares `PyDictObject`'s layout (`PyFrozenDictObject` adds `ma_hash`) without being a dict.
+#[cfg(Py_3_15)]
+pub fn is_frozendict(obj: &Bound<'_, PyAny>) -> bool {
+    // SAFETY:
+    // - the thread is attached and `obj` is live; PyFrozenDict_Check only compares the type
+    //   pointer with the exported PyFrozenDict_Type and walks the type's MRO
+    unsafe { ffi::PyFrozenDict_Check(obj.as_ptr()) != 0 }
+}
+
+#[cfg(not(Py_3_15))]
+pub fn is_frozendict(_: &Bound<'_, PyAny>) -> bool {
+    false
+}

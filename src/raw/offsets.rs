@@ -150,6 +150,17 @@ pub fn table() -> Vec<Entry> {
     entry!(v, PyDictObject, "PyDictObject", ""; ma_keys);
     entry!(v, PyDictObject, "PyDictObject", ""; ma_values);
     sizeof!(v, PyDictObject, "PyDictObject", "");
+    #[cfg(Py_3_15)]
+    {
+        entry!(v, PyFrozenDictObject, "PyFrozenDictObject", INTERNAL_DICT; ma_hash);
+        sizeof!(v, PyFrozenDictObject, "PyFrozenDictObject", INTERNAL_DICT);
+        v.push((
+            "const:_Py_AFTER_ITEMS".into(),
+            compat::MEMBER_AFTER_ITEMS as isize,
+            0,
+            "",
+        ));
+    }
     for d in compat::KEYS_FIELDS {
         v.push((
             format!("PyDictKeysObject.{}", d.name),
@@ -303,6 +314,8 @@ fn type_slots(v: &mut Vec<Entry>) {
     t!(tp_watched);
     #[cfg(Py_3_13)]
     t!(tp_versions_used);
+    #[cfg(Py_3_15)]
+    t!(_tp_iteritem);
     sizeof!(v, PyTypeObject, "PyTypeObject", "");
     macro_rules! h {
         ($($f:ident),*) => { $( entry!(v, PyHeapTypeObject, "PyHeapTypeObject", ""; $f); )* };
@@ -319,5 +332,7 @@ fn type_slots(v: &mut Vec<Entry>) {
         ht_cached_keys,
         ht_module
     );
+    #[cfg(Py_3_14)]
+    h!(ht_token);
     sizeof!(v, PyHeapTypeObject, "PyHeapTypeObject", "");
 }

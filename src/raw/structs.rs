@@ -3,7 +3,8 @@
 //! `core::mem::offset_of!` and `size_of` give every offset the readers use, and so that the
 //! offsets table (`offsets.rs`) can be proven against the C headers by `tests/test_offsets.py`.
 //!
-//! Sources (python/cpython tags v3.10.13, v3.11.7, v3.12.1, v3.13.0, v3.14.10):
+//! Sources (python/cpython tags v3.10.13, v3.11.7, v3.12.1, v3.13.0, v3.14.10; Debian's
+//! python3.15-dev 3.15.2):
 //! `Include/object.h`, `Include/refcount.h` (3.14), `Include/cpython/{unicodeobject,
 //! listobject,tupleobject,bytesobject,floatobject,dictobject,setobject,longintrepr}.h`,
 //! `Include/longintrepr.h` (3.10), `Include/internal/{pycore_gc,pycore_dict,
@@ -140,6 +141,14 @@ pub struct PyDictObject {
     pub ma_version_tag: u64,
     pub ma_keys: Ptr,
     pub ma_values: Ptr,
+}
+
+/// `PyFrozenDictObject` (3.15+, `Include/internal/pycore_dict.h` v3.15.2).
+#[cfg(Py_3_15)]
+#[repr(C)]
+pub struct PyFrozenDictObject {
+    pub ob_base: PyDictObject,
+    pub ma_hash: isize,
 }
 
 /// `struct _dictkeysobject` in 3.10 (`Objects/dict-common.h`, not installed with the headers).
