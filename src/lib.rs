@@ -2,8 +2,10 @@
 //! everything else is safe Rust.
 
 mod errors;
+mod gcstate;
 mod header;
 mod layout;
+mod obmalloc;
 pub mod raw;
 
 use pyo3::exceptions::PyImportError;
@@ -88,6 +90,8 @@ fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<header::PyObjectHeader>()?;
     m.add_class::<layout::PyLayout>()?;
     m.add_class::<layout::PyField>()?;
+    obmalloc::register(m)?;
+    gcstate::register(m)?;
     m.add("BUILT_FOR", format!("3.{}", compat::BUILT_FOR_MINOR))?;
     m.add("FREE_THREADED", compat::FREE_THREADED)?;
     Ok(())
