@@ -7,6 +7,8 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Once;
 
 /// Largest single read pyhood will ever make (a bound on every copy).
 pub const MAX_READ: usize = 64 << 20;
@@ -118,21 +120,39 @@ fn vm_readv(address: usize, buf: &mut [u8]) -> Result<(), VmErr> {
 const PIPE_CHUNK: usize = 4096;
 
 thread_local! {
-    /// This thread's private pipe and the pid that created it: a forked child must not
-    /// share its parent's pipe, or the two processes could read each other's bytes.
-    static PIPE: RefCell<Option<([libc::c_int; 2], libc::pid_t)>> = const { RefCell::new(None) };
+    /// This thread's private pipe and the fork generation that created it: a forked child
+    /// must not share its parent's pipe, or the two processes could read each other's bytes.
+    static PIPE: RefCell<Option<([libc::c_int; 2], u64)>> = const { RefCell::new(None) };
+}
+
+/// Bumped in every forked child (a `pthread_atfork` handler), so pipes made before the fork
+/// are recognised as inherited without a `getpid` call per read.
+static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
+static ATFORK: Once = Once::new();
+
+extern "C" fn after_fork_in_child() {
+    FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+fn fork_generation() -> u64 {
+    ATFORK.call_once(|| {
+        // SAFETY:
+        // - registers a child handler that only touches an atomic (async-signal-safe)
+        // - called once per process; no prepare/parent handlers
+        unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) };
+    });
+    FORK_GENERATION.load(Ordering::SeqCst)
 }
 
 /// `write(2)` the range into a private non-blocking pipe and read it back.
 fn pipe_read(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
     const CHUNK: usize = PIPE_CHUNK;
     let len = buf.len();
-    // SAFETY: getpid has no preconditions
-    let pid = unsafe { libc::getpid() };
+    let generation = fork_generation();
     PIPE.with(|cell| {
         let mut slot = cell.borrow_mut();
         if let Some((fds, owner)) = *slot {
-            if owner != pid {
+            if owner != generation {
                 for fd in fds {
                     // SAFETY: `fd` is this thread's inherited copy of our own pipe end
                     unsafe { libc::close(fd) };
@@ -148,7 +168,7 @@ fn pipe_read(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
             if rc != 0 {
                 return Err(fail(address, len, "no fault-free read is available"));
             }
-            *slot = Some((fds, pid));
+            *slot = Some((fds, generation));
         }
         let ([rfd, wfd], _) = slot.expect("pipe was just created");
         let mut done = 0usize;
