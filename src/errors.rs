@@ -27,3 +27,23 @@ pub fn memory_read_error(msg: String) -> PyErr {
 pub fn layout_error(msg: String) -> PyErr {
     raise("LayoutError", msg)
 }
+
+/// The allocator asked about is not the active one (`pyhood.AllocatorError`).
+pub fn allocator_error(msg: String) -> PyErr {
+    raise("AllocatorError", msg)
+}
+
+/// A failure that fits no narrower class (`pyhood.PyhoodError`).
+pub fn pyhood_error(msg: String) -> PyErr {
+    raise("PyhoodError", msg)
+}
+
+/// Interpreter state failed validation (`pyhood.StateValidationError`).
+pub fn state_validation_error(msg: String) -> PyErr {
+    raise("StateValidationError", msg)
+}
+
+/// State this interpreter does not let pyhood reach (`pyhood.UnreachableStateError`).
+pub fn unreachable_state_error(msg: String) -> PyErr {
+    raise("UnreachableStateError", msg)
+}

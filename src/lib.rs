@@ -1,7 +1,9 @@
 //! pyhood's native module `pyhood._pyhood`: wiring only. Unsafe code lives in `raw/`;
 //! everything else is safe Rust.
 
+mod alloc;
 mod errors;
+mod freelists;
 mod gcstate;
 mod header;
 mod layout;
@@ -32,6 +34,26 @@ fn py_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<layout::PyLay
 #[pyo3(signature = (obj, offset = 0, size = None))]
 fn py_peek(obj: &Bound<'_, PyAny>, offset: isize, size: Option<usize>) -> PyResult<Vec<u8>> {
     layout::peek(obj, offset, size)
+}
+
+/// Where the object's own allocation lives: pymalloc pool, malloc chunk, or static memory.
+#[pyfunction(name = "block_info")]
+#[pyo3(signature = (obj, /))]
+fn py_block_info(obj: &Bound<'_, PyAny>) -> PyResult<alloc::PyBlockInfo> {
+    alloc::block_info(obj)
+}
+
+/// Every allocation the object owns directly, requested and allocated.
+#[pyfunction(name = "footprint")]
+#[pyo3(signature = (obj, /))]
+fn py_footprint(obj: &Bound<'_, PyAny>) -> PyResult<alloc::PyFootprint> {
+    alloc::footprint(obj)
+}
+
+/// The interpreter's free lists: `{name: FreeList(count, limit)}`.
+#[pyfunction(name = "freelists")]
+fn py_freelists(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
+    freelists::freelists(py)
 }
 
 /// Every offset and size pyhood relies on: `[(key, offset, size, header), ...]`.
@@ -87,6 +109,13 @@ fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(py_layout, m)?)?;
     m.add_function(wrap_pyfunction!(py_peek, m)?)?;
     m.add_function(wrap_pyfunction!(_offsets, m)?)?;
+    m.add_function(wrap_pyfunction!(py_block_info, m)?)?;
+    m.add_function(wrap_pyfunction!(py_footprint, m)?)?;
+    m.add_function(wrap_pyfunction!(py_freelists, m)?)?;
+    m.add_class::<freelists::PyFreeList>()?;
+    m.add_class::<alloc::PyBlockInfo>()?;
+    m.add_class::<alloc::PyAllocation>()?;
+    m.add_class::<alloc::PyFootprint>()?;
     m.add_class::<header::PyObjectHeader>()?;
     m.add_class::<layout::PyLayout>()?;
     m.add_class::<layout::PyField>()?;

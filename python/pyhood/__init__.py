@@ -10,25 +10,78 @@ from __future__ import annotations
 
 import sys
 
-from ._errors import LayoutError, MemoryReadError, PyhoodError, UnsupportedInterpreterError
+from ._errors import (
+    AllocatorError,
+    LayoutError,
+    MemoryReadError,
+    PyhoodError,
+    StateValidationError,
+    UnreachableStateError,
+    UnsupportedInterpreterError,
+)
 
 try:
     from . import _pyhood
 except ImportError as exc:  # built for another interpreter, or not built at all
     raise UnsupportedInterpreterError(str(exc)) from exc
 
-from ._pyhood import Field, Layout, ObjectHeader, header, layout, peek, refcnt
+from ._gcwatch import GCEvent, GCWatch, gc_watch
+from ._pyhood import (
+    Allocation,
+    BlockInfo,
+    Field,
+    Footprint,
+    FreeList,
+    GCGenerations,
+    Generation,
+    Layout,
+    ObjectHeader,
+    ObmallocStats,
+    SizeClass,
+    block_info,
+    footprint,
+    freelists,
+    gc_generations,
+    header,
+    intern_state,
+    interned_count,
+    layout,
+    obmalloc_stats,
+    peek,
+    refcnt,
+)
 
 __all__ = [
+    "Allocation",
+    "AllocatorError",
+    "BlockInfo",
     "Field",
+    "Footprint",
+    "FreeList",
+    "GCEvent",
+    "GCGenerations",
+    "GCWatch",
+    "Generation",
     "Layout",
     "LayoutError",
     "MemoryReadError",
     "ObjectHeader",
+    "ObmallocStats",
     "PyhoodError",
+    "SizeClass",
+    "StateValidationError",
+    "UnreachableStateError",
     "UnsupportedInterpreterError",
+    "block_info",
+    "footprint",
+    "freelists",
+    "gc_generations",
+    "gc_watch",
     "header",
+    "intern_state",
+    "interned_count",
     "layout",
+    "obmalloc_stats",
     "peek",
     "refcnt",
 ]

@@ -1,7 +1,7 @@
 """Command line: ``python -m pyhood tour`` and ``python -m pyhood layout EXPR``.
 
-``tour`` walks the guide's §10.1–10.4 on live objects of the running interpreter (one section
-with ``--section 10.2``); ``layout`` prints ``pyhood.layout(eval(EXPR))`` as a table.
+``tour`` walks the guide's chapters 10 and 12 on live objects of the running interpreter (one
+section with ``--section 10.2``); ``layout`` prints ``pyhood.layout(eval(EXPR))`` as a table.
 """
 
 from __future__ import annotations
@@ -44,13 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     tour = commands.add_parser(
         "tour",
-        help="walk the guide's sections 10.1-10.4 on live objects",
-        description="Print what each section of the guide's chapter 10 shows, on live objects.",
+        help="walk the guide's chapters 10 and 12 on live objects",
+        description=(
+            "Print what each section of the guide's chapters 10 and 12 shows, on live objects."
+        ),
     )
     tour.add_argument(
         "--section",
         action="append",
-        choices=list(_tour.SECTIONS),
+        choices=list(_tour.all_sections()),
         help="run only this section (repeatable); default: all of them",
     )
     tour.set_defaults(func=_tour_command)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["LayoutError", "MemoryReadError", "PyhoodError", "UnsupportedInterpreterError"]
+__all__ = [
+    "AllocatorError",
+    "LayoutError",
+    "MemoryReadError",
+    "PyhoodError",
+    "StateValidationError",
+    "UnreachableStateError",
+    "UnsupportedInterpreterError",
+]
 
 
 class PyhoodError(Exception):
@@ -19,3 +27,18 @@ class LayoutError(PyhoodError):
 
 class UnsupportedInterpreterError(PyhoodError, ImportError):
     """The running interpreter is not one pyhood was built for or knows the layouts of."""
+
+
+class AllocatorError(PyhoodError):
+    """The allocator pyhood was asked about is not the one in use (e.g. ``obmalloc_stats()``
+    under ``PYTHONMALLOC=malloc`` or ``mimalloc``, where pymalloc has no arenas to report)."""
+
+
+class StateValidationError(PyhoodError):
+    """Interpreter state located by an offset failed its check against a public signal, so
+    pyhood refuses to report numbers from it."""
+
+
+class UnreachableStateError(PyhoodError):
+    """This interpreter keeps the requested state where no extension can reach it (e.g.
+    file-static variables in 3.10/3.11), or pyhood does not know this patch release."""

@@ -27,7 +27,15 @@ import pyhood
 
 from . import _render
 
-__all__ = ["SECTIONS", "run", "section_10_1", "section_10_2", "section_10_3", "section_10_4"]
+__all__ = [
+    "SECTIONS",
+    "all_sections",
+    "run",
+    "section_10_1",
+    "section_10_2",
+    "section_10_3",
+    "section_10_4",
+]
 
 #: The running interpreter's (major, minor): layouts are chosen by it.
 PY = sys.version_info[:2]
@@ -952,13 +960,28 @@ SECTIONS: dict[str, Callable[[], None]] = {
 }
 
 
+def all_sections() -> dict[str, Callable[[], None]]:
+    """Every section of the tour in guide order: chapter 10 here, chapter 12 in
+    :mod:`pyhood._tour12` (§12.1, §12.2) and :mod:`pyhood._tour12_gc` (§12.3, §12.4, §12.6),
+    imported late: they use this module's printing helpers."""
+    from . import _tour12, _tour12_gc
+
+    return dict(
+        sorted(
+            {**SECTIONS, **_tour12.SECTIONS, **_tour12_gc.SECTIONS}.items(),
+            key=lambda kv: tuple(map(int, kv[0].split("."))),
+        )
+    )
+
+
 def run(sections: Iterable[str] | None = None) -> None:
     """Print the given sections (all of them by default), in guide order."""
-    wanted = set(SECTIONS if sections is None else sections)
-    unknown = wanted - set(SECTIONS)
+    every = all_sections()
+    wanted = set(every if sections is None else sections)
+    unknown = wanted - set(every)
     if unknown:
         raise ValueError(f"no such section: {', '.join(sorted(unknown))}")
-    for i, number in enumerate(n for n in SECTIONS if n in wanted):
+    for i, number in enumerate(n for n in every if n in wanted):
         if i:
             print()
-        SECTIONS[number]()
+        every[number]()

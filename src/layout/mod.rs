@@ -197,6 +197,19 @@ impl PyLayout {
     }
 }
 
+impl PyLayout {
+    /// The integer value of the field called `name`, if there is one.
+    pub fn int_field(&self, py: Python<'_>, name: &str) -> PyResult<Option<i64>> {
+        for f in self.fields.bind(py).iter() {
+            let f = f.cast_into::<PyField>()?;
+            if f.get().name == name {
+                return f.get().value.bind(py).extract().map(Some);
+            }
+        }
+        Ok(None)
+    }
+}
+
 fn render(slf: &Bound<'_, PyLayout>, func: &str) -> PyResult<String> {
     slf.py()
         .import("pyhood._render")?

@@ -252,6 +252,7 @@ pub fn table() -> Vec<Entry> {
             v.push((format!("const:{name}"), value as isize, 0, ""));
         }
     }
+    interpreter_state(&mut v);
     v
 }
 
@@ -335,4 +336,182 @@ fn type_slots(v: &mut Vec<Entry>) {
     #[cfg(Py_3_14)]
     h!(ht_token);
     sizeof!(v, PyHeapTypeObject, "PyHeapTypeObject", "");
+}
+
+const INTERP_HDR: &str = "internal/pycore_interp.h";
+const RUNTIME_HDR: &str = "internal/pycore_runtime.h";
+const DEBUG_OFFSETS_HDR: &str = if cfg!(Py_3_14) {
+    "internal/pycore_debug_offsets.h"
+} else {
+    "internal/pycore_runtime.h"
+};
+const HASHTABLE_HDR: &str = "internal/pycore_hashtable.h";
+
+/// Interning and GC state (guide §12.3, §12.4): the `SSTATE_*` values, and, for the running
+/// release if pyhood knows it (`compat::STATE_RELEASES`), every interpreter-state offset
+/// `gcstate.rs` reads. `PyInterpreterState.gc` is the value pyhood will use at run time: from
+/// the table (3.10–3.12) or read from `_Py_DebugOffsets` (3.13+), so the probe also proves
+/// that the debug-offsets path finds the right place.
+fn interpreter_state(v: &mut Vec<Entry>) {
+    let mut sstate = vec![
+        ("SSTATE_NOT_INTERNED", compat::SSTATE_NOT_INTERNED),
+        ("SSTATE_INTERNED_MORTAL", compat::SSTATE_INTERNED_MORTAL),
+        ("SSTATE_INTERNED_IMMORTAL", compat::SSTATE_INTERNED_IMMORTAL),
+    ];
+    if cfg!(Py_3_12) {
+        sstate.push((
+            "SSTATE_INTERNED_IMMORTAL_STATIC",
+            compat::SSTATE_INTERNED_IMMORTAL_STATIC,
+        ));
+    }
+    for (name, value) in sstate {
+        v.push((format!("const:{name}"), value as isize, 0, ""));
+    }
+    let Some((hex, release)) = pyo3::Python::attach(|py| {
+        use pyo3::types::PyAnyMethods;
+        let hex: u32 = py
+            .import("sys")
+            .and_then(|s| s.getattr("hexversion"))
+            .and_then(|h| h.extract())
+            .ok()?;
+        compat::state_release(hex).ok().map(|r| (hex, r))
+    }) else {
+        return;
+    };
+    let gc_at = match (release.gc_in_interp, compat::DEBUG_OFFSETS) {
+        (Some(off), _) => Some(off),
+        (None, Some(d)) => super::interp::runtime_address()
+            .and_then(|rt| super::mem::read(rt, d.size).ok())
+            .and_then(|bytes| compat::parse_debug_offsets(&bytes, &d, hex).ok())
+            .map(|values| values.interp_gc),
+        (None, None) => None,
+    };
+    let g = &release.gc;
+    let gen = g.generation_size;
+    let mut push = |key: &str, offset: usize, size: usize, header: &'static str| {
+        v.push((key.to_string(), offset as isize, size as isize, header));
+    };
+    if let Some(gc) = gc_at {
+        let p = "PyInterpreterState.gc";
+        push(p, gc, g.size, INTERP_HDR);
+        push(&format!("{p}.enabled"), gc + g.enabled, 4, INTERP_HDR);
+        push(&format!("{p}.debug"), gc + g.debug, 4, INTERP_HDR);
+        push(
+            &format!("{p}.generations"),
+            gc + g.generations,
+            3 * gen,
+            INTERP_HDR,
+        );
+        push(
+            &format!("{p}.generation0"),
+            gc + g.generation0,
+            8,
+            INTERP_HDR,
+        );
+        push(
+            &format!("{p}.permanent_generation"),
+            gc + g.permanent,
+            gen,
+            INTERP_HDR,
+        );
+        push(
+            &format!("{p}.permanent_generation.head"),
+            gc + g.permanent,
+            16,
+            INTERP_HDR,
+        );
+        push(
+            &format!("{p}.permanent_generation.threshold"),
+            gc + g.permanent + g.threshold,
+            4,
+            INTERP_HDR,
+        );
+        push(
+            &format!("{p}.permanent_generation.count"),
+            gc + g.permanent + g.count,
+            4,
+            INTERP_HDR,
+        );
+        push(&format!("{p}.collecting"), gc + g.collecting, 4, INTERP_HDR);
+    }
+    push(
+        "const:NUM_GENERATIONS",
+        compat::NUM_GENERATIONS,
+        0,
+        INTERNAL_GC,
+    );
+    push(
+        "const:_PyGC_PREV_SHIFT",
+        compat::GC_PREV_SHIFT as usize,
+        0,
+        "internal/pycore_gc.h",
+    );
+    if let Some(off) = release.interned_dict {
+        push(
+            "PyInterpreterState.cached_objects.interned_strings",
+            off,
+            8,
+            INTERP_HDR,
+        );
+    }
+    if let Some(off) = release.interned_static {
+        push(
+            "_PyRuntimeState.cached_objects.interned_strings",
+            off,
+            8,
+            RUNTIME_HDR,
+        );
+        use compat::hashtable as ht;
+        for (name, off, size) in [
+            ("nentries", ht::NENTRIES, 8),
+            ("nbuckets", ht::NBUCKETS, 8),
+            ("buckets", ht::BUCKETS, 8),
+            ("key_destroy_func", ht::KEY_DESTROY, 8),
+            ("value_destroy_func", ht::VALUE_DESTROY, 8),
+            ("alloc.malloc", ht::ALLOC_MALLOC, 8),
+            ("alloc.free", ht::ALLOC_FREE, 8),
+        ] {
+            push(&format!("_Py_hashtable_t.{name}"), off, size, HASHTABLE_HDR);
+        }
+        push("sizeof(_Py_hashtable_t)", 0, ht::SIZE, HASHTABLE_HDR);
+        for (name, off) in [
+            ("_Py_slist_item", ht::ENTRY_NEXT),
+            ("key_hash", ht::ENTRY_HASH),
+            ("key", ht::ENTRY_KEY),
+            ("value", ht::ENTRY_VALUE),
+        ] {
+            push(
+                &format!("_Py_hashtable_entry_t.{name}"),
+                off,
+                8,
+                HASHTABLE_HDR,
+            );
+        }
+        push(
+            "sizeof(_Py_hashtable_entry_t)",
+            0,
+            ht::ENTRY_SIZE,
+            HASHTABLE_HDR,
+        );
+    }
+    if let Some(d) = compat::DEBUG_OFFSETS {
+        let p = "_Py_DebugOffsets";
+        push(
+            &format!("{p}.cookie"),
+            0,
+            compat::DEBUG_COOKIE.len(),
+            DEBUG_OFFSETS_HDR,
+        );
+        for (name, off) in [
+            ("version", d.version),
+            ("free_threaded", d.free_threaded),
+            ("interpreter_state.size", d.interp_size),
+            ("interpreter_state.gc", d.interp_gc),
+            ("gc.size", d.gc_size),
+            ("gc.collecting", d.gc_collecting),
+        ] {
+            push(&format!("{p}.{name}"), off, 8, DEBUG_OFFSETS_HDR);
+        }
+        push(&format!("sizeof({p})"), 0, d.size, DEBUG_OFFSETS_HDR);
+    }
 }

@@ -247,3 +247,28 @@ pub struct PyMemberDef {
     pub flags: i32,
     pub doc: Ptr,
 }
+
+/// `struct pool_header` of pymalloc (`Objects/obmalloc.c` v3.10.13/v3.11.7,
+/// `Include/internal/pycore_obmalloc.h` v3.12.1+; identical in every supported version).
+#[repr(C)]
+pub struct pool_header {
+    /// `union { pymem_block *_padding; uint count; } ref`
+    pub ref_count: usize,
+    pub freeblock: Ptr,
+    pub nextpool: Ptr,
+    pub prevpool: Ptr,
+    pub arenaindex: u32,
+    pub szidx: u32,
+    pub nextoffset: u32,
+    pub maxnextoffset: u32,
+}
+
+/// pymalloc geometry on 64-bit builds with the radix tree (3.10+): `POOL_SIZE` 16 KiB
+/// (`POOL_BITS` 14), `ALIGNMENT` 16, `SMALL_REQUEST_THRESHOLD` 512; `POOL_OVERHEAD` is
+/// `sizeof(struct pool_header)` rounded to `ALIGNMENT` (48). Confirmed at run time against
+/// the figures `_PyObject_DebugMallocStats` prints.
+pub const POOL_SIZE: usize = 1 << 14;
+pub const PYMALLOC_ALIGNMENT: usize = 16;
+pub const SMALL_REQUEST_THRESHOLD: usize = 512;
+pub const POOL_OVERHEAD: usize =
+    core::mem::size_of::<pool_header>().div_ceil(PYMALLOC_ALIGNMENT) * PYMALLOC_ALIGNMENT;

@@ -1,0 +1,59 @@
+//! What the allocator can tell about an address: the active allocator's name, and whether
+//! an address lies inside a loaded image (statically allocated objects).
+
+use core::ffi::CStr;
+
+use pyo3::prelude::*;
+
+/// `_PyMem_GetCurrentAllocatorName()`: "pymalloc", "pymalloc_debug", "malloc",
+/// "malloc_debug", "mimalloc", … (exported by every supported version; public in
+/// `cpython/pymem.h` before 3.13, internal after). `None` if the symbol is absent.
+pub fn allocator_name(_py: Python<'_>) -> Option<String> {
+    // SAFETY:
+    // - dlsym with RTLD_DEFAULT only looks a symbol up; the name is a NUL-terminated literal
+    let sym = unsafe {
+        libc::dlsym(
+            libc::RTLD_DEFAULT,
+            c"_PyMem_GetCurrentAllocatorName".as_ptr(),
+        )
+    };
+    if sym.is_null() {
+        return None;
+    }
+    // SAFETY:
+    // - the symbol is CPython's `const char *_PyMem_GetCurrentAllocatorName(void)`
+    // - the thread is attached (we hold `_py`), as CPython requires for allocator queries
+    // - the result is NULL or a pointer to a static NUL-terminated string
+    let name = unsafe {
+        let f: extern "C" fn() -> *const core::ffi::c_char = core::mem::transmute(sym);
+        let p = f();
+        if p.is_null() {
+            return None;
+        }
+        CStr::from_ptr(p).to_string_lossy().into_owned()
+    };
+    Some(name)
+}
+
+/// Whether `address` belongs to a mapped executable or shared library image (its data
+/// or bss segment holds statically allocated objects such as `None` and static types).
+pub fn in_loaded_image(address: usize) -> bool {
+    let mut info = core::mem::MaybeUninit::<libc::Dl_info>::zeroed();
+    // SAFETY:
+    // - dladdr only inspects the dynamic linker's tables for `address`; it never
+    //   dereferences it; `info` is a valid, writable Dl_info
+    unsafe { libc::dladdr(address as *const libc::c_void, info.as_mut_ptr()) != 0 }
+}
+
+/// Address of the current interpreter's `PyInterpreterState`.
+pub fn interpreter_address(_py: Python<'_>) -> usize {
+    // SAFETY:
+    // - the thread is attached (we hold `_py`), so there is a current interpreter;
+    //   PyInterpreterState_Get only reads the thread state
+    unsafe { pyo3::ffi::PyInterpreterState_Get() as usize }
+}
+
+/// Address of a built-in type object, to recognise objects seen only through a pointer.
+pub fn type_address(ty: &Bound<'_, pyo3::types::PyType>) -> usize {
+    ty.as_type_ptr() as usize
+}

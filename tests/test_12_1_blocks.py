@@ -1,0 +1,164 @@
+"""Guide §12.1 — where each object lives: pymalloc pools, malloc chunks, static memory.
+
+Requests of at most 512 bytes are served by pymalloc from 16-byte size classes; larger ones
+go to the C library's malloc; a few objects (None, built-in types, some strings) are part
+of the interpreter image itself. ``block_info`` says which, and ``footprint`` adds up every
+allocation an object owns.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import subprocess
+import sys
+import textwrap
+
+import pyhood
+import pytest
+from conftest import PY, word
+
+libc = ctypes.CDLL(None)
+libc.malloc_usable_size.argtypes = [ctypes.c_void_p]
+libc.malloc_usable_size.restype = ctypes.c_size_t
+
+
+def mapping_of(address: int) -> str:
+    """The /proc/self/maps line whose range holds ``address`` (independent of pyhood)."""
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+            if lo <= address < hi:
+                return line.strip()
+    return ""
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: float("1.5"), lambda: int("12345"), lambda: (1, "x"), lambda: {1, 2}]
+)
+def test_small_objects_get_a_pymalloc_block_rounded_to_16(make):
+    """An object of at most 512 bytes lives in a pymalloc block: sys.getsizeof rounded up
+    to the 16-byte size class (float 24 → 32, int 28 → 32, a 2-tuple 56 → 64)."""
+    obj = make()
+    info = pyhood.block_info(obj)
+    assert info.domain == "pymalloc"
+    assert info.requested == sys.getsizeof(obj)
+    assert info.block_size == (sys.getsizeof(obj) + 15) // 16 * 16
+    assert info.size_class == info.block_size // 16 - 1
+    assert info.pool_address <= info.block_address < info.pool_address + 16384
+    assert 1 <= info.pool_blocks_in_use <= info.pool_capacity
+    # The block starts at the GC head for GC objects (and the pre-header on 3.11+).
+    assert info.block_address == id(obj) + pyhood.layout(obj).start
+
+
+def test_a_freed_float_block_is_reused_by_the_next_float():
+    """Two floats freed and re-created land in the same blocks (free list / size class)."""
+    a, b = float("1.25"), float("2.5")
+    blocks = {pyhood.block_info(a).block_address, pyhood.block_info(b).block_address}
+    del a, b
+    c, d = float("3.75"), float("4.5")
+    assert {pyhood.block_info(c).block_address, pyhood.block_info(d).block_address} == blocks
+
+
+def test_a_100_kb_bytes_goes_to_malloc():
+    """A 100 KB bytes is too big for pymalloc: its block size is malloc_usable_size."""
+    big = b"x" * 100_000
+    info = pyhood.block_info(big)
+    assert info.domain == "malloc"
+    assert info.requested == sys.getsizeof(big)
+    assert info.block_size == libc.malloc_usable_size(info.block_address)
+    assert info.pool_address is None
+
+
+@pytest.mark.parametrize("obj", [None, int, True, Ellipsis], ids=repr)
+def test_statically_allocated_objects_are_static(obj):
+    """None, True, Ellipsis and built-in types live in the interpreter's own image: a
+    file-backed mapping in /proc/self/maps."""
+    info = pyhood.block_info(obj)
+    assert info.domain == "static"
+    assert mapping_of(id(obj)).split()[-1].startswith("/")
+
+
+def _child(code: str, env_value: str) -> str:
+    env = {"PYTHONMALLOC": env_value, "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_pythonmalloc_malloc_moves_small_objects_to_malloc():
+    """With PYTHONMALLOC=malloc every object comes from malloc, and pyhood says so."""
+    out = _child(
+        """
+        import ctypes, pyhood
+        libc = ctypes.CDLL(None)
+        libc.malloc_usable_size.argtypes = [ctypes.c_void_p]
+        libc.malloc_usable_size.restype = ctypes.c_size_t
+        x = float("1.5")
+        info = pyhood.block_info(x)
+        print(info.domain, info.block_size == libc.malloc_usable_size(info.block_address))
+        """,
+        "malloc",
+    )
+    assert out.split() == ["malloc", "True"]
+
+
+def test_debug_hooks_are_recognised():
+    """With PYTHONMALLOC=pymalloc_debug the blocks carry debug padding around the object:
+    two words before it and one after (Objects/obmalloc.c, ``_PyMem_DebugRawAlloc``:
+    ``nbytes + 3*SST``); pyhood reports the hooks and a size class that includes them."""
+    out = _child(
+        """
+        import sys, pyhood
+        x = float("1.5")
+        info = pyhood.block_info(x)
+        print(info.domain, info.debug_hooks, info.block_size, sys.getsizeof(x))
+        """,
+        "pymalloc_debug",
+    )
+    domain, hooks, block, size = out.split()
+    assert (domain, hooks) == ("pymalloc", "True")
+    assert int(block) == (int(size) + 24 + 15) // 16 * 16
+
+
+def test_list_footprint_counts_its_item_array():
+    """A list owns two allocations: the object and its item array. Their requested sizes
+    add up to sys.getsizeof; the allocated sizes include allocator rounding."""
+    xs = list(range(100))
+    fp = pyhood.footprint(xs)
+    names = [a.name for a in fp.allocations]
+    assert names == ["object", "ob_item"]
+    assert fp.requested == sys.getsizeof(xs) == fp.getsizeof
+    assert fp.total == sum(a.allocated for a in fp.allocations) >= fp.requested
+    item_array = fp.allocations[1]
+    assert item_array.block.block_address == word(id(xs) + 24)  # PyListObject.ob_item
+    assert "ob_item" in str(fp)
+
+
+def test_dict_footprint_counts_its_keys():
+    """A dict owns its object and its keys table; their requested sizes are sys.getsizeof."""
+    d = {"a": 1, "b": 2, "c": 3}
+    fp = pyhood.footprint(d)
+    assert [a.name for a in fp.allocations] == ["object", "ma_keys"]
+    assert fp.requested == sys.getsizeof(d)
+
+
+@pytest.mark.skipif(PY < (3, 11), reason="managed dicts arrived in 3.11")
+def test_instance_footprint_does_not_materialise_the_dict():
+    """footprint of an instance counts its attribute storage without creating __dict__."""
+
+    class P:
+        def __init__(self):
+            self.a, self.b = 1, 2
+
+    p = P()
+    before = word(id(p) - 24)
+    fp = pyhood.footprint(p)
+    assert word(id(p) - 24) == before
+    assert fp.total >= fp.getsizeof
+    assert fp.allocations[0].block.domain == "pymalloc"
