@@ -86,6 +86,14 @@ EXPECTED: dict[str, list[str]] = {
         "[ok] small objects get getsizeof rounded up to 16; 100 KB goes to malloc; None is static",
         "[ok] a list's object and item array add up to sys.getsizeof",
     ],
+    "ex_12_5_long_running.py": [
+        "§12.5",
+        "[ok] gc_watch saw the collections gc.get_stats() counted",
+        "[ok] a 10x higher threshold ran fewer collections",
+        "[ok] at least one block per live float",
+        "[ok] tracemalloc traced at least 24 bytes per float",
+        "[ok] while tracemalloc traces, its hooks replace pymalloc: obmalloc_stats refuses",
+    ],
     "ex_12_2_freelists.py": [
         "§12.2",
         "[ok] freeing 30 floats puts 30 on the float free list",

@@ -17,7 +17,7 @@ import pyhood
 
 from ._tour import _check, _grid, _heading, _say, _sub
 
-__all__ = ["SECTIONS", "section_12_1", "section_12_2"]
+__all__ = ["SECTIONS", "section_12_1", "section_12_2", "section_12_5"]
 
 #: sizeof(struct pool_header) rounded up to ALIGNMENT on 64-bit builds (POOL_OVERHEAD).
 POOL_OVERHEAD = 48
@@ -309,8 +309,82 @@ def section_12_2() -> None:
     )
 
 
+def _cycles(n: int) -> list[list[object]]:
+    """n small self-referencing lists; every tenth is kept alive."""
+    kept = []
+    for i in range(n):
+        node: list[object] = [i]
+        node.append(node)
+        if i % 10 == 0:
+            kept.append(node)
+    return kept
+
+
+def section_12_5() -> None:
+    """§12.5: watch a stretch of work: collections, allocator blocks, traced lines."""
+    import tracemalloc
+
+    _heading("12.5", "Optimizing long-running processes")
+    _say(
+        """A long-running service is tuned by watching a stretch of its work: how often the
+        collector runs and how long it takes (gc_watch, checked against gc.get_stats()),
+        how many allocator blocks stay in use (obmalloc_stats) and which lines keep the
+        memory (tracemalloc)."""
+    )
+    old = gc.get_threshold()
+    rows = []
+    try:
+        for threshold in (old[0], old[0] * 10):
+            gc.set_threshold(threshold, *old[1:])
+            gc.collect()
+            before = [st["collections"] for st in gc.get_stats()]
+            with pyhood.gc_watch() as watch:
+                kept = _cycles(20_000)
+            after = [st["collections"] for st in gc.get_stats()]
+            per_gen = [sum(1 for e in watch.events if e.generation == g) for g in range(3)]
+            agrees = per_gen == [a - b for a, b in zip(after, before, strict=True)]
+            rows.append((threshold, *per_gen, agrees))
+            del kept
+    finally:
+        gc.set_threshold(*old)
+    _grid(("gen-0 threshold", "gen 0", "gen 1", "gen 2", "= gc.get_stats()"), rows)
+    _check("gc_watch saw the collections gc.get_stats() counted", all(r[-1] for r in rows))
+    _check("a 10x higher threshold ran fewer collections", sum(rows[1][1:4]) < sum(rows[0][1:4]))
+    print()
+    gc.collect()
+    first = pyhood.obmalloc_stats().blocks_in_use
+    kept_floats = [float(i) + 0.5 for i in range(20_000)]
+    second = pyhood.obmalloc_stats().blocks_in_use
+    print(f"    pymalloc blocks in use grew by {second - first:,} with 20,000 floats alive")
+    print()
+    _check("at least one block per live float", second - first >= 20_000 - 100)
+    del kept_floats
+    tracemalloc.start()
+    try:
+        snap1 = tracemalloc.take_snapshot()
+        kept_floats = [float(i) + 0.5 for i in range(20_000)]
+        snap2 = tracemalloc.take_snapshot()
+        try:
+            pyhood.obmalloc_stats()
+            refused = False
+        except pyhood.AllocatorError:
+            refused = True
+    finally:
+        tracemalloc.stop()
+    grown = sum(st.size_diff for st in snap2.compare_to(snap1, "filename") if st.size_diff > 0)
+    print(f"    tracemalloc: {grown:,} more bytes traced after the same 20,000 floats")
+    print()
+    _check("tracemalloc traced at least 24 bytes per float", grown >= 20_000 * 24)
+    _check(
+        "while tracemalloc traces, its hooks replace pymalloc: obmalloc_stats refuses",
+        refused,
+    )
+    del kept_floats
+
+
 #: Section number -> function, in guide order.
 SECTIONS: dict[str, Callable[[], None]] = {
     "12.1": section_12_1,
     "12.2": section_12_2,
+    "12.5": section_12_5,
 }
