@@ -122,24 +122,14 @@ fn read_list(
 }
 
 pub fn freelists(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    let micro: u8 = py
-        .import("sys")?
-        .getattr("version_info")?
-        .getattr("micro")?
-        .extract()?;
     if compat::FREE_THREADED {
         return Err(errors::unreachable_state_error(
             "free-threaded builds keep free lists per thread; pyhood does not read them yet".into(),
         ));
     }
-    let defs = compat::freelist_defs(micro).ok_or_else(|| {
-        errors::unreachable_state_error(format!(
-            "pyhood does not know where CPython 3.{}.{micro} keeps its free lists (they move \
-             between patch releases); supported: 3.10.13, 3.11.7, 3.12.1, 3.13.0, 3.13.18, \
-             3.14.10, 3.15.2",
-            compat::BUILT_FOR_MINOR
-        ))
-    })?;
+    let hexversion: u32 = py.import("sys")?.getattr("hexversion")?.extract()?;
+    let release = compat::state_release(hexversion).map_err(errors::state_validation_error)?;
+    let defs = compat::freelist_defs(release.freelists);
     let interp = rawalloc::interpreter_address(py);
     let types = [
         (

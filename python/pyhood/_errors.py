@@ -41,4 +41,6 @@ class StateValidationError(PyhoodError):
 
 class UnreachableStateError(PyhoodError):
     """This interpreter keeps the requested state where no extension can reach it (e.g.
-    file-static variables in 3.10/3.11), or pyhood does not know this patch release."""
+    file-static variables in 3.10/3.11, or per-thread state on free-threaded builds). A patch
+    release whose interpreter-state offsets pyhood does not know raises
+    :class:`StateValidationError` instead."""

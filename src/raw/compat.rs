@@ -950,9 +950,31 @@ pub struct FreeListDef {
 /// `PyTuple_MAXSAVESIZE` (20 in every supported version) and `PyTuple_MAXFREELIST` (2000).
 pub const TUPLE_SIZES: usize = 20;
 
-/// The free lists of the running interpreter, or `None` when its patch release is not one
-/// whose layout pyhood has been proven against.
-pub fn freelist_defs(micro: u8) -> Option<Vec<FreeListDef>> {
+/// Where the free lists start inside `PyInterpreterState`: 3.10–3.12 keep one state per
+/// type (`float_state`, `tuple`, `list`, `dict_state`); 3.13+ one struct
+/// (`object_state.freelists`) for all of them. Stored per release in `STATE_RELEASES`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FreeListBases {
+    pub float: usize,
+    pub tuple: usize,
+    pub list: usize,
+    pub dict: usize,
+}
+
+impl FreeListBases {
+    pub const fn single(base: usize) -> Self {
+        Self {
+            float: base,
+            tuple: base,
+            list: base,
+            dict: base,
+        }
+    }
+}
+
+/// The free lists of a release, from where they start (`FreeListBases`) and the layout of
+/// the structs that hold them in this minor version.
+pub fn freelist_defs(b: FreeListBases) -> Vec<FreeListDef> {
     use FreeListShape::*;
     let mut v = Vec::new();
     let linked = |count_at, count_size, head_at, next_at| Linked {
@@ -962,13 +984,16 @@ pub fn freelist_defs(micro: u8) -> Option<Vec<FreeListDef>> {
         next_at,
     };
     if cfg!(Py_3_14) {
-        // 3.14.10: freelists at 11120; 3.15.2: 11096. Next pointer in the first word
-        // (`_PyFreeList_Push`, `Include/internal/pycore_freelist.h`).
-        let (base, floats, ints, tuples, lists, dicts, dictkeys) = match (cfg!(Py_3_15), micro) {
-            (false, 10) => (11120, 0, 16, 32, 352, 400, 416),
-            (true, 2) => (11096, 0, 32, 48, 368, 416, 432),
-            _ => return None,
+        // `struct _Py_freelists` of `struct _Py_freelist {void *freelist; Py_ssize_t size;}`:
+        // 3.14.10 floats@0 ints@16 tuples[20]@32 lists@352 dicts@400 dictkeys@416; 3.15.2
+        // adds a list before ints (ints@32 tuples@48 lists@368 dicts@416 dictkeys@432). The
+        // next pointer is the first word of a free object (`_PyFreeList_Push`).
+        let (floats, ints, tuples, lists, dicts, dictkeys) = if cfg!(Py_3_15) {
+            (0, 32, 48, 368, 416, 432)
+        } else {
+            (0, 16, 32, 352, 400, 416)
         };
+        let base = b.float;
         let fl = |off: usize| linked(base + off + 8, 8, base + off, 0);
         v.push(FreeListDef {
             name: "float",
@@ -1009,14 +1034,10 @@ pub fn freelist_defs(micro: u8) -> Option<Vec<FreeListDef>> {
             type_name: "",
         });
     } else if cfg!(Py_3_13) {
-        // 3.13.0 and 3.13.18: object_state.freelists at 10952 (`pycore_freelist.h`):
-        // floats {numfree@0 int, items@8} linked through ob_type; tuples {items[20]@0,
-        // numfree[20]@160} linked through ob_item[0]; lists/dicts/dictkeys {items[80]@0,
-        // numfree@640}.
-        if !matches!(micro, 0 | 18) {
-            return None;
-        }
-        let base = 10952;
+        // `struct _Py_object_freelists` (`pycore_freelist.h` v3.13.0): floats {numfree@0 int,
+        // items@8} linked through ob_type; tuples@16 {items[20]@0, numfree[20]@160} linked
+        // through ob_item[0]; lists@256 / dicts@904 / dictkeys@1552 {items[80]@0, numfree@640}.
+        let base = b.float;
         v.push(FreeListDef {
             name: "float",
             limit: 100,
@@ -1038,33 +1059,36 @@ pub fn freelist_defs(micro: u8) -> Option<Vec<FreeListDef>> {
             ("dict", 904, "dict"),
             ("dict_keys", 1552, ""),
         ] {
+            let shape = Array {
+                count_at: base + off + 640,
+                items_at: base + off,
+            };
             v.push(FreeListDef {
                 name,
                 limit: 80,
-                shape: Array {
-                    count_at: base + off + 640,
-                    items_at: base + off,
-                },
+                shape,
                 type_name: ty,
             });
         }
     } else {
-        // 3.10.13 / 3.11.7 / 3.12.1: separate per-type states in PyInterpreterState.
-        let (float, tuple, list, dict, dict_items, dict_numfree, keys_items, keys_numfree) =
-            match (cfg!(Py_3_12), cfg!(Py_3_11), micro) {
-                (true, _, 1) => (267408, 269832, 270072, 270720, 16, 1296, 656, 1300),
-                (false, true, 7) => (3608, 3632, 3872, 4520, 0, 640, 648, 1288),
-                (false, false, 13) => (9776, 9800, 10040, 10688, 0, 640, 648, 1288),
-                _ => return None,
-            };
+        // `struct _Py_float_state {int numfree; PyFloatObject *free_list;}` (linked through
+        // ob_type), `_Py_tuple_state {free_list[20]; int numfree[20]@160}` (through
+        // ob_item[0]), `_Py_list_state {free_list[80]; int numfree@640}`, `_Py_dict_state`
+        // (3.10/3.11: free_list@0 numfree@640 keys_free_list@648 keys_numfree@1288; 3.12:
+        // free_list@16 keys_free_list@656 numfree@1296 keys_numfree@1300) — `pycore_interp.h`.
+        let (dict_items, dict_numfree, keys_items, keys_numfree) = if cfg!(Py_3_12) {
+            (16, 1296, 656, 1300)
+        } else {
+            (0, 640, 648, 1288)
+        };
         v.push(FreeListDef {
             name: "float",
             limit: 100,
-            shape: linked(float, 4, float + 8, 8),
+            shape: linked(b.float, 4, b.float + 8, 8),
             type_name: "",
         });
         for (i, &name) in TUPLE_NAMES.iter().enumerate() {
-            let shape = linked(tuple + 160 + 4 * i, 4, tuple + 8 * i, 24);
+            let shape = linked(b.tuple + 160 + 4 * i, 4, b.tuple + 8 * i, 24);
             v.push(FreeListDef {
                 name,
                 limit: 2000,
@@ -1072,35 +1096,38 @@ pub fn freelist_defs(micro: u8) -> Option<Vec<FreeListDef>> {
                 type_name: "",
             });
         }
+        let list = Array {
+            count_at: b.list + 640,
+            items_at: b.list,
+        };
         v.push(FreeListDef {
             name: "list",
             limit: 80,
-            shape: Array {
-                count_at: list + 640,
-                items_at: list,
-            },
+            shape: list,
             type_name: "list",
         });
+        let dict = Array {
+            count_at: b.dict + dict_numfree,
+            items_at: b.dict + dict_items,
+        };
         v.push(FreeListDef {
             name: "dict",
             limit: 80,
-            shape: Array {
-                count_at: dict + dict_numfree,
-                items_at: dict + dict_items,
-            },
+            shape: dict,
             type_name: "dict",
         });
+        let keys = Array {
+            count_at: b.dict + keys_numfree,
+            items_at: b.dict + keys_items,
+        };
         v.push(FreeListDef {
             name: "dict_keys",
             limit: 80,
-            shape: Array {
-                count_at: dict + keys_numfree,
-                items_at: dict + keys_items,
-            },
+            shape: keys,
             type_name: "",
         });
     }
-    Some(v)
+    v
 }
 
 /// Names of the tuple free lists by slot: slot i holds tuples of length i (3.10, where
@@ -1259,6 +1286,8 @@ pub struct StateRelease {
     /// `offsetof(_PyRuntimeState, cached_objects.interned_strings)` (3.12+: the
     /// runtime-wide `_Py_hashtable_t` of statically allocated interned strings).
     pub interned_static: Option<usize>,
+    /// Where the free lists start inside `PyInterpreterState` (guide §12.2).
+    pub freelists: FreeListBases,
 }
 
 #[cfg(all(not(Py_GIL_DISABLED), not(Py_3_14)))]
@@ -1272,6 +1301,12 @@ pub const STATE_RELEASES: &[StateRelease] = &[StateRelease {
     gc: GC_310,
     interned_dict: None,
     interned_static: None,
+    freelists: FreeListBases {
+        float: 9776,
+        tuple: 9800,
+        list: 10040,
+        dict: 10688,
+    },
 }];
 
 #[cfg(all(not(Py_GIL_DISABLED), Py_3_11, not(Py_3_12)))]
@@ -1281,6 +1316,12 @@ pub const STATE_RELEASES: &[StateRelease] = &[StateRelease {
     gc: GC_310,
     interned_dict: None,
     interned_static: None,
+    freelists: FreeListBases {
+        float: 3608,
+        tuple: 3632,
+        list: 3872,
+        dict: 4520,
+    },
 }];
 
 #[cfg(all(not(Py_GIL_DISABLED), Py_3_12, not(Py_3_13)))]
@@ -1290,6 +1331,12 @@ pub const STATE_RELEASES: &[StateRelease] = &[StateRelease {
     gc: GC_310,
     interned_dict: Some(382_936),
     interned_static: Some(76_368),
+    freelists: FreeListBases {
+        float: 267_408,
+        tuple: 269_832,
+        list: 270_072,
+        dict: 270_720,
+    },
 }];
 
 #[cfg(all(not(Py_GIL_DISABLED), Py_3_13, not(Py_3_14)))]
@@ -1300,6 +1347,7 @@ pub const STATE_RELEASES: &[StateRelease] = &[
         gc: GC_310,
         interned_dict: Some(194_328),
         interned_static: Some(13_832),
+        freelists: FreeListBases::single(10_952),
     },
     StateRelease {
         hexversion: 0x030d_12f0, // 3.13.18 (Debian): generations at +20, see interp.rs
@@ -1307,6 +1355,7 @@ pub const STATE_RELEASES: &[StateRelease] = &[
         gc: gc_layout!(interp::gc_runtime_state_31318, interp::gc_generation_align4),
         interned_dict: Some(194_328),
         interned_static: Some(13_856),
+        freelists: FreeListBases::single(10_952),
     },
 ];
 
@@ -1317,6 +1366,7 @@ pub const STATE_RELEASES: &[StateRelease] = &[StateRelease {
     gc: gc_layout!(interp::gc_runtime_state_314, interp::gc_generation),
     interned_dict: Some(224_624),
     interned_static: Some(14_056),
+    freelists: FreeListBases::single(11_120),
 }];
 
 #[cfg(all(not(Py_GIL_DISABLED), Py_3_15))]
@@ -1326,6 +1376,7 @@ pub const STATE_RELEASES: &[StateRelease] = &[StateRelease {
     gc: gc_layout!(interp::gc_runtime_state_315, interp::gc_generation),
     interned_dict: Some(224_896),
     interned_static: Some(14_216),
+    freelists: FreeListBases::single(11_096),
 }];
 
 /// Free-threaded builds: no release is known (their GC has no generation lists, and no
