@@ -79,7 +79,7 @@ for m in $PYS; do
         CARGO_HOME="$CARGO_HOME_DIR" RUSTUP_HOME="$RUSTUP_HOME_DIR" CARGO_NET_OFFLINE=true \
         CARGO_TARGET_DIR="$project/target/sid-py$m" LANG=C.UTF-8 \
         bash -euo pipefail -c "
-            v=/opt/venv-$m
+            v=/opt/pyhood-ci/venv-$m
             [ -x \$v/bin/python ] || python$m -m venv \$v
             \$v/bin/pip install -q --no-index --find-links /wheels/py$m maturin pytest hypothesis
             cd '$project'
