@@ -678,6 +678,24 @@ pub fn gc_generations(py: Python<'_>) -> PyResult<PyGCGenerations> {
     generations_at(py, at, hex, &release.gc, located_by)
 }
 
+/// The addresses of the four list heads (generations 0, 1, 2, then the permanent
+/// generation) of the validated GC state: the same checks as [`gc_generations`] (layout
+/// from the exact release, thresholds, counts, flags against the `gc` module, not
+/// collecting), without walking the lists. For `pyhood.gc_info` (guide §11.2).
+pub fn validated_list_heads(py: Python<'_>) -> PyResult<[usize; compat::NUM_GENERATIONS + 1]> {
+    let (hex, release) = known_release(py)?;
+    let (at, _) = locate_gc(py, hex, release)?;
+    let layout = &release.gc;
+    if at == 0 || at % 8 != 0 {
+        return Err(validation(format!(
+            "{at:#x} is not the address of a struct _gc_runtime_state"
+        )));
+    }
+    read_validated(py, at, layout)?;
+    let g = |i: usize| at + layout.generations + i * layout.generation_size;
+    Ok([g(0), g(1), g(2), at + layout.permanent])
+}
+
 /// Test hook: validate and walk a GC state at an arbitrary address.
 #[pyfunction]
 #[pyo3(signature = (address, /))]

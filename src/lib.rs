@@ -7,6 +7,7 @@ mod freelists;
 mod gcstate;
 mod header;
 mod layout;
+mod objinfo;
 mod obmalloc;
 pub mod raw;
 
@@ -121,6 +122,7 @@ fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<layout::PyField>()?;
     obmalloc::register(m)?;
     gcstate::register(m)?;
+    objinfo::register(m)?;
     m.add("BUILT_FOR", format!("3.{}", compat::BUILT_FOR_MINOR))?;
     m.add("FREE_THREADED", compat::FREE_THREADED)?;
     Ok(())

@@ -306,8 +306,9 @@ def test_getallocatedblocks_also_counts_blocks_pymalloc_hands_to_malloc():
     300 objects of 1000 bytes raise the difference by exactly 300 (3.10–3.15)."""
     proc = run_child(
         """
-        import json, sys
+        import gc, json, sys
         import pyhood
+        gc.disable()  # no collection may free blocks between the two readings
         big = [None] * 300
         n1 = n2 = s1 = s2 = tmp = None  # bind every name first: no dict resize in between
         # Between each count and the next reading exactly one block appears: the int that

@@ -12,6 +12,7 @@ __all__ = [
     "Footprint",
     "FreeList",
     "GCGenerations",
+    "GCInfo",
     "Generation",
     "Layout",
     "ObjectHeader",
@@ -25,13 +26,17 @@ __all__ = [
     "footprint",
     "freelists",
     "gc_generations",
+    "gc_info",
     "header",
     "intern_state",
     "interned_count",
+    "is_immortal",
+    "is_small_int",
     "layout",
     "obmalloc_stats",
     "peek",
     "refcnt",
+    "weakref_count",
 ]
 
 BUILT_FOR: str
@@ -316,3 +321,27 @@ def interned_count() -> int: ...
 def gc_generations() -> GCGenerations: ...
 def _interned_dict_size_at(address: int, /) -> int: ...
 def _gc_generations_at(address: int, /) -> GCGenerations: ...
+
+@final
+class GCInfo:
+    """The collector's view of one object: tracked, generation, finalized, GC-head words."""
+
+    @property
+    def address(self) -> int: ...
+    @property
+    def tracked(self) -> bool: ...
+    @property
+    def generation(self) -> int | str | None: ...
+    @property
+    def finalized(self) -> bool: ...
+    @property
+    def collecting(self) -> bool: ...
+    @property
+    def gc_next(self) -> int | None: ...
+    @property
+    def gc_prev(self) -> int | None: ...
+
+def gc_info(obj: object, /) -> GCInfo: ...
+def is_immortal(obj: object, /) -> bool: ...
+def is_small_int(obj: object, /) -> bool: ...
+def weakref_count(obj: object, /) -> int: ...

@@ -961,14 +961,21 @@ SECTIONS: dict[str, Callable[[], None]] = {
 
 
 def all_sections() -> dict[str, Callable[[], None]]:
-    """Every section of the tour in guide order: chapter 10 here, chapter 12 in
+    """Every section of the tour in guide order: chapter 10 here, §11.1-11.4 in
+    :mod:`pyhood._tour11`, chapter 12 in
     :mod:`pyhood._tour12` (§12.1, §12.2) and :mod:`pyhood._tour12_gc` (§12.3, §12.4, §12.6),
-    imported late: they use this module's printing helpers."""
-    from . import _tour12, _tour12_gc
+    §11.5 in :mod:`pyhood._track_tour`, imported late: they use this module's printing helpers."""
+    from . import _tour11, _tour12, _tour12_gc, _track_tour
 
     return dict(
         sorted(
-            {**SECTIONS, **_tour12.SECTIONS, **_tour12_gc.SECTIONS}.items(),
+            {
+                **SECTIONS,
+                **_tour11.SECTIONS,
+                **_tour12.SECTIONS,
+                **_tour12_gc.SECTIONS,
+                **_track_tour.SECTIONS,
+            }.items(),
             key=lambda kv: tuple(map(int, kv[0].split("."))),
         )
     )

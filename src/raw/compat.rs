@@ -1132,31 +1132,8 @@ pub fn freelist_defs(b: FreeListBases) -> Vec<FreeListDef> {
 
 /// Names of the tuple free lists by slot: slot i holds tuples of length i (3.10, where
 /// slot 0 keeps the empty tuple) or i + 1 (3.11+, where the empty tuple is static).
-const TUPLE_NAMES: [&str; TUPLE_SIZES] = if cfg!(Py_3_11) {
-    [
-        "tuple[1]",
-        "tuple[2]",
-        "tuple[3]",
-        "tuple[4]",
-        "tuple[5]",
-        "tuple[6]",
-        "tuple[7]",
-        "tuple[8]",
-        "tuple[9]",
-        "tuple[10]",
-        "tuple[11]",
-        "tuple[12]",
-        "tuple[13]",
-        "tuple[14]",
-        "tuple[15]",
-        "tuple[16]",
-        "tuple[17]",
-        "tuple[18]",
-        "tuple[19]",
-        "tuple[20]",
-    ]
-} else {
-    [
+const TUPLE_NAMES: &[&str] = {
+    const ALL: [&str; TUPLE_SIZES + 1] = [
         "tuple[0]",
         "tuple[1]",
         "tuple[2]",
@@ -1177,7 +1154,13 @@ const TUPLE_NAMES: [&str; TUPLE_SIZES] = if cfg!(Py_3_11) {
         "tuple[17]",
         "tuple[18]",
         "tuple[19]",
-    ]
+        "tuple[20]",
+    ];
+    if cfg!(Py_3_11) {
+        ALL.split_at(1).1
+    } else {
+        ALL.split_at(TUPLE_SIZES).0
+    }
 };
 
 // ---------------------------------------------------------------------------------------
@@ -1552,6 +1535,53 @@ pub mod hashtable {
     pub const ENTRY_KEY: usize = offset_of!(_Py_hashtable_entry_t, key);
     pub const ENTRY_VALUE: usize = offset_of!(_Py_hashtable_entry_t, value);
 }
+
+// ---------------------------------------------------------------------------------------
+// Object identity, GC membership and weak references (guide §11)
+// ---------------------------------------------------------------------------------------
+
+/// Low bits of `_gc_next` that are flags rather than address bits: `NEXT_MASK_UNREACHABLE`
+/// (bit 0, set only during a collection, 3.10–3.15). GC heads are at least 4-aligned
+/// (Debian 3.13.18 puts the generation heads at 4-aligned addresses), so both low bits go.
+pub const GC_NEXT_MASK: usize = usize::MAX << 2;
+/// `_PyGC_PREV_MASK_FINALIZED` (`pycore_gc.h`): `tp_finalize` has run.
+pub const GC_PREV_MASK_FINALIZED: usize = 1;
+/// `_PyGC_PREV_MASK_COLLECTING` (`pycore_gc.h`): the object is in the collection underway.
+pub const GC_PREV_MASK_COLLECTING: usize = 2;
+/// Free-threaded `ob_gc_bits` (`pycore_gc.h` 3.13+): `_PyGC_BITS_TRACKED`,
+/// `_PyGC_BITS_FINALIZED`, `_PyGC_BITS_FROZEN`.
+pub const GC_BITS_TRACKED: u8 = 1;
+pub const GC_BITS_FINALIZED: u8 = 1 << 1;
+pub const GC_BITS_FROZEN: u8 = 1 << 3;
+
+/// `_PY_NSMALLNEGINTS` / `_PY_NSMALLPOSINTS`: the cached small ints are
+/// `-NSMALLNEGINTS ..= NSMALLPOSINTS - 1` (-5..=256; 3.15: -5..=1024).
+pub const NSMALLNEGINTS: i64 = 5;
+pub const NSMALLPOSINTS: i64 = if cfg!(Py_3_15) { 1025 } else { 257 };
+/// The header that defines `_PY_NSMALLPOSINTS`.
+pub const NSMALLINTS_HDR: &str = if cfg!(Py_3_14) {
+    "internal/pycore_runtime_structs.h"
+} else if cfg!(Py_3_11) {
+    "internal/pycore_global_objects.h"
+} else {
+    "internal/pycore_interp.h"
+};
+
+/// Whether `v` is in the small-int cache range of this version.
+pub fn is_small_int_value(v: i64) -> bool {
+    (-NSMALLNEGINTS..NSMALLPOSINTS).contains(&v)
+}
+
+/// `_Py_TPFLAGS_STATIC_BUILTIN` (3.12+): a static builtin type, whose own `tp_weaklist`
+/// lives in the interpreter state, not in the type object.
+pub const TPFLAGS_STATIC_BUILTIN: u64 = if cfg!(Py_3_12) { 1 << 1 } else { 0 };
+
+/// Where the weak-reference list of an instance of a `Py_TPFLAGS_MANAGED_WEAKREF` type is,
+/// relative to the object (3.12+): the first pre-header word, −32 (−16 free-threaded).
+pub const MANAGED_WEAKREF_OFFSET: isize = -(GC_HEAD_SIZE as isize) - 16;
+
+/// Most weak references pyhood follows on one object's list.
+pub const MAX_WEAKREFS: usize = 10_000_000;
 
 #[cfg(test)]
 mod state_tests {

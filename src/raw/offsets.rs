@@ -97,6 +97,17 @@ pub fn table() -> Vec<Entry> {
     sizeof!(v, PyLongObject, "PyLongObject", "");
     entry!(v, PyFloatObject, "PyFloatObject", ""; ob_fval);
     sizeof!(v, PyFloatObject, "PyFloatObject", "");
+    // weak references (guide §11.4)
+    entry!(v, PyWeakReference, "PyWeakReference", ""; wr_object);
+    entry!(v, PyWeakReference, "PyWeakReference", ""; wr_callback);
+    entry!(v, PyWeakReference, "PyWeakReference", ""; hash);
+    entry!(v, PyWeakReference, "PyWeakReference", ""; wr_prev);
+    entry!(v, PyWeakReference, "PyWeakReference", ""; wr_next);
+    #[cfg(Py_3_11)]
+    entry!(v, PyWeakReference, "PyWeakReference", ""; vectorcall);
+    #[cfg(Py_GIL_DISABLED)]
+    entry!(v, PyWeakReference, "PyWeakReference", ""; weakrefs_lock);
+    sizeof!(v, PyWeakReference, "PyWeakReference", "");
     // bytes, list, tuple
     entry!(v, PyBytesObject, "PyBytesObject", ""; ob_shash);
     entry!(v, PyBytesObject, "PyBytesObject", ""; ob_sval);
@@ -251,6 +262,41 @@ pub fn table() -> Vec<Entry> {
         if value != 0 {
             v.push((format!("const:{name}"), value as isize, 0, ""));
         }
+    }
+    // Guide §11: small-int cache, static builtin types, GC flag bits.
+    v.push((
+        "const:_PY_NSMALLPOSINTS".into(),
+        compat::NSMALLPOSINTS as isize,
+        0,
+        compat::NSMALLINTS_HDR,
+    ));
+    v.push((
+        "const:_PY_NSMALLNEGINTS".into(),
+        compat::NSMALLNEGINTS as isize,
+        0,
+        compat::NSMALLINTS_HDR,
+    ));
+    if compat::TPFLAGS_STATIC_BUILTIN != 0 {
+        v.push((
+            "const:_Py_TPFLAGS_STATIC_BUILTIN".into(),
+            compat::TPFLAGS_STATIC_BUILTIN as isize,
+            0,
+            "",
+        ));
+    }
+    for (name, value) in [
+        ("_PyGC_PREV_MASK_FINALIZED", compat::GC_PREV_MASK_FINALIZED),
+        (
+            "_PyGC_PREV_MASK_COLLECTING",
+            compat::GC_PREV_MASK_COLLECTING,
+        ),
+    ] {
+        v.push((
+            format!("const:{name}"),
+            value as isize,
+            0,
+            "internal/pycore_gc.h",
+        ));
     }
     interpreter_state(&mut v);
     v

@@ -272,3 +272,19 @@ pub const PYMALLOC_ALIGNMENT: usize = 16;
 pub const SMALL_REQUEST_THRESHOLD: usize = 512;
 pub const POOL_OVERHEAD: usize =
     core::mem::size_of::<pool_header>().div_ceil(PYMALLOC_ALIGNMENT) * PYMALLOC_ALIGNMENT;
+
+/// `struct _PyWeakReference` (`Include/cpython/weakrefobject.h`; 3.10: `weakrefobject.h`):
+/// `vectorcall` from 3.11, `weakrefs_lock` on free-threaded builds (3.13+).
+#[repr(C)]
+pub struct PyWeakReference {
+    pub ob_base: PyObject,
+    pub wr_object: usize,
+    pub wr_callback: usize,
+    pub hash: isize,
+    pub wr_prev: usize,
+    pub wr_next: usize,
+    #[cfg(Py_3_11)]
+    pub vectorcall: usize,
+    #[cfg(Py_GIL_DISABLED)]
+    pub weakrefs_lock: usize,
+}

@@ -1,0 +1,246 @@
+"""The tour of the guide's chapter 11 (object lifetimes) on live objects: the header as the
+unit of memory management, reference counts and the cycle collector, identity and reuse,
+and weak references.
+
+Same conventions as :mod:`pyhood._tour`: explanations, pyhood's readings, and ``[ok]`` /
+``[MISMATCH]`` checks against something pyhood does not compute.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import sys
+import weakref
+from collections.abc import Callable
+
+import pyhood
+
+from ._tour import _check, _grid, _heading, _say, _sub
+
+__all__ = ["SECTIONS", "section_11_1", "section_11_2", "section_11_3", "section_11_4"]
+
+
+class _Node:
+    """A plain instance: GC-tracked, weakly referenceable."""
+
+
+class _Pair:
+    __slots__ = ("a", "b")
+
+
+def _fresh_int(v: int) -> int:
+    return int(str(v))
+
+
+def _generation_truth(x: object) -> int | str | None:
+    """The generation whose list holds ``x``, found by scanning every list (O(N))."""
+    for g in range(3):
+        if any(o is x for o in gc.get_objects(generation=g)):
+            return g
+    return "permanent" if gc.is_tracked(x) else None
+
+
+def section_11_1() -> None:
+    """§11.1: every object starts with the same header; the count in it is the lifetime."""
+    _heading("11.1", "The PyObject revisited: the header is the unit of memory management")
+    _say(
+        """Whatever its type, an object starts with a reference count and a pointer to its
+        type. Names do not own objects: binding a name adds one to the count, unbinding
+        takes one away, and the object is freed when the count reaches zero."""
+    )
+    samples: list[object] = [_Node(), [1, 2], {"k": 1}, 2.5, "".join(["a", "b"])]
+    rows = [(type(o).__name__, hex(id(o)), pyhood.refcnt(o)) for o in samples]
+    _grid(("type", "address", "refcnt"), rows)
+    _check(
+        "header(obj).address == id(obj) for every object",
+        all(pyhood.header(o).address == id(o) for o in samples),
+    )
+    _check(
+        "header(obj).type_address == id(type(obj)) for every object",
+        all(pyhood.header(o).type_address == id(type(o)) for o in samples),
+    )
+    _sub("names bind and unbind")
+    x = _Node()
+    counts = [pyhood.refcnt(x)]
+    truth = [sys.getrefcount(x)]
+    y = x
+    counts.append(pyhood.refcnt(x))
+    truth.append(sys.getrefcount(x))
+    z = [x, x]
+    counts.append(pyhood.refcnt(x))
+    truth.append(sys.getrefcount(x))
+    del y, z
+    counts.append(pyhood.refcnt(x))
+    truth.append(sys.getrefcount(x))
+    print(f"    refcnt after: x; y = x; z = [x, x]; del y, z  ->  {counts}")
+    print()
+    _check("pyhood.refcnt agrees with sys.getrefcount at every step", counts == truth)
+    _check(
+        "each binding adds one and each unbinding removes one",
+        [b - a for a, b in itertools.pairwise(counts)] == [1, 2, -3],
+    )
+    a, b = [1, 2, 3], [1, 2, 3]
+    _check(
+        "equal objects have their own headers; one object has one header",
+        pyhood.header(a).address != pyhood.header(b).address
+        and pyhood.header(a).address == pyhood.header(a).address,
+    )
+    print()
+
+
+def section_11_2() -> None:
+    """§11.2: reference counts free most objects; the collector frees cycles."""
+    _heading("11.2", "Reference counting and the garbage collector")
+    _say(
+        """A cycle keeps its own counts above zero, so del alone does not free it: it waits
+        for the cycle collector. pyhood.gc_info(obj) reads the object's GC head and finds
+        its generation by following _gc_next to a generation list head, without scanning
+        the heap."""
+    )
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        died: list[bool] = []
+        a, b = _Node(), _Node()
+        a.other, b.other = b, a  # type: ignore[attr-defined]
+        r = weakref.ref(a, lambda _: died.append(True))
+        del a, b
+        _check(
+            "after del, the cycle is still alive (no callback yet)", not died and r() is not None
+        )
+        gc.collect()
+        _check("gc.collect() frees the cycle (the weakref callback fired)", died == [True])
+        fresh = _Node()
+        info = pyhood.gc_info(fresh)
+        print(f"    {info!r}")
+        print()
+        _check(
+            "a fresh object is in generation 0, as gc.get_objects(generation=0) shows",
+            info.generation == 0 == _generation_truth(fresh),
+        )
+        gc.collect()
+        _check(
+            "after gc.collect() it is in generation 2, as gc.get_objects(generation=2) shows",
+            pyhood.gc_info(fresh).generation == 2 == _generation_truth(fresh),
+        )
+        gc.freeze()
+        try:
+            frozen = pyhood.gc_info(fresh).generation
+            truth = _generation_truth(fresh)
+        finally:
+            gc.unfreeze()
+        _check(
+            "after gc.freeze() it is in the permanent generation", frozen == "permanent" == truth
+        )
+        untracked = [12345, 2.5, "text"]
+        _check(
+            "ints, floats and strs are untracked, as gc.is_tracked says",
+            all(
+                pyhood.gc_info(o).generation is None and not pyhood.gc_info(o).tracked
+                for o in untracked
+            )
+            and not any(gc.is_tracked(o) for o in untracked),
+        )
+    finally:
+        (gc.enable if was else gc.disable)()
+    print()
+
+
+def section_11_3() -> None:
+    """§11.3: small ints and interned strings are shared; dead objects' ids are reused."""
+    _heading("11.3", "Identity, caching and reuse")
+    last = 1024 if sys.version_info >= (3, 15) else 256
+    _say(
+        f"""The interpreter keeps one object for each int from -5 to {last}; every
+        computation that yields such a value returns that object. Beyond the range, equal
+        ints are separate objects."""
+    )
+    values = [-6, -5, last, last + 1]
+    rows = [(v, pyhood.is_small_int(_fresh_int(v)), _fresh_int(v) is _fresh_int(v)) for v in values]
+    _grid(("value", "is_small_int", "int(str(v)) is int(str(v))"), rows)
+    _check(
+        "is_small_int agrees with identity at the low end of the cache",
+        all(r[1] == r[2] for r in rows[:2]) and rows[1][1] and not rows[0][1],
+    )
+    _check(
+        "is_small_int agrees with identity at the high end of the cache",
+        all(r[1] == r[2] for r in rows[2:]) and rows[2][1] and not rows[3][1],
+    )
+    s1 = sys.intern("".join(["tour ", "eleven"]))
+    s2 = sys.intern("".join(["tour", " eleven"]))
+    _check("sys.intern returns one object for equal strings", s1 is s2 and id(s1) == id(s2))
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        x = _Pair()
+        addr, block = id(x), pyhood.block_info(x).block_address
+        del x
+        y = _Pair()
+        reused = id(y) == addr and pyhood.block_info(y).block_address == block
+    finally:
+        (gc.enable if was else gc.disable)()
+    _check("a new object of the same size class gets the dead one's block and id", reused)
+    if sys.version_info >= (3, 14):
+        samples: list[object] = [None, 5, (), object(), [], 10**30]
+        _check(
+            "is_immortal equals sys._is_immortal for every object",
+            all(pyhood.is_immortal(o) is sys._is_immortal(o) for o in samples),  # type: ignore[attr-defined]
+        )
+    elif sys.version_info >= (3, 12):
+        before = pyhood.refcnt(None)
+        extra = [None] * 100
+        unchanged = pyhood.refcnt(None) == before
+        del extra
+        _check(
+            "None is immortal and binding names to it leaves its count alone",
+            pyhood.is_immortal(None) and unchanged,
+        )
+    else:
+        _check("nothing is immortal before 3.12", not pyhood.is_immortal(None))
+    print()
+
+
+def section_11_4() -> None:
+    """§11.4: weak references are kept on a list in the object, and do not count."""
+    _heading("11.4", "Weak references")
+    _say(
+        """A weak reference does not keep its object alive. The object keeps a list of the
+        weak references to it (inside the object, or before it for 3.12+ managed weakrefs);
+        pyhood.weakref_count walks that list."""
+    )
+    x = _Node()
+    before = pyhood.refcnt(x)
+    counts = [(0, pyhood.weakref_count(x), weakref.getweakrefcount(x))]
+    r1 = weakref.ref(x)
+    counts.append((1, pyhood.weakref_count(x), weakref.getweakrefcount(x)))
+    more = [weakref.ref(x, lambda _: None), weakref.proxy(x)]
+    counts.append((3, pyhood.weakref_count(x), weakref.getweakrefcount(x)))
+    _grid(("created", "weakref_count", "getweakrefcount"), counts)
+    _check(
+        "weakref_count equals weakref.getweakrefcount for 0, 1 and 3 references",
+        all(a == b == c for a, b, c in counts),
+    )
+    _check("weak references leave the reference count unchanged", pyhood.refcnt(x) == before)
+    del more
+    _check(
+        "after two references die the count is 1",
+        pyhood.weakref_count(x) == weakref.getweakrefcount(x) == 1,
+    )
+    _check("an int cannot be weakly referenced: its count is 0", pyhood.weakref_count(12345) == 0)
+    fired: list[object] = []
+    y = _Node()
+    r2 = weakref.ref(y, fired.append)
+    del y
+    _check("the callback fires when the object dies", fired == [r2] and r2() is None)
+    del r1
+    print()
+
+
+SECTIONS: dict[str, Callable[[], None]] = {
+    "11.1": section_11_1,
+    "11.2": section_11_2,
+    "11.3": section_11_3,
+    "11.4": section_11_4,
+}

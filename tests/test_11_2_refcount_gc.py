@@ -1,0 +1,172 @@
+"""Guide §11.2, reference counting and the cycle collector.
+
+Reference counts free most objects the moment the last name goes; a cycle keeps its own
+counts above zero and lives until the collector finds it. ``pyhood.gc_info(obj)`` reads the
+object's ``PyGC_Head`` and finds its generation by following ``_gc_next`` to a generation
+list head of the validated GC state. The truth it is compared with is the ``gc`` module:
+``gc.is_tracked``, and the O(N) membership test ``any(o is x for o in
+gc.get_objects(generation=g))``; raw GC-head words are compared with ctypes reads just before
+the object (``PyGC_Head`` is ``{_gc_next, _gc_prev}``, ``Include/internal/pycore_gc.h``).
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import weakref
+
+import pyhood
+import pytest
+from conftest import FREE_THREADED, GC_HEAD_SIZE, PY, word
+
+pytestmark = pytest.mark.skipif(
+    FREE_THREADED, reason="free-threaded builds keep no generation lists"
+)
+
+
+class Node:
+    pass
+
+
+@pytest.fixture
+def gc_disabled():
+    """No automatic collection during the test (restored afterwards)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def truth(x: object) -> int | str | None:
+    """The generation whose list holds ``x``, by scanning every list (O(N))."""
+    for g in range(3):
+        if any(o is x for o in gc.get_objects(generation=g)):
+            return g
+    return "permanent" if gc.is_tracked(x) else None
+
+
+def test_refcount_changes_as_names_bind_and_unbind():
+    """Each new name is one more reference, each ``del`` one less."""
+    x = Node()
+    n = pyhood.refcnt(x)
+    y = x
+    assert pyhood.refcnt(x) == n + 1 == sys.getrefcount(x)
+    del y
+    assert pyhood.refcnt(x) == n == sys.getrefcount(x)
+
+
+def test_a_cycle_survives_del_until_the_collector_runs(gc_disabled):
+    """Two objects that refer to each other keep each other alive after ``del``: the weak
+    reference's callback does not fire and the object is still on a GC list; the collector
+    frees them."""
+    died = []
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    r = weakref.ref(a, lambda _: died.append(True))
+    addr = id(a)
+    del a, b
+    assert died == [] and r() is not None
+    assert any(id(o) == addr for o in gc.get_objects())
+    assert pyhood.gc_info(r()).tracked
+    gc.collect()
+    assert died == [True] and r() is None
+
+
+def test_fresh_objects_are_in_generation_0(gc_disabled):
+    """A newly tracked container is on the youngest generation's list."""
+    x = Node()
+    info = pyhood.gc_info(x)
+    assert info.tracked and info.generation == 0 == truth(x)
+
+
+def test_survivors_of_a_full_collection_are_in_generation_2(gc_disabled):
+    """``gc.collect()`` moves every survivor into the oldest generation."""
+    x = [Node()]
+    gc.collect()
+    assert pyhood.gc_info(x).generation == 2 == truth(x)
+
+
+def test_frozen_objects_are_in_the_permanent_generation(gc_disabled):
+    """``gc.freeze()`` moves everything into the permanent generation, out of every list
+    ``gc.get_objects(generation=g)`` shows; ``gc.unfreeze()`` brings them back."""
+    x = {"node": Node()}
+    gc.freeze()
+    try:
+        assert gc.get_freeze_count() > 0
+        assert pyhood.gc_info(x).generation == "permanent" == truth(x)
+    finally:
+        gc.unfreeze()
+    assert pyhood.gc_info(x).generation == truth(x) == 2
+
+
+def test_untracked_objects_have_no_generation():
+    """Objects the collector does not track report ``tracked=False`` and no generation,
+    as ``gc.is_tracked`` says: an int (not a GC type at all), and on versions before 3.14 a
+    dict holding only atomic values."""
+    samples: list[object] = [12345, "text", 2.5]
+    d = {"a": 1, "b": "two"}
+    if PY < (3, 14):
+        samples.append(d)
+    for obj in samples:
+        info = pyhood.gc_info(obj)
+        assert info.tracked is False is gc.is_tracked(obj)
+        assert info.generation is None
+    assert pyhood.gc_info(d).tracked == gc.is_tracked(d)
+
+
+def test_the_gc_head_words_are_the_two_words_before_the_object(gc_disabled):
+    """``gc_next`` and ``gc_prev`` are the words at ``id(x) - 16`` and ``id(x) - 8``
+    (read for an object in the oldest generation, whose neighbours stay put)."""
+    x = Node()
+    gc.collect()
+    before = (word(id(x) - GC_HEAD_SIZE), word(id(x) - GC_HEAD_SIZE + 8))
+    info = pyhood.gc_info(x)
+    assert (info.gc_next, info.gc_prev) == before
+    assert info.address == id(x)
+    assert info.finalized is False and info.collecting is False
+
+
+def test_the_finalized_bit_is_set_once_del_has_run(gc_disabled):
+    """When the collector runs ``__del__`` on a cycle that resurrects itself, the object is
+    marked finalized, and (PEP 442) ``__del__`` never runs for it again."""
+    saved, calls = [], []
+
+    class Phoenix:
+        def __del__(self):
+            calls.append(1)
+            saved.append(self)
+
+    p = Phoenix()
+    p.me = p
+    assert pyhood.gc_info(p).finalized is False
+    del p
+    gc.collect()
+    assert calls == [1] and pyhood.gc_info(saved[0]).finalized is True
+    saved[0].me = None
+    saved.clear()
+    gc.collect()
+    assert calls == [1]
+
+
+def test_gc_info_refuses_while_a_collection_runs():
+    """Inside a ``gc.callbacks`` callback the collector's lists are being rearranged:
+    ``gc_info`` raises ``StateValidationError`` instead of walking them."""
+    x = Node()
+    seen: list[BaseException] = []
+
+    def callback(phase, info):
+        if phase == "start" and not seen:
+            try:
+                pyhood.gc_info(x)
+            except pyhood.PyhoodError as exc:
+                seen.append(exc)
+
+    gc.callbacks.append(callback)
+    try:
+        gc.collect()
+    finally:
+        gc.callbacks.remove(callback)
+    assert len(seen) == 1 and isinstance(seen[0], pyhood.StateValidationError)
+    assert pyhood.gc_info(x).tracked

@@ -1,0 +1,126 @@
+"""Guide §11.3, identity, caching and reuse.
+
+``id(obj)`` is the object's address while it lives. Some values are shared objects: the
+small-int cache (``-5..256``; ``-5..1024`` on 3.15) and interned strings. When an object dies
+its block goes back to the allocator, and the next object of the same size class can get the
+same address, so the same ``id``. Immortal objects (3.12+) carry a reference count that never
+changes. The independent truths are identity (``is``) of separately computed values,
+``sys.intern``, ``sys._is_immortal`` (3.14+) and ctypes reads of the reference count.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import sys
+
+import pyhood
+import pytest
+from conftest import FREE_THREADED, PY
+
+#: The last cached small int of this version (``_PY_NSMALLPOSINTS - 1``).
+LAST_SMALL = 1024 if PY >= (3, 15) else 256
+
+
+def fresh_int(v: int) -> int:
+    """``v`` computed at run time (never a constant of the code object)."""
+    return int(str(v))
+
+
+@pytest.mark.parametrize("v", [-6, -5, 0, 1, LAST_SMALL, LAST_SMALL + 1, 10**6])
+def test_the_small_int_cache_boundary(v):
+    """Two separately computed ints are one object exactly when the value is in the cache
+    (``-5`` to the last small int); ``is_small_int`` agrees."""
+    shared = fresh_int(v) is fresh_int(v)
+    assert shared == (-5 <= v <= LAST_SMALL)
+    assert pyhood.is_small_int(fresh_int(v)) is shared
+
+
+def test_a_big_int_equal_to_a_small_one_is_not_the_cached_object():
+    """``is_small_int`` compares addresses: an int subclass or a bool with a small value is
+    not the cached int."""
+
+    class MyInt(int):
+        pass
+
+    assert pyhood.is_small_int(MyInt(7)) is False
+    assert pyhood.is_small_int(True) is False
+    assert pyhood.is_small_int(7.0) is False
+    assert pyhood.is_small_int(7) is True
+
+
+def test_interned_strings_are_one_object():
+    """``sys.intern`` maps equal strings to one object: one header at one address; equal
+    strings built at run time without interning are distinct objects."""
+    a = "".join(["pyhood ", "identity ", "test"])
+    b = "".join(["pyhood ", "identity", " test"])
+    assert a == b and a is not b and id(a) != id(b)
+    ia, ib = sys.intern(a), sys.intern(b)
+    assert ia is ib
+    assert pyhood.header(ia).address == pyhood.header(ib).address == id(ia)
+    assert pyhood.intern_state(ia) != "not_interned"
+
+
+@pytest.mark.skipif(FREE_THREADED, reason="mimalloc reuses blocks differently")
+def test_an_address_is_reused_after_the_object_dies():
+    """When an object dies, the next object of the same size class takes its freed block:
+    the new object has the dead one's ``id``, and ``block_info`` shows the same block."""
+
+    class Obj:  # fixed size: no inline values whose size could change between instances
+        __slots__ = ("a", "b")
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        x = Obj()
+        addr, block = id(x), pyhood.block_info(x)
+        del x
+        y = Obj()
+        assert id(y) == addr
+        again = pyhood.block_info(y)
+        assert again.block_address == block.block_address
+        assert again.size_class == block.size_class and again.block_size == block.block_size
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+IMMORTAL_CANDIDATES = [None, True, False, 5, (), "", object(), [], 10**30, "a"]
+
+
+@pytest.mark.skipif(PY < (3, 14), reason="sys._is_immortal is new in 3.14")
+@pytest.mark.parametrize("obj", IMMORTAL_CANDIDATES, ids=repr)
+def test_is_immortal_is_what_sys_is_immortal_says(obj):
+    """``is_immortal`` reads the same bits ``sys._is_immortal`` tests."""
+    assert pyhood.is_immortal(obj) is sys._is_immortal(obj)
+
+
+@pytest.mark.skipif(
+    not (3, 12) <= PY < (3, 14) or FREE_THREADED,
+    reason="the 3.12/3.13 default-build refcount encoding",
+)
+@pytest.mark.parametrize("obj", IMMORTAL_CANDIDATES, ids=repr)
+def test_immortality_is_a_negative_32_bit_refcount(obj):
+    """On 3.12 and 3.13 an object is immortal when the low 32 bits of ``ob_refcnt``, as a
+    signed int, are negative (``_Py_IsImmortal``, ``Include/object.h``); ctypes reads them."""
+    low = ctypes.c_int32.from_address(id(obj)).value
+    assert pyhood.is_immortal(obj) is (low < 0)
+
+
+@pytest.mark.skipif(PY >= (3, 12), reason="immortal objects are new in 3.12")
+def test_nothing_is_immortal_before_312():
+    """Before 3.12 every object, even ``None``, is reference counted."""
+    before = pyhood.refcnt(None)
+    extra = [None] * 10
+    assert pyhood.refcnt(None) >= before + 10
+    del extra
+    assert not any(pyhood.is_immortal(o) for o in IMMORTAL_CANDIDATES)
+
+
+@pytest.mark.skipif(PY < (3, 12), reason="immortal objects are new in 3.12")
+def test_an_immortal_refcount_does_not_move():
+    """Binding names to ``None`` does not change its reference count."""
+    assert pyhood.is_immortal(None)
+    before = pyhood.refcnt(None)
+    extra = [None] * 10
+    assert pyhood.refcnt(None) == before
+    del extra

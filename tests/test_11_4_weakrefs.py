@@ -1,0 +1,126 @@
+"""Guide §11.4, weak references.
+
+A weak reference does not count: the object keeps a list of the weak references that point
+to it, in a slot of its own (``tp_weaklistoffset`` inside the object, or, 3.12+, the managed
+pre-header word for ``Py_TPFLAGS_MANAGED_WEAKREF`` types). ``pyhood.weakref_count(obj)`` walks
+that list; the truth is ``weakref.getweakrefcount(obj)``, and the refcount, which weak
+references leave alone.
+"""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pyhood
+import pytest
+from conftest import PY
+
+
+class Plain:
+    pass
+
+
+class Slotted:
+    __slots__ = ("__weakref__", "x")
+
+
+def _check(obj: object, expected: int) -> None:
+    assert pyhood.weakref_count(obj) == weakref.getweakrefcount(obj) == expected
+
+
+@pytest.mark.parametrize("cls", [Plain, Slotted])
+def test_count_follows_references_as_they_come_and_go(cls):
+    """0, 1 and 3 weak references, then fewer as they die; a reference without callback
+    is shared (``weakref.ref(x)`` twice is one object), one with a callback is not."""
+    x = cls()
+    _check(x, 0)
+    r1 = weakref.ref(x)
+    _check(x, 1)
+    assert weakref.ref(x) is r1
+    r2 = weakref.ref(x, lambda _: None)
+    r3 = weakref.ref(x, lambda _: None)
+    _check(x, 3)
+    del r2
+    _check(x, 2)
+    del r1, r3
+    _check(x, 0)
+
+
+def test_proxies_are_on_the_same_list():
+    """``weakref.proxy`` objects are weak references too."""
+    x = Plain()
+    p = weakref.proxy(x)
+    r = weakref.ref(x)
+    _check(x, 2)
+    del p
+    _check(x, 1)
+    del r
+
+
+def test_weak_references_do_not_count():
+    """Creating weak references leaves the reference count unchanged."""
+    x = Plain()
+    before = pyhood.refcnt(x)
+    refs = [weakref.ref(x, lambda _: None) for _ in range(5)]
+    assert pyhood.refcnt(x) == before
+    _check(x, 5)
+    del refs
+
+
+@pytest.mark.skipif(PY < (3, 12), reason="managed weakrefs are new in 3.12")
+def test_managed_weakref_types_keep_the_list_before_the_object():
+    """A plain class on 3.12+ has ``Py_TPFLAGS_MANAGED_WEAKREF`` (``1 << 3``); its list is
+    read from the pre-header, and the count still agrees."""
+    assert Plain.__flags__ & (1 << 3)
+    x = Plain()
+    refs = [weakref.ref(x, lambda _: None) for _ in range(4)]
+    _check(x, 4)
+    del refs
+
+
+def test_types_that_cannot_be_weakly_referenced_have_none():
+    """An int, a tuple, and a class with ``__slots__`` but no ``__weakref__`` cannot be
+    weakly referenced: the count is 0."""
+
+    class NoWeak:
+        __slots__ = ("x",)
+
+    for obj in (12345, (1, 2), NoWeak()):
+        with pytest.raises(TypeError):
+            weakref.ref(obj)
+        _check(obj, 0)
+
+
+def test_classes_and_functions_have_weaklists():
+    """Functions and heap types keep their weak references in the object too."""
+
+    def f():
+        pass
+
+    rf = weakref.ref(f)
+    rc = [weakref.ref(Slotted, lambda _: None) for _ in range(2)]
+    _check(f, 1)
+    assert pyhood.weakref_count(Slotted) == weakref.getweakrefcount(Slotted)
+    del rf, rc
+
+
+@pytest.mark.skipif(PY < (3, 12), reason="static builtin types moved their weaklist in 3.12")
+def test_static_builtin_types_are_refused():
+    """Since 3.12 a static builtin type such as ``int`` keeps its weak references in the
+    interpreter state: pyhood says so instead of guessing."""
+    with pytest.raises(pyhood.UnreachableStateError):
+        pyhood.weakref_count(int)
+
+
+def test_a_callback_fires_when_the_object_dies():
+    """When the referent dies its weak references are cleared and their callbacks run;
+    until then the callback has not fired."""
+    fired = []
+    x = Plain()
+    r = weakref.ref(x, lambda ref: fired.append(ref))
+    _check(x, 1)
+    assert fired == []
+    del x
+    gc.collect()
+    assert fired == [r] and r() is None
