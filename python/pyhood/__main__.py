@@ -1,6 +1,6 @@
 """Command line: ``python -m pyhood tour`` and ``python -m pyhood layout EXPR``.
 
-``tour`` walks the guide's chapters 10 and 12 on live objects of the running interpreter (one
+``tour`` walks the guide's chapters 10–12 on live objects of the running interpreter (one
 section with ``--section 10.2``); ``layout`` prints ``pyhood.layout(eval(EXPR))`` as a table.
 """
 
@@ -44,9 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     tour = commands.add_parser(
         "tour",
-        help="walk the guide's chapters 10 and 12 on live objects",
+        help="walk the guide's chapters 10–12 on live objects",
         description=(
-            "Print what each section of the guide's chapters 10 and 12 shows, on live objects."
+            "Print what each section of the guide's chapters 10–12 shows, on live objects."
         ),
     )
     tour.add_argument(
