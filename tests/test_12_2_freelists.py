@@ -8,6 +8,7 @@ list it describes before it is reported.
 
 from __future__ import annotations
 
+import gc
 import re
 import subprocess
 import sys
@@ -15,6 +16,18 @@ import textwrap
 
 import pyhood
 import pytest
+
+
+@pytest.fixture
+def no_gc():
+    """Collect first, then keep the collector off: a collection in the middle of a
+    measurement would free unrelated garbage (floats, lists) onto the same free lists."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def test_freelists_report_count_and_limit():
@@ -26,7 +39,7 @@ def test_freelists_report_count_and_limit():
         assert 0 <= fl.count <= fl.limit
 
 
-def test_dead_floats_go_onto_the_float_free_list():
+def test_dead_floats_go_onto_the_float_free_list(no_gc):
     """Freeing N floats puts exactly N on the float free list (while below its limit),
     and the next float takes the most recently freed block (LIFO)."""
     floats = [float(i) + 0.5 for i in range(40)]
@@ -43,7 +56,7 @@ def test_dead_floats_go_onto_the_float_free_list():
     assert pyhood.freelists()["float"].count == before + 39
 
 
-def test_dead_lists_go_onto_the_list_free_list():
+def test_dead_lists_go_onto_the_list_free_list(no_gc):
     """Freeing a list of 20 empty lists puts 21 list objects on the list free list (the 20
     and the outer one), up to its limit of 80."""
     lists = [[] for _ in range(20)]  # may take list objects from the free list
