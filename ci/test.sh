@@ -34,7 +34,9 @@ lint() {
 }
 
 tested=() failed=() missing=()
-results=$(mktemp -d)
+# Inside the checkout, so the Debian sid runs (which see it bind-mounted) can write here too.
+results=$root/target/ci-results
+rm -rf "$results" && mkdir -p "$results"
 for m in $versions; do
     py=$(find_python "$m")
     if [ -z "$py" ]; then missing+=("$m"); echo "== CPython $m: not found on this machine"; continue; fi
