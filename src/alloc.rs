@@ -192,7 +192,11 @@ fn malloc_chunk(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize) -> PyR
 
 /// The object's own allocation.
 pub fn block_info(obj: &Bound<'_, PyAny>) -> PyResult<PyBlockInfo> {
-    let lay = layout::describe(obj, 0)?;
+    own_block(obj, &layout::describe(obj, 0)?)
+}
+
+/// The object's own allocation, from a layout already taken.
+fn own_block(obj: &Bound<'_, PyAny>, lay: &PyLayout) -> PyResult<PyBlockInfo> {
     let static_hint = crate::raw::compat::ob_flags(&crate::raw::object::header_bytes(obj))
         .is_some_and(|f| f & 4 != 0);
     let start = (obj.as_ptr() as usize).wrapping_add_signed(lay.start);
@@ -293,7 +297,7 @@ pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
     let py = obj.py();
     let lay = layout::describe(obj, 0)?;
     let mut allocs = Vec::new();
-    let own = block_info(obj)?;
+    let own = own_block(obj, &lay)?;
     let mut push = |name: String, info: PyBlockInfo| -> PyResult<()> {
         let allocated = info.block_size.unwrap_or(info.requested);
         allocs.push((name, info.requested, allocated, info));

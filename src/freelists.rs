@@ -5,7 +5,6 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::errors;
-use crate::raw::alloc as rawalloc;
 use crate::raw::compat::{self, FreeListDef, FreeListShape};
 use crate::raw::mem;
 
@@ -130,13 +129,13 @@ pub fn freelists(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let hexversion: u32 = py.import("sys")?.getattr("hexversion")?.extract()?;
     let release = compat::state_release(hexversion).map_err(errors::state_validation_error)?;
     let defs = compat::freelist_defs(release.freelists);
-    let interp = rawalloc::interpreter_address(py);
+    let interp = crate::raw::interp::interpreter_address(py);
     let types = [
         (
             "list",
-            rawalloc::type_address(&py.get_type::<pyo3::types::PyList>()),
+            py.get_type::<pyo3::types::PyList>().as_type_ptr() as usize,
         ),
-        ("dict", rawalloc::type_address(&py.get_type::<PyDict>())),
+        ("dict", py.get_type::<PyDict>().as_type_ptr() as usize),
     ];
     let empty_tuple = PyTuple::empty(py).as_ptr() as usize;
     let out = PyDict::new(py);

@@ -8,6 +8,7 @@ CPython headers of the running version and cited next to each use.
 from __future__ import annotations
 
 import ctypes
+import gc
 import struct
 import sys
 import sysconfig
@@ -45,6 +46,18 @@ def u32(addr: int) -> int:
 
 def u8(addr: int) -> int:
     return mem(addr, 1)[0]
+
+
+@pytest.fixture
+def gc_disabled():
+    """Automatic collections off for the test (restored afterwards): counts, lists and free
+    lists then change only through what the test itself allocates, frees or collects."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def assert_tiles(lay) -> None:

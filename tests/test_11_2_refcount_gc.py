@@ -28,17 +28,6 @@ class Node:
     pass
 
 
-@pytest.fixture
-def gc_disabled():
-    """No automatic collection during the test (restored afterwards)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        (gc.enable if was else gc.disable)()
-
-
 def truth(x: object) -> int | str | None:
     """The generation whose list holds ``x``, by scanning every list (O(N))."""
     for g in range(3):

@@ -18,18 +18,6 @@ import pyhood
 import pytest
 
 
-@pytest.fixture
-def no_gc():
-    """Collect first, then keep the collector off: a collection in the middle of a
-    measurement would free unrelated garbage (floats, lists) onto the same free lists."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def test_freelists_report_count_and_limit():
     """Every list reports 0 <= count <= limit; float, list and dict lists exist everywhere."""
     lists = pyhood.freelists()
@@ -39,9 +27,10 @@ def test_freelists_report_count_and_limit():
         assert 0 <= fl.count <= fl.limit
 
 
-def test_dead_floats_go_onto_the_float_free_list(no_gc):
+def test_dead_floats_go_onto_the_float_free_list(gc_disabled):
     """Freeing N floats puts exactly N on the float free list (while below its limit),
     and the next float takes the most recently freed block (LIFO)."""
+    gc.collect()  # earlier garbage must not reach the list mid-measurement
     floats = [float(i) + 0.5 for i in range(40)]
     before = pyhood.freelists()["float"].count
     assert before + 40 <= pyhood.freelists()["float"].limit
@@ -56,9 +45,10 @@ def test_dead_floats_go_onto_the_float_free_list(no_gc):
     assert pyhood.freelists()["float"].count == before + 39
 
 
-def test_dead_lists_go_onto_the_list_free_list(no_gc):
+def test_dead_lists_go_onto_the_list_free_list(gc_disabled):
     """Freeing a list of 20 empty lists puts 21 list objects on the list free list (the 20
     and the outer one), up to its limit of 80."""
+    gc.collect()
     lists = [[] for _ in range(20)]  # may take list objects from the free list
     start = pyhood.freelists()["list"].count
     room = pyhood.freelists()["list"].limit - start

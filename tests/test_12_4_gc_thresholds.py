@@ -25,18 +25,6 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def gc_disabled():
-    """Automatic collections off for the test (restored afterwards): counts and lists then
-    change only through what the test itself allocates and frees."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        (gc.enable if was else gc.disable)()
-
-
-@pytest.fixture
 def thresholds_restored():
     """Whatever thresholds the test sets are put back afterwards."""
     saved = gc.get_threshold()

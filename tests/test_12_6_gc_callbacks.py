@@ -16,17 +16,6 @@ import pyhood
 import pytest
 
 
-@pytest.fixture
-def gc_disabled():
-    """No automatic collections: the only ones in the block are those the test asks for."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        (gc.enable if was else gc.disable)()
-
-
 def make_cycles(n: int) -> int:
     """Create ``n`` unreachable pairs of objects that refer to each other, each pair with an
     instance ``__dict__`` kept alive only by the cycle; return how many objects that is at

@@ -44,16 +44,3 @@ pub fn in_loaded_image(address: usize) -> bool {
     //   dereferences it; `info` is a valid, writable Dl_info
     unsafe { libc::dladdr(address as *const libc::c_void, info.as_mut_ptr()) != 0 }
 }
-
-/// Address of the current interpreter's `PyInterpreterState`.
-pub fn interpreter_address(_py: Python<'_>) -> usize {
-    // SAFETY:
-    // - the thread is attached (we hold `_py`), so there is a current interpreter;
-    //   PyInterpreterState_Get only reads the thread state
-    unsafe { pyo3::ffi::PyInterpreterState_Get() as usize }
-}
-
-/// Address of a built-in type object, to recognise objects seen only through a pointer.
-pub fn type_address(ty: &Bound<'_, pyo3::types::PyType>) -> usize {
-    ty.as_type_ptr() as usize
-}
