@@ -81,6 +81,10 @@ pub fn is_var_object(obj: &Bound<'_, PyAny>) -> bool {
     if has(ffi::Py_TPFLAGS_UNICODE_SUBCLASS) {
         return false;
     }
+    // 3.11+ frames start with PyObject_HEAD although their tp_itemsize is 8.
+    if crate::raw::object::frame_type_address() == s.address {
+        return crate::raw::compat::frame::FRAME_HAS_VAR_HEAD;
+    }
     // list and bytearray start with PyObject_VAR_HEAD although their tp_itemsize is 0.
     s.itemsize != 0
         || has(ffi::Py_TPFLAGS_LIST_SUBCLASS)

@@ -26,8 +26,22 @@ fn py_header(obj: &Bound<'_, PyAny>) -> header::PyObjectHeader {
 /// The object's memory, field by field, in address order.
 #[pyfunction(name = "layout")]
 #[pyo3(signature = (obj, *, max_items = layout::DEFAULT_MAX_ITEMS), text_signature = "(obj, *, max_items=4096)")]
-fn py_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<layout::PyLayout> {
-    layout::describe(obj, max_items)
+fn py_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyAny>> {
+    if layout::is_frame(obj) {
+        return Ok(layout::frame_layout(obj, max_items)?.into_any());
+    }
+    Ok(Py::new(obj.py(), layout::describe(obj, max_items)?)?.into_any())
+}
+
+/// A frame object and, from 3.11, the `_PyInterpreterFrame` it points to, with every
+/// variable's slot named and the value stack up to its recorded top.
+#[pyfunction(name = "frame_layout")]
+#[pyo3(signature = (frame, /, *, max_items = layout::DEFAULT_MAX_ITEMS), text_signature = "(frame, /, *, max_items=4096)")]
+fn py_frame_layout(
+    frame: &Bound<'_, PyAny>,
+    max_items: usize,
+) -> PyResult<Py<layout::PyFrameLayout>> {
+    layout::frame_layout(frame, max_items)
 }
 
 /// Raw bytes of the object's own allocation; offsets are relative to `id(obj)`.
@@ -109,6 +123,9 @@ fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("refcnt", raw::fast::refcnt_function(m)?)?;
     m.add_function(wrap_pyfunction!(py_layout, m)?)?;
     m.add_function(wrap_pyfunction!(py_peek, m)?)?;
+    m.add_function(wrap_pyfunction!(py_frame_layout, m)?)?;
+    m.add_class::<layout::PyFrameLayout>()?;
+    m.add_class::<layout::PyFrameSlot>()?;
     m.add_function(wrap_pyfunction!(_offsets, m)?)?;
     m.add_function(wrap_pyfunction!(py_block_info, m)?)?;
     m.add_function(wrap_pyfunction!(py_footprint, m)?)?;

@@ -17,6 +17,7 @@ Key forms (the C side of each comparison):
 * ``"bits:Struct.path.NAME"``: the bit-field ``NAME`` as (shift, width); C sets the member to
   all ones in a zeroed struct and reads the 32-bit word at ``path`` back as a mask.
 * ``"const:NAME"``: the value of the C macro ``NAME`` (offset column; size column 0).
+* ``"enum:NAME"``: the value of the C enum constant ``NAME`` (same columns).
 
 ``header`` is ``""`` for declarations reached through ``Python.h``, else a header relative to
 the include directory, included after ``#define Py_BUILD_CORE 1``. A ``"!"`` prefix marks a
@@ -52,6 +53,7 @@ SIZEOF_KEY = re.compile(rf"sizeof\(({_IDENT})\)")
 FIELD_KEY = re.compile(rf"({_IDENT})\.({_PATH})")
 BITS_KEY = re.compile(rf"bits:({_IDENT})\.((?:{_IDENT}\.)+)({_IDENT})")
 CONST_KEY = re.compile(rf"const:({_IDENT})")
+ENUM_KEY = re.compile(rf"enum:({_IDENT})")
 
 
 def _c_line(key: str, size: int) -> str:
@@ -75,6 +77,8 @@ def _c_line(key: str, size: int) -> str:
             f'printf("%s undefined\\n", "{key}");\n'
             f"#endif"
         )
+    if m := ENUM_KEY.fullmatch(key):  # an enum constant: no #ifdef can see it
+        return f'P("{key}", (long long)({m[1]}), 0);'
     if m := FIELD_KEY.fullmatch(key):
         struct, path = m[1], m[2]
         if size == -1:  # flexible array member: sizeof is not defined
@@ -154,7 +158,7 @@ def test_every_offset_size_and_bit_field_matches_the_c_headers(c_answers):
                     f"{key}: rust shift={offset} width={size} (mask {expected:#x}); "
                     f"C mask {mask:#x} (shift={low} width={mask.bit_count()})"
                 )
-        elif key.startswith("const:"):
+        elif key.startswith(("const:", "enum:")):
             if c is None:
                 mismatches.append(f"{key}: rust value={offset:#x}; C macro undefined")
             elif c[0] != offset:

@@ -90,6 +90,12 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult
                 (0, size_of::<ffi::PyTypeObject>() as isize)
             }
         }
+        Kind::Other if super::frame::is_frame(obj) && !compat::frame::FRAME_HAS_VAR_HEAD => {
+            // 3.11+ frames begin with PyObject_HEAD although tp_itemsize is 8: the slot count
+            // comes from the code object (`_PyFrame_New_NoTrack`).
+            let n = super::frame::slot_capacity(obj)?;
+            (n, s.basicsize + 8 * n as isize)
+        }
         Kind::Other if s.itemsize != 0 => {
             let n = rawobj::ob_size(obj).unsigned_abs();
             (n, s.basicsize + n as isize * s.itemsize)

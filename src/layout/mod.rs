@@ -3,6 +3,7 @@
 mod builder;
 mod builtins;
 mod dict;
+mod frame;
 mod instance;
 
 use pyo3::exceptions::{PyKeyError, PyValueError};
@@ -11,6 +12,7 @@ use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
 
 use crate::raw::object::{self as rawobj, TypeSlots};
 pub use builder::{read_err, Builder, Region, DEFAULT_MAX_ITEMS};
+pub use frame::{frame_layout, is_frame, PyFrameLayout, PyFrameSlot};
 
 /// One field of an allocation.
 #[pyclass(frozen, module = "pyhood", name = "Field")]
@@ -95,7 +97,7 @@ impl PyField {
 }
 
 /// An allocation (an object, or a block it owns through a pointer), field by field.
-#[pyclass(frozen, module = "pyhood", name = "Layout")]
+#[pyclass(frozen, subclass, module = "pyhood", name = "Layout")]
 pub struct PyLayout {
     /// `None` for the object itself; the owning pointer's field name for blocks.
     #[pyo3(get)]

@@ -218,3 +218,50 @@ pub fn is_frozendict(obj: &Bound<'_, PyAny>) -> bool {
 pub fn is_frozendict(_: &Bound<'_, PyAny>) -> bool {
     false
 }
+
+/// Addresses of the static type objects `frame_layout` recognises through a pointer.
+pub fn frame_type_address() -> usize {
+    core::ptr::addr_of!(ffi::PyFrame_Type) as usize
+}
+
+pub fn cell_type_address() -> usize {
+    core::ptr::addr_of!(ffi::PyCell_Type) as usize
+}
+
+pub fn code_type_address() -> usize {
+    core::ptr::addr_of!(ffi::PyCode_Type) as usize
+}
+
+pub fn tuple_type_address() -> usize {
+    core::ptr::addr_of!(ffi::PyTuple_Type) as usize
+}
+
+/// The tuple that `owner` references from the pointer field at `offset`, borrowed from it.
+/// The field is read through the fault-free path and the pointee must be an exact tuple
+/// (its `ob_type` read fault-free too); otherwise `None`.
+///
+/// Only for fields that are set when `owner` is created and never replaced while it lives,
+/// such as `PyCodeObject.co_localsplusnames`.
+pub fn borrowed_tuple_field<'py>(
+    owner: &Bound<'py, PyAny>,
+    offset: usize,
+) -> Option<Bound<'py, pyo3::types::PyTuple>> {
+    let field = (owner.as_ptr() as usize).checked_add(offset)?;
+    let ptr = mem::read_usize(field).ok()?;
+    if ptr == 0 || ptr % 8 != 0 {
+        return None;
+    }
+    let ty =
+        mem::read_usize(ptr + core::mem::offset_of!(super::structs::PyObject, ob_type)).ok()?;
+    if ty != tuple_type_address() {
+        return None;
+    }
+    // SAFETY:
+    // - the thread is attached; `owner` is alive for 'py and holds a strong reference in this
+    //   field, which is never replaced during its life (caller's contract), so the tuple
+    //   outlives the borrow; `from_borrowed_ptr` takes a new strong reference of its own
+    // - `ptr` is non-null, aligned, readable (read above without faulting) and its type is
+    //   exactly `PyTuple_Type`, so it is a live tuple object
+    let any = unsafe { Bound::from_borrowed_ptr(owner.py(), ptr as *mut ffi::PyObject) };
+    any.cast_into::<pyo3::types::PyTuple>().ok()
+}

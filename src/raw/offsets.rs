@@ -299,7 +299,164 @@ pub fn table() -> Vec<Entry> {
         ));
     }
     interpreter_state(&mut v);
+    frames(&mut v);
     v
+}
+
+/// Where `PyFrameObject` is declared: 3.10 installs it as `cpython/frameobject.h` (reached
+/// through `frameobject.h`); 3.11+ keep it internal, with the frame states.
+const FRAME_HDR: &str = if cfg!(Py_3_11) {
+    "internal/pycore_frame.h"
+} else {
+    "frameobject.h"
+};
+/// Where `_PyInterpreterFrame`, the generator head and the frame owners are declared.
+const IFRAME_HDR: &str = if cfg!(Py_3_14) {
+    "internal/pycore_interpframe.h"
+} else {
+    FRAME_HDR
+};
+
+/// Frames, code objects, cells and the generator head (guide §11.6).
+fn frames(v: &mut Vec<Entry>) {
+    use compat::frame::{self as fc, FRAME};
+    let mut push = |key: String, offset: usize, size: isize, hdr: &'static str| {
+        v.push((key, offset as isize, size, hdr));
+    };
+    for d in fc::FRAME_FIELDS {
+        push(
+            format!("PyFrameObject.{}", d.name),
+            d.offset,
+            d.size as isize,
+            FRAME_HDR,
+        );
+    }
+    push(
+        format!(
+            "PyFrameObject.{}",
+            if cfg!(Py_3_11) {
+                "_f_frame_data"
+            } else {
+                "f_localsplus"
+            }
+        ),
+        FRAME.frame_data,
+        -1,
+        FRAME_HDR,
+    );
+    push(
+        "sizeof(PyFrameObject)".into(),
+        0,
+        size_of::<PyFrameObject>() as isize,
+        FRAME_HDR,
+    );
+    if FRAME.f_frame.is_some() {
+        for d in fc::IFRAME_FIELDS {
+            push(
+                format!("_PyInterpreterFrame.{}", d.name),
+                d.offset,
+                d.size as isize,
+                IFRAME_HDR,
+            );
+        }
+        push(
+            "_PyInterpreterFrame.localsplus".into(),
+            FRAME.localsplus,
+            -1,
+            IFRAME_HDR,
+        );
+        #[cfg(Py_3_11)]
+        {
+            push(
+                "sizeof(_PyInterpreterFrame)".into(),
+                0,
+                size_of::<_PyInterpreterFrame>() as isize,
+                IFRAME_HDR,
+            );
+            push(
+                "PyGenObject.gi_frame_state".into(),
+                offset_of!(PyGenObject, gi_frame_state),
+                1,
+                IFRAME_HDR,
+            );
+            push(
+                "PyGenObject.gi_iframe".into(),
+                offset_of!(PyGenObject, gi_iframe),
+                -1,
+                IFRAME_HDR,
+            );
+        }
+        for (name, value) in [
+            ("FRAME_OWNED_BY_THREAD", fc::OWNED_BY_THREAD),
+            ("FRAME_OWNED_BY_GENERATOR", fc::OWNED_BY_GENERATOR),
+            ("FRAME_OWNED_BY_FRAME_OBJECT", fc::OWNED_BY_FRAME_OBJECT),
+        ] {
+            push(format!("enum:{name}"), value as usize, 0, IFRAME_HDR);
+        }
+        for (name, state) in [
+            ("FRAME_CREATED", "created"),
+            ("FRAME_SUSPENDED", "suspended"),
+            ("FRAME_EXECUTING", "executing"),
+            ("FRAME_CLEARED", "cleared"),
+        ] {
+            let value = (-8..8)
+                .find(|&k| fc::gen_state_name(k) == Some(state))
+                .expect("every state has a value");
+            v.push((format!("enum:{name}"), value as isize, 0, FRAME_HDR));
+        }
+        let code_hdr = "internal/pycore_code.h";
+        for (name, value) in [
+            ("CO_FAST_LOCAL", fc::CO_FAST_LOCAL),
+            ("CO_FAST_CELL", fc::CO_FAST_CELL),
+            ("CO_FAST_FREE", fc::CO_FAST_FREE),
+        ] {
+            v.push((format!("const:{name}"), value as isize, 0, code_hdr));
+        }
+        if cfg!(Py_3_12) {
+            v.push((
+                "const:CO_FAST_HIDDEN".into(),
+                fc::CO_FAST_HIDDEN as isize,
+                0,
+                code_hdr,
+            ));
+        }
+    }
+    if cfg!(Py_3_14) {
+        let stackref = "internal/pycore_stackref.h";
+        v.push((
+            "const:Py_TAG_BITS".into(),
+            fc::STACKREF_TAG_BITS as isize,
+            0,
+            stackref,
+        ));
+        v.push((
+            "const:Py_INT_TAG".into(),
+            fc::STACKREF_INT_TAG as isize,
+            0,
+            stackref,
+        ));
+    }
+    let mut push = |key: &str, offset: usize, size: isize| {
+        v.push((key.to_owned(), offset as isize, size, ""));
+    };
+    push("PyCodeObject.co_stacksize", fc::CODE.stacksize, 4);
+    if let (Some(n), Some(names), Some(kinds), Some(code)) = (
+        fc::CODE.nlocalsplus,
+        fc::CODE.localsplusnames,
+        fc::CODE.localspluskinds,
+        fc::CODE.code_adaptive,
+    ) {
+        push("PyCodeObject.co_nlocalsplus", n, 4);
+        push("PyCodeObject.co_localsplusnames", names, 8);
+        push("PyCodeObject.co_localspluskinds", kinds, 8);
+        push("PyCodeObject.co_code_adaptive", code, -1);
+    }
+    if let Some(at) = fc::CODE.co_code {
+        push("PyCodeObject.co_code", at, 8);
+    }
+    push("PyCellObject.ob_ref", offset_of!(PyCellObject, ob_ref), 8);
+    #[cfg(not(Py_3_11))]
+    v.push(("const:CO_MAXBLOCKS".into(), CO_MAXBLOCKS as isize, 0, ""));
 }
 
 fn type_slots(v: &mut Vec<Entry>) {

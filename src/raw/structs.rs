@@ -288,3 +288,262 @@ pub struct PyWeakReference {
     #[cfg(Py_GIL_DISABLED)]
     pub weakrefs_lock: usize,
 }
+
+// ---------------------------------------------------------------------------------------
+// Frames and code objects (guide §11.6). Sources: `Include/cpython/frameobject.h` and
+// `Include/cpython/code.h` (3.10.13); `Include/internal/pycore_frame.h` and
+// `Include/cpython/code.h` (3.11.7, 3.12.1, 3.13.0); `Include/internal/pycore_frame.h`,
+// `Include/internal/pycore_interpframe_structs.h` and `Include/cpython/code.h` (3.14.10,
+// Debian's 3.15.2).
+// ---------------------------------------------------------------------------------------
+
+/// `PyTryBlock` (3.10 `Include/cpython/frameobject.h`).
+#[cfg(not(Py_3_11))]
+#[repr(C)]
+pub struct PyTryBlock {
+    pub b_type: i32,
+    pub b_handler: i32,
+    pub b_level: i32,
+}
+
+/// `CO_MAXBLOCKS` (3.10 `Include/cpython/code.h`).
+#[cfg(not(Py_3_11))]
+pub const CO_MAXBLOCKS: usize = 20;
+
+/// `PyFrameObject` on 3.10: a variable-size object holding locals, cells, free variables
+/// and the value stack itself (`f_localsplus`).
+#[cfg(not(Py_3_11))]
+#[repr(C)]
+pub struct PyFrameObject {
+    pub ob_base: PyVarObject,
+    pub f_back: Ptr,
+    pub f_code: Ptr,
+    pub f_builtins: Ptr,
+    pub f_globals: Ptr,
+    pub f_locals: Ptr,
+    pub f_valuestack: Ptr,
+    pub f_trace: Ptr,
+    pub f_stackdepth: i32,
+    pub f_trace_lines: i8,
+    pub f_trace_opcodes: i8,
+    pub f_gen: Ptr,
+    pub f_lasti: i32,
+    pub f_lineno: i32,
+    pub f_iblock: i32,
+    /// `PyFrameState` is a `signed char`.
+    pub f_state: i8,
+    pub f_blockstack: [PyTryBlock; CO_MAXBLOCKS],
+    pub f_localsplus: [Ptr; 1],
+}
+
+/// `PyFrameObject` (`struct _frame`) from 3.11: a small object that points at the
+/// `_PyInterpreterFrame` holding the execution state, and holds a copy of it once the frame
+/// has finished (`_f_frame_data`). It starts with `PyObject_HEAD`, not `PyObject_VAR_HEAD`,
+/// although `PyFrame_Type.tp_itemsize` is not 0.
+#[cfg(Py_3_11)]
+#[repr(C)]
+pub struct PyFrameObject {
+    pub ob_base: PyObject,
+    pub f_back: Ptr,
+    pub f_frame: Ptr,
+    pub f_trace: Ptr,
+    pub f_lineno: i32,
+    pub f_trace_lines: i8,
+    pub f_trace_opcodes: i8,
+    #[cfg(not(Py_3_13))]
+    pub f_fast_as_locals: i8,
+    #[cfg(Py_3_13)]
+    pub f_extra_locals: Ptr,
+    #[cfg(Py_3_13)]
+    pub f_locals_cache: Ptr,
+    #[cfg(Py_3_14)]
+    pub f_overwritten_fast_locals: Ptr,
+    pub _f_frame_data: [Ptr; 1],
+}
+
+/// `_PyInterpreterFrame` on 3.11.
+#[cfg(all(Py_3_11, not(Py_3_12)))]
+#[repr(C)]
+pub struct _PyInterpreterFrame {
+    pub f_func: Ptr,
+    pub f_globals: Ptr,
+    pub f_builtins: Ptr,
+    pub f_locals: Ptr,
+    pub f_code: Ptr,
+    pub frame_obj: Ptr,
+    pub previous: Ptr,
+    pub prev_instr: Ptr,
+    pub stacktop: i32,
+    pub is_entry: bool,
+    pub owner: i8,
+    pub localsplus: [Ptr; 1],
+}
+
+/// `_PyInterpreterFrame` on 3.12.
+#[cfg(all(Py_3_12, not(Py_3_13)))]
+#[repr(C)]
+pub struct _PyInterpreterFrame {
+    pub f_code: Ptr,
+    pub previous: Ptr,
+    pub f_funcobj: Ptr,
+    pub f_globals: Ptr,
+    pub f_builtins: Ptr,
+    pub f_locals: Ptr,
+    pub frame_obj: Ptr,
+    pub prev_instr: Ptr,
+    pub stacktop: i32,
+    pub return_offset: u16,
+    pub owner: i8,
+    pub localsplus: [Ptr; 1],
+}
+
+/// `_PyInterpreterFrame` on 3.13.
+#[cfg(all(Py_3_13, not(Py_3_14)))]
+#[repr(C)]
+pub struct _PyInterpreterFrame {
+    pub f_executable: Ptr,
+    pub previous: Ptr,
+    pub f_funcobj: Ptr,
+    pub f_globals: Ptr,
+    pub f_builtins: Ptr,
+    pub f_locals: Ptr,
+    pub frame_obj: Ptr,
+    pub instr_ptr: Ptr,
+    pub stacktop: i32,
+    pub return_offset: u16,
+    pub owner: i8,
+    pub localsplus: [Ptr; 1],
+}
+
+/// `_PyInterpreterFrame` from 3.14: `f_executable`, `f_funcobj` and the slots of
+/// `localsplus` are tagged `_PyStackRef`s; the stack top is a pointer. Free-threaded builds
+/// add `tlbc_index` before `return_offset`.
+#[cfg(Py_3_14)]
+#[repr(C)]
+pub struct _PyInterpreterFrame {
+    pub f_executable: usize,
+    pub previous: Ptr,
+    pub f_funcobj: usize,
+    pub f_globals: Ptr,
+    pub f_builtins: Ptr,
+    pub f_locals: Ptr,
+    pub frame_obj: Ptr,
+    pub instr_ptr: Ptr,
+    pub stackpointer: Ptr,
+    #[cfg(Py_GIL_DISABLED)]
+    pub tlbc_index: i32,
+    pub return_offset: u16,
+    pub owner: i8,
+    pub visited: u8,
+    pub localsplus: [usize; 1],
+}
+
+/// `PyCodeObject` on 3.10.
+#[cfg(not(Py_3_11))]
+#[repr(C)]
+pub struct PyCodeObject {
+    pub ob_base: PyObject,
+    pub co_argcount: i32,
+    pub co_posonlyargcount: i32,
+    pub co_kwonlyargcount: i32,
+    pub co_nlocals: i32,
+    pub co_stacksize: i32,
+    pub co_flags: i32,
+    pub co_firstlineno: i32,
+    pub co_code: Ptr,
+    pub co_consts: Ptr,
+    pub co_names: Ptr,
+    pub co_varnames: Ptr,
+    pub co_freevars: Ptr,
+    pub co_cellvars: Ptr,
+    pub co_cell2arg: Ptr,
+    pub co_filename: Ptr,
+    pub co_name: Ptr,
+    pub co_linetable: Ptr,
+}
+
+/// `PyCodeObject` from 3.11 (`_PyCode_DEF`): a variable-size object whose items are the
+/// (specialising) bytecode, `co_code_adaptive`.
+#[cfg(Py_3_11)]
+#[repr(C)]
+pub struct PyCodeObject {
+    pub ob_base: PyVarObject,
+    pub co_consts: Ptr,
+    pub co_names: Ptr,
+    pub co_exceptiontable: Ptr,
+    pub co_flags: i32,
+    #[cfg(not(Py_3_12))]
+    pub co_warmup: i16,
+    #[cfg(not(Py_3_12))]
+    pub _co_linearray_entry_size: i16,
+    pub co_argcount: i32,
+    pub co_posonlyargcount: i32,
+    pub co_kwonlyargcount: i32,
+    pub co_stacksize: i32,
+    pub co_firstlineno: i32,
+    pub co_nlocalsplus: i32,
+    #[cfg(Py_3_12)]
+    pub co_framesize: i32,
+    pub co_nlocals: i32,
+    #[cfg(not(Py_3_12))]
+    pub co_nplaincellvars: i32,
+    pub co_ncellvars: i32,
+    pub co_nfreevars: i32,
+    #[cfg(Py_3_12)]
+    pub co_version: u32,
+    pub co_localsplusnames: Ptr,
+    pub co_localspluskinds: Ptr,
+    pub co_filename: Ptr,
+    pub co_name: Ptr,
+    pub co_qualname: Ptr,
+    pub co_linetable: Ptr,
+    pub co_weakreflist: Ptr,
+    #[cfg(Py_3_13)]
+    pub co_executors: Ptr,
+    #[cfg(not(Py_3_12))]
+    pub _co_code: Ptr,
+    #[cfg(not(Py_3_12))]
+    pub _co_linearray: Ptr,
+    #[cfg(Py_3_12)]
+    pub _co_cached: Ptr,
+    #[cfg(Py_3_12)]
+    pub _co_instrumentation_version: u64,
+    #[cfg(Py_3_12)]
+    pub _co_monitoring: Ptr,
+    #[cfg(Py_3_14)]
+    pub _co_unique_id: isize,
+    pub _co_firsttraceable: i32,
+    pub co_extra: Ptr,
+    #[cfg(all(Py_3_14, Py_GIL_DISABLED))]
+    pub co_tlbc: Ptr,
+    pub co_code_adaptive: [u8; 1],
+}
+
+/// `PyCellObject` (`Include/cpython/cellobject.h`).
+#[repr(C)]
+pub struct PyCellObject {
+    pub ob_base: PyObject,
+    pub ob_ref: Ptr,
+}
+
+/// The head of `PyGenObject` (`_PyGenObject_HEAD`, `Include/cpython/genobject.h` 3.11–3.13,
+/// `Include/internal/pycore_interpframe_structs.h` 3.14+), up to the embedded
+/// `_PyInterpreterFrame` of a generator, coroutine or async generator.
+#[cfg(Py_3_11)]
+#[repr(C)]
+pub struct PyGenObject {
+    pub ob_base: PyObject,
+    #[cfg(not(Py_3_12))]
+    pub gi_code: Ptr,
+    pub gi_weakreflist: Ptr,
+    pub gi_name: Ptr,
+    pub gi_qualname: Ptr,
+    /// `_PyErr_StackItem`: `exc_value`, `previous_item`.
+    pub gi_exc_state: [Ptr; 2],
+    pub gi_origin_or_finalizer: Ptr,
+    pub gi_hooks_inited: i8,
+    pub gi_closed: i8,
+    pub gi_running_async: i8,
+    pub gi_frame_state: i8,
+    pub gi_iframe: _PyInterpreterFrame,
+}

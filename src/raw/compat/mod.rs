@@ -10,6 +10,8 @@ use core::mem::{offset_of, size_of};
 use super::object::HeaderBytes;
 use super::structs::*;
 
+pub mod frame;
+
 /// The minor version this build was compiled for; `lib.rs` refuses to import elsewhere.
 pub const BUILT_FOR_MINOR: &str = env!("PYHOOD_BUILT_FOR_MINOR");
 /// Whether this build targets a free-threaded interpreter.
@@ -49,7 +51,7 @@ pub struct FieldDef {
     pub decode: Decode,
 }
 
-const fn def(
+pub(crate) const fn def(
     name: &'static str,
     offset: usize,
     size: usize,

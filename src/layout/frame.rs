@@ -1,0 +1,539 @@
+//! `pyhood.frame_layout(frame)` (guide §11.6): a frame object as `layout()` shows objects,
+//! plus, from 3.11, the `_PyInterpreterFrame` it points to, with every `localsplus` slot
+//! named by its variable and the value stack up to its recorded top.
+//!
+//! Every address is read through the fault-free path; the code object found in the frame is
+//! checked against `frame.f_code` before anything else is decoded.
+
+use core::mem::offset_of;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyString, PyTuple};
+
+use crate::errors;
+use crate::raw::compat::frame::{self as fc, Slot, FRAME};
+use crate::raw::compat::Decode;
+use crate::raw::mem::{self, Snapshot};
+use crate::raw::object as rawobj;
+use crate::raw::structs::{PyBytesObject, PyCellObject, PyObject as RawObject};
+
+use super::builtins::Kind;
+use super::instance::{self, Extent};
+use super::{read_err, Builder, PyLayout, Region, TypeView};
+
+/// Most `localsplus` slots (variables + stack) pyhood reads from one frame.
+const MAX_SLOTS: usize = 1 << 20;
+
+/// One `localsplus` slot: a variable (local, cell or free) or a value-stack entry.
+#[pyclass(frozen, module = "pyhood", name = "FrameSlot")]
+pub struct PyFrameSlot {
+    /// The variable's name; `"stack[j]"` for value-stack entries.
+    #[pyo3(get)]
+    pub name: String,
+    /// `local`, `cell`, `free` (joined with `+`, e.g. `local+cell` for an argument a closure
+    /// captures; `hidden` for 3.12+ inlined comprehension variables), or `stack`.
+    #[pyo3(get)]
+    pub kind: String,
+    /// Index in `localsplus` (`f_localsplus` on 3.10).
+    #[pyo3(get)]
+    pub index: usize,
+    /// Byte offset of the slot in the allocation that holds it (the `f_frame` block from
+    /// 3.11, the frame object on 3.10).
+    #[pyo3(get)]
+    pub offset: isize,
+    /// Address of the object in the slot (`id()` of the value); `None` when the slot is
+    /// empty (an unbound variable) or holds a tagged int.
+    #[pyo3(get)]
+    pub address: Option<usize>,
+    /// `tp_name` of that object's type.
+    #[pyo3(get)]
+    pub type_name: Option<String>,
+    /// For a slot that holds a cell: address of the cell's contents (`None` if empty).
+    #[pyo3(get)]
+    pub cell_contents: Option<usize>,
+    /// 3.14+: the value of a tagged-int stack entry (not an object).
+    #[pyo3(get)]
+    pub tagged_int: Option<i64>,
+}
+
+#[pymethods]
+impl PyFrameSlot {
+    fn __repr__(&self) -> String {
+        let what = match (self.address, self.tagged_int) {
+            (Some(a), _) => format!(
+                "{} at {a:#x}",
+                self.type_name.as_deref().unwrap_or("object")
+            ),
+            (None, Some(i)) => format!("tagged int {i}"),
+            (None, None) => "NULL".to_owned(),
+        };
+        let cell = self
+            .cell_contents
+            .map(|c| format!(" -> {c:#x}"))
+            .unwrap_or_default();
+        format!(
+            "<pyhood.FrameSlot {} ({}) [{}]: {what}{cell}>",
+            self.name, self.kind, self.index
+        )
+    }
+}
+
+/// `frame_layout()`'s result: a `Layout` of the frame object (with the `_PyInterpreterFrame`
+/// as its `f_frame` block from 3.11) and what the frame says about the running code.
+#[pyclass(frozen, extends = PyLayout, module = "pyhood", name = "FrameLayout")]
+pub struct PyFrameLayout {
+    /// The frame's code object (`frame.f_code`).
+    #[pyo3(get)]
+    pub code: Py<PyAny>,
+    /// Byte offset of the current instruction in `code.co_code`, as `frame.f_lasti`
+    /// reports it (-1 before the first instruction).
+    #[pyo3(get)]
+    pub f_lasti: i64,
+    /// Address of that instruction (`prev_instr` 3.11/3.12, `instr_ptr` 3.13+; computed from
+    /// `co_code` and `f_lasti` on 3.10); `None` before the first instruction.
+    #[pyo3(get)]
+    pub instr_address: Option<usize>,
+    /// Address of the `_PyInterpreterFrame` (3.11+; `None` on 3.10).
+    #[pyo3(get)]
+    pub interpreter_frame: Option<usize>,
+    /// The previous frame: a `_PyInterpreterFrame` address (3.11+) or the `f_back` frame
+    /// object (3.10); `None` at the bottom of the stack or once the frame has finished.
+    #[pyo3(get)]
+    pub previous: Option<usize>,
+    /// Who owns the frame's data (3.11+): `"thread"`, `"generator"`, `"frame object"`; `None`
+    /// on 3.10, where the frame object always holds it.
+    #[pyo3(get)]
+    pub owner: Option<String>,
+    /// `"executing"`, `"suspended"`, `"created"`, `"completed"`, … (`f_state` on 3.10, the
+    /// owner and the generator's `gi_frame_state` from 3.11).
+    #[pyo3(get)]
+    pub state: String,
+    /// Values on the frame's value stack; `None` while the frame runs (CPython keeps the top
+    /// of the stack in the evaluation loop then and records it only when the frame stops).
+    #[pyo3(get)]
+    pub stack_depth: Option<usize>,
+    /// Every local, cell and free variable, in `localsplus` order.
+    #[pyo3(get)]
+    pub variables: Py<PyTuple>,
+    /// The value-stack entries, bottom first (empty when `stack_depth` is `None`).
+    #[pyo3(get)]
+    pub stack: Py<PyTuple>,
+}
+
+#[pymethods]
+impl PyFrameLayout {
+    /// The variable called `name`; `KeyError` if the code has none.
+    fn variable<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyFrameSlot>> {
+        for v in self.variables.bind(py).iter() {
+            let v = v.cast_into::<PyFrameSlot>()?;
+            if v.get().name == name {
+                return Ok(v);
+            }
+        }
+        Err(pyo3::exceptions::PyKeyError::new_err(name.to_owned()))
+    }
+}
+
+/// What the code object says about the slots.
+struct CodeFacts {
+    stacksize: usize,
+    names: Vec<String>,
+    kinds: Vec<String>,
+    /// First code unit (`co_code_adaptive`, or `co_code`'s bytes on 3.10).
+    first_instr: usize,
+}
+
+fn layout_error(msg: impl Into<String>) -> PyErr {
+    errors::layout_error(msg.into())
+}
+
+fn i32_at(addr: usize) -> PyResult<i64> {
+    let b = mem::read(addr, 4).map_err(read_err)?;
+    Ok(i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64)
+}
+
+fn code_facts(code: &Bound<'_, PyAny>) -> PyResult<CodeFacts> {
+    let address = code.as_ptr() as usize;
+    let stacksize = i32_at(address + fc::CODE.stacksize)?;
+    let (names, kinds) = match (
+        fc::CODE.nlocalsplus,
+        fc::CODE.localsplusnames,
+        fc::CODE.localspluskinds,
+    ) {
+        (Some(n_at), Some(names_at), Some(kinds_at)) => {
+            let n = i32_at(address + n_at)?;
+            let names = rawobj::borrowed_tuple_field(code, names_at)
+                .ok_or_else(|| layout_error("co_localsplusnames is not a tuple"))?;
+            if names.len() as i64 != n {
+                return Err(layout_error(format!(
+                    "co_nlocalsplus is {n} but co_localsplusnames has {} names",
+                    names.len()
+                )));
+            }
+            let kinds_obj = mem::read_usize(address + kinds_at).map_err(read_err)?;
+            let len = mem::read_usize(kinds_obj + offset_of!(RawObject, ob_type) + 8)
+                .map_err(read_err)? as i64;
+            if len != n {
+                return Err(layout_error(format!(
+                    "co_nlocalsplus is {n} but co_localspluskinds has {len} bytes"
+                )));
+            }
+            let kinds = mem::read(kinds_obj + offset_of!(PyBytesObject, ob_sval), n as usize)
+                .map_err(read_err)?;
+            let names = names
+                .iter()
+                .map(|s| Ok(s.cast_into::<PyString>()?.to_string()))
+                .collect::<PyResult<Vec<_>>>()?;
+            (names, kinds.into_iter().map(fc::kind_name).collect())
+        }
+        _ => {
+            // 3.10: f_localsplus holds co_varnames, then co_cellvars, then co_freevars.
+            let mut names = Vec::new();
+            let mut kinds = Vec::new();
+            for (attr, kind) in [
+                ("co_varnames", "local"),
+                ("co_cellvars", "cell"),
+                ("co_freevars", "free"),
+            ] {
+                for n in code.getattr(attr)?.cast_into::<PyTuple>()?.iter() {
+                    names.push(n.cast_into::<PyString>()?.to_string());
+                    kinds.push(kind.to_owned());
+                }
+            }
+            (names, kinds)
+        }
+    };
+    if names.len() + stacksize.max(0) as usize > MAX_SLOTS || stacksize < 0 {
+        return Err(layout_error(format!(
+            "code object with {} variables and stack size {stacksize} is beyond pyhood's bound",
+            names.len()
+        )));
+    }
+    let first_instr = match (fc::CODE.code_adaptive, fc::CODE.co_code) {
+        (Some(at), _) => address + at,
+        (None, Some(at)) => {
+            mem::read_usize(address + at).map_err(read_err)? + offset_of!(PyBytesObject, ob_sval)
+        }
+        _ => 0,
+    };
+    Ok(CodeFacts {
+        stacksize: stacksize as usize,
+        names,
+        kinds,
+        first_instr,
+    })
+}
+
+/// Type name, and cell contents when the object is a cell, of the object at `addr`.
+fn describe_object(addr: usize) -> (Option<String>, Option<usize>) {
+    let Ok(ty) = mem::read_usize(addr + offset_of!(RawObject, ob_type)) else {
+        return (None, None);
+    };
+    let name = mem::read_usize(ty + offset_of!(pyo3::ffi::PyTypeObject, tp_name))
+        .ok()
+        .and_then(|p| rawobj::read_cstr(p, 200).ok());
+    let cell = if ty == rawobj::cell_type_address() {
+        mem::read_usize(addr + offset_of!(PyCellObject, ob_ref))
+            .ok()
+            .filter(|&c| c != 0)
+    } else {
+        None
+    };
+    (name, cell)
+}
+
+fn slot(b: &mut Builder, at: isize, index: usize, name: String, kind: String) -> PyFrameSlot {
+    let (address, tagged_int) = match fc::decode_slot(b.word(at)) {
+        Slot::Null => (None, None),
+        Slot::Object(a) => (Some(a), None),
+        Slot::TaggedInt(i) => (None, Some(i)),
+    };
+    let (type_name, cell_contents) = address.map(describe_object).unwrap_or((None, None));
+    let note = match (address, tagged_int) {
+        (Some(a), _) => {
+            let cell = cell_contents
+                .map(|c| format!(" -> {c:#x}"))
+                .unwrap_or_default();
+            format!(
+                "{name} ({kind}): {} at {a:#x}{cell}",
+                type_name.as_deref().unwrap_or("?")
+            )
+        }
+        (None, Some(i)) => format!("{name} ({kind}): tagged int {i}"),
+        (None, None) => format!("{name} ({kind}): NULL"),
+    };
+    b.add(
+        format!("{}[{index}]", FRAME.localsplus_name),
+        at,
+        8,
+        FRAME.slot_ctype,
+        Decode::Pointer,
+        Region::Items,
+    )
+    .note = Some(note);
+    PyFrameSlot {
+        name,
+        kind,
+        index,
+        offset: at,
+        address,
+        type_name,
+        cell_contents,
+        tagged_int,
+    }
+}
+
+/// Name the `localsplus` slots of the state struct in `b` (the frame object on 3.10, the
+/// interpreter frame from 3.11) and the value stack up to `depth`; the rest of the stack
+/// becomes one field.
+fn add_slots(
+    b: &mut Builder,
+    code: &CodeFacts,
+    depth: Option<usize>,
+    running: bool,
+) -> (Vec<PyFrameSlot>, Vec<PyFrameSlot>) {
+    let base = FRAME.localsplus as isize;
+    let n = code.names.len();
+    let vars = (0..n)
+        .map(|i| {
+            let (name, kind) = (code.names[i].clone(), code.kinds[i].clone());
+            slot(b, base + 8 * i as isize, i, name, kind)
+        })
+        .collect();
+    let shown = depth.unwrap_or(0);
+    let stack = (0..shown)
+        .map(|j| {
+            let i = n + j;
+            slot(
+                b,
+                base + 8 * i as isize,
+                i,
+                format!("stack[{j}]"),
+                "stack".into(),
+            )
+        })
+        .collect();
+    let (from, to) = (n + shown, n + code.stacksize);
+    // 3.10 reuses frame objects (free list, zombie frames) that may have more slots.
+    let capacity = if fc::FRAME_HAS_VAR_HEAD {
+        ((b.end - base) / 8).max(0) as usize
+    } else {
+        to
+    };
+    if to < capacity {
+        b.add(
+            format!("{}[{to}..{capacity}]", FRAME.localsplus_name),
+            base + 8 * to as isize,
+            8 * (capacity - to),
+            FRAME.slot_ctype,
+            Decode::Bytes,
+            Region::Items,
+        )
+        .note = Some("spare: this reused frame object has more slots than the code needs".into());
+    }
+    if from < to {
+        let note = if depth.is_some() {
+            "value stack above the top: not in use"
+        } else if running {
+            "value stack: the frame is running, its top is not recorded"
+        } else {
+            "value stack: no valid top recorded"
+        };
+        b.add(
+            format!("{}[{from}..{to}]", FRAME.localsplus_name),
+            base + 8 * from as isize,
+            8 * (to - from),
+            FRAME.slot_ctype,
+            Decode::Bytes,
+            Region::Items,
+        )
+        .note = Some(note.into());
+    }
+    (vars, stack)
+}
+
+/// `f_lasti` (bytes) and the instruction's address from the instruction field's raw value.
+fn lasti(raw: i64, code: &CodeFacts) -> (i64, Option<usize>) {
+    let index = if FRAME.instr_name == "f_lasti" {
+        raw
+    } else {
+        (raw - code.first_instr as i64) / fc::CODEUNIT_SIZE as i64
+    };
+    if index < 0 {
+        (-1, None)
+    } else {
+        (
+            index * fc::CODEUNIT_SIZE as i64,
+            Some(code.first_instr + index as usize * fc::CODEUNIT_SIZE),
+        )
+    }
+}
+
+/// Whether `obj` is exactly a frame object.
+pub fn is_frame(obj: &Bound<'_, PyAny>) -> bool {
+    obj.get_type().as_ptr() as usize == rawobj::frame_type_address()
+}
+
+/// Slots a 3.11+ frame object was allocated with: the code's `co_nlocalsplus +
+/// co_stacksize` (`_PyFrame_New_NoTrack`).
+pub fn slot_capacity(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let code = code_facts(&obj.getattr("f_code")?)?;
+    Ok(code.names.len() + code.stacksize)
+}
+
+/// Build the frame layout of `obj`, which must be a frame object.
+pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyFrameLayout>> {
+    let py = obj.py();
+    let tv = TypeView::of(obj)?;
+    if !is_frame(obj) {
+        return Err(PyTypeError::new_err(format!(
+            "frame_layout() takes a frame object (sys._getframe(), a traceback's tb_frame, a \
+             generator's gi_frame), not {}",
+            tv.name
+        )));
+    }
+    let frame = obj.as_ptr() as usize;
+    // The state struct: the frame object itself (3.10) or the interpreter frame (3.11+).
+    let state = match FRAME.f_frame {
+        Some(at) => mem::read_usize(frame + at).map_err(read_err)?,
+        None => frame,
+    };
+    if state == 0 || state % 8 != 0 {
+        return Err(layout_error(format!("f_frame is {state:#x}: not a frame")));
+    }
+    let specials = Snapshot::take(state, FRAME.localsplus).map_err(read_err)?;
+    let word = |at: usize| specials.word(state + at).unwrap_or(0);
+    let int = |at: usize, len: usize| specials.int(state + at, len).unwrap_or(0);
+
+    // Validate against the public signal before decoding anything else.
+    let code_obj = obj.getattr("f_code")?;
+    let code_ptr = word(FRAME.code) & !fc::STACKREF_TAG_BITS;
+    if code_ptr != code_obj.as_ptr() as usize
+        || code_obj.get_type().as_ptr() as usize != rawobj::code_type_address()
+    {
+        return Err(errors::state_validation_error(format!(
+            "the frame's code pointer reads {code_ptr:#x} but frame.f_code is at {:#x}: this \
+             interpreter's frame layout is not the one pyhood was built for",
+            code_obj.as_ptr() as usize
+        )));
+    }
+    let code = code_facts(&code_obj)?;
+    let nslots = code.names.len();
+
+    // Owner and state.
+    let owner = FRAME.owner.map(|at| int(at, 1));
+    let (state_name, stopped) = match (owner, FRAME.f_state) {
+        (None, Some(at)) => {
+            let name = fc::frame_state_name_310(int(at, 1));
+            (name.to_owned(), name != "executing")
+        }
+        (None, None) => ("unknown".to_owned(), false),
+        (Some(fc::OWNED_BY_FRAME_OBJECT), _) => ("completed".to_owned(), true),
+        (Some(fc::OWNED_BY_GENERATOR), _) => {
+            let at = state.wrapping_add_signed(fc::GEN_FRAME_STATE_FROM_IFRAME);
+            let v = mem::read(at, 1).map_err(read_err)?[0] as i8 as i64;
+            let name = fc::gen_state_name(v).unwrap_or("unknown");
+            (name.to_owned(), fc::gen_state_is_stopped(v))
+        }
+        (Some(_), _) => ("executing".to_owned(), false),
+    };
+    let depth = if stopped {
+        let raw = match FRAME.stack_top {
+            fc::StackTop::Pointer => word(FRAME.stack) as i64,
+            _ => int(FRAME.stack, 4),
+        };
+        fc::stack_depth(raw, state, nslots, code.stacksize)
+    } else {
+        None
+    };
+
+    // The frame object's own allocation.
+    let kind = Kind::Other;
+    let mut ext: Extent = instance::extent(obj, &tv, kind)?;
+    ext.var_head = fc::FRAME_HAS_VAR_HEAD;
+    let mut b = Builder::new(frame, ext.start, ext.end, max_items).map_err(read_err)?;
+    instance::common(obj, &tv, kind, &ext, &mut b)?;
+    b.add_defs(fc::FRAME_FIELDS, 0, Region::Body);
+    let (instr_raw, previous) = (
+        if FRAME.instr_name == "f_lasti" {
+            int(FRAME.instr, 4)
+        } else {
+            word(FRAME.instr) as i64
+        },
+        word(FRAME.previous),
+    );
+    let (f_lasti, instr_address) = lasti(instr_raw, &code);
+    let (variables, stack) = if FRAME.f_frame.is_none() {
+        add_slots(&mut b, &code, depth, !stopped)
+    } else {
+        let data = FRAME.frame_data as isize;
+        let owned = state == frame + FRAME.frame_data;
+        b.add(
+            "_f_frame_data",
+            data,
+            (ext.end - data).max(0) as usize,
+            "PyObject *[]",
+            Decode::Bytes,
+            Region::Data,
+        )
+        .note = Some(if owned {
+            "holds f_frame: the frame has finished and its frame object owns the data".into()
+        } else {
+            "not in use: f_frame is elsewhere (see the f_frame block)".into()
+        });
+        let end = FRAME.localsplus + 8 * (nslots + code.stacksize);
+        let mut blk = Builder::new(state, 0, end as isize, max_items).map_err(read_err)?;
+        blk.add_defs(fc::IFRAME_FIELDS, 0, Region::Body);
+        for f in blk.fields.iter_mut() {
+            match f.name.as_ref() {
+                "owner" => f.note = owner.and_then(fc::owner_name).map(str::to_owned),
+                "f_code" | "f_executable" => f.note = Some(format!("code at {code_ptr:#x}")),
+                "f_funcobj" | "f_func" if FRAME.tagged_slots => {
+                    if let Slot::Object(a) = fc::decode_slot(word(f.offset as usize)) {
+                        f.note = Some(format!("function at {a:#x} (tag bits cleared)"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let slots = add_slots(&mut blk, &code, depth, !stopped);
+        b.blocks.push(blk.finish(
+            py,
+            Some("f_frame".into()),
+            "_PyInterpreterFrame".into(),
+            FRAME.localsplus as isize,
+            8,
+        )?);
+        slots
+    };
+    if let Some(f) = b.fields.iter_mut().find(|f| f.name == "f_code") {
+        f.note = Some(
+            code_obj
+                .getattr("co_qualname")
+                .or_else(|_| code_obj.getattr("co_name"))?
+                .to_string(),
+        );
+    }
+    let layout = b.finish(py, None, tv.name, tv.slots.basicsize, tv.slots.itemsize)?;
+    let to_tuple = |v: Vec<PyFrameSlot>| -> PyResult<Py<PyTuple>> {
+        let items = v
+            .into_iter()
+            .map(|s| Py::new(py, s))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyTuple::new(py, items)?.unbind())
+    };
+    let info = PyFrameLayout {
+        code: code_obj.unbind(),
+        f_lasti,
+        instr_address,
+        interpreter_frame: FRAME.f_frame.map(|_| state),
+        previous: (previous != 0).then_some(previous),
+        owner: owner.map(|o| fc::owner_name(o).unwrap_or("unknown").to_owned()),
+        state: state_name,
+        stack_depth: depth,
+        variables: to_tuple(variables)?,
+        stack: to_tuple(stack)?,
+    };
+    Py::new(py, PyClassInitializer::from(layout).add_subclass(info))
+}
