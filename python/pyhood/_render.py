@@ -70,9 +70,36 @@ def _table(layout: Any, indent: str) -> list[str]:
     return out
 
 
+def frame_summary(layout: Any) -> list[str]:
+    """For a ``FrameLayout``: the code, instruction, state and variables, before the table."""
+    if not hasattr(layout, "variables"):
+        return []
+    code = layout.code
+    where = f"{code.co_qualname if hasattr(code, 'co_qualname') else code.co_name}"
+    lines = [
+        f"frame of {where} ({code.co_filename}:{code.co_firstlineno}): f_lasti={layout.f_lasti}"
+        f", state={layout.state}"
+        + (f", owner={layout.owner}" if layout.owner is not None else "")
+        + (
+            f", stack depth {layout.stack_depth}"
+            if layout.stack_depth is not None
+            else ", stack top not recorded (running)"
+        )
+    ]
+    for v in (*layout.variables, *layout.stack):
+        value = (
+            f"{v.type_name} at {v.address:#x}"
+            if v.address is not None
+            else (f"tagged int {v.tagged_int}" if v.tagged_int is not None else "NULL")
+        )
+        cell = f" -> {v.cell_contents:#x}" if v.cell_contents is not None else ""
+        lines.append(f"  [{v.index}] {v.name:<16} {v.kind:<11} {value}{cell}")
+    return [*lines, ""]
+
+
 def layout_text(layout: Any) -> str:
     """An aligned table a person reads in a terminal, blocks indented below."""
-    lines = [_title(layout), *_table(layout, "  ")]
+    lines = [*frame_summary(layout), _title(layout), *_table(layout, "  ")]
     for block in layout.blocks:
         lines.append("")
         lines.append("  block " + _title(block))
@@ -136,9 +163,11 @@ _STYLE = (
 def layout_html(layout: Any) -> str:
     """Self-contained HTML: a byte map coloured by region, then the field table."""
     legend = "".join(f'<span style="background:{c}">{r}</span>' for r, c in REGION_COLOURS.items())
+    summary = "\n".join(frame_summary(layout))
     parts = [
         _STYLE,
         '<div class="pyhood-layout">',
+        f"<pre>{html.escape(summary)}</pre>" if summary else "",
         f"<h4>{html.escape(_title(layout))}</h4>",
         f'<div class="ph-legend">{legend}</div>',
         _byte_map(layout),

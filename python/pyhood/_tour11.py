@@ -9,6 +9,7 @@ Same conventions as :mod:`pyhood._tour`: explanations, pyhood's readings, and ``
 from __future__ import annotations
 
 import gc
+import inspect
 import itertools
 import sys
 import weakref
@@ -16,9 +17,17 @@ from collections.abc import Callable
 
 import pyhood
 
+from ._render import frame_summary
 from ._tour import _check, _grid, _heading, _say, _sub
 
-__all__ = ["SECTIONS", "section_11_1", "section_11_2", "section_11_3", "section_11_4"]
+__all__ = [
+    "SECTIONS",
+    "section_11_1",
+    "section_11_2",
+    "section_11_3",
+    "section_11_4",
+    "section_11_6",
+]
 
 
 class _Node:
@@ -238,9 +247,115 @@ def section_11_4() -> None:
     print()
 
 
+def _countdown(n: int):
+    """A generator that suspends inside a ``for`` loop."""
+    for i in range(n, 0, -1):  # noqa: UP028 (the loop, and its iterator on the stack, is the point)
+        yield i
+
+
+def _divide(numerator: int, denominator: int) -> float:
+    ratio = numerator / denominator
+    return ratio
+
+
+def section_11_6() -> None:
+    """§11.6: a frame holds the code, the instruction, the variables and the value stack."""
+    _heading("11.6", "Stack frames and exceptions")
+    _say(
+        """A call runs in a frame: the code object, the instruction it is at, the previous
+        frame, and one slot per local, cell and free variable followed by the value stack.
+        3.10 keeps all of it in the frame object; from 3.11 it lives in a
+        _PyInterpreterFrame on the thread's data stack (inside the generator for a
+        generator) and the frame object only points at it."""
+    )
+
+    def greet(name: str, times: int = 2):
+        message = name * times
+        seen = pyhood.frame_layout(sys._getframe())
+
+        def shout():
+            return message.upper()
+
+        return seen, dict(sys._getframe().f_locals), shout
+
+    fl, f_locals, shout = greet("ab")
+    _sub("A running frame, seen from inside")
+    print("\n".join(frame_summary(fl)))
+    values_match = all(
+        (v.cell_contents if "cell" in v.kind else v.address) == id(f_locals[v.name])
+        for v in fl.variables
+        if v.name in f_locals and v.address is not None
+    )
+    _check("every bound variable's slot holds the object f_locals shows", values_match)
+    _check(
+        "the cell variable's slot holds the cell in the closure of the inner function",
+        fl.variable("message").address == id(shout.__closure__[0]),
+    )
+    _check(
+        "variables not yet bound are empty slots (seen, shout)",
+        fl.variable("seen").address is None and fl.variable("shout").address is None,
+    )
+    caller = sys._getframe()
+    here = pyhood.frame_layout(caller)
+    _check("frame_layout(frame).code is frame.f_code", here.code is caller.f_code)
+    _check(
+        "a running frame records no stack top: the evaluation loop holds it",
+        here.stack_depth is None and here.state == "executing",
+    )
+
+    _sub("A suspended generator keeps its value stack")
+    gen = _countdown(3)
+    next(gen)
+    gl = pyhood.frame_layout(gen.gi_frame)
+    print("\n".join(frame_summary(gl)))
+    referents = gc.get_referents(gen) + gc.get_referents(gen.gi_frame)
+    iterator = next(r for r in referents if type(r).__name__ == "range_iterator")
+    _check(
+        "state is suspended, as inspect.getgeneratorstate says",
+        gl.state == "suspended" and inspect.getgeneratorstate(gen) == inspect.GEN_SUSPENDED,
+    )
+    _check(
+        "the for loop's range_iterator (found by gc.get_referents) is on the stack",
+        id(iterator) in [s.address for s in gl.stack],
+    )
+    _check("f_lasti equals gen.gi_frame.f_lasti", gl.f_lasti == gen.gi_frame.f_lasti)
+
+    _sub("An exception's traceback keeps the frames it unwound through")
+    try:
+        _divide(1, 0)
+    except ZeroDivisionError as e:
+        tb = e.__traceback__
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    # frames[0] is this function, still running; the others have finished.
+    rows = []
+    for f in frames[1:]:
+        lay = pyhood.frame_layout(f)
+        rows.append((f.f_code.co_name, lay.state, lay.f_lasti, f.f_lasti, lay.stack_depth))
+    _grid(("frame", "state", "f_lasti", "frame.f_lasti", "stack depth"), rows)
+    inner = pyhood.frame_layout(frames[-1])
+    _check(
+        "the finished frames' f_lasti equal what the frames report",
+        all(r[2] == r[3] for r in rows),
+    )
+    _check(
+        "the frame that raised still holds its arguments (denominator is 0)",
+        inner.variable("denominator").address == id(frames[-1].f_locals["denominator"]),
+    )
+    _check(
+        "the store the division never reached left 'ratio' empty",
+        inner.variable("ratio").address is None,
+    )
+    del frames
+    print()
+
+
 SECTIONS: dict[str, Callable[[], None]] = {
     "11.1": section_11_1,
     "11.2": section_11_2,
     "11.3": section_11_3,
     "11.4": section_11_4,
+    "11.6": section_11_6,
 }

@@ -123,6 +123,25 @@ pub struct PyFrameLayout {
 
 #[pymethods]
 impl PyFrameLayout {
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        let me = slf.get();
+        let base = slf.as_super().get();
+        let name = me.code.bind(py).getattr("co_name")?.to_string();
+        let depth = me
+            .stack_depth
+            .map_or_else(|| "not recorded".to_owned(), |d| d.to_string());
+        Ok(format!(
+            "<pyhood.FrameLayout of {name} at {:#x}: {} bytes, f_lasti={}, {}, {} variables, \
+             stack depth {depth}>",
+            base.address,
+            base.end - base.start,
+            me.f_lasti,
+            me.state,
+            me.variables.bind(py).len()
+        ))
+    }
+
     /// The variable called `name`; `KeyError` if the code has none.
     fn variable<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyFrameSlot>> {
         for v in self.variables.bind(py).iter() {
