@@ -308,3 +308,92 @@ def test_tagged_references_are_untagged():
         tagged += raw != slot.address
     assert tagged >= 1  # the immortal small int is a tagged reference
     assert ctypes.sizeof(ctypes.c_void_p) == 8
+
+
+def test_a_cleared_frame_holds_nothing():
+    """``frame.clear()`` on a finished frame drops its variables: every slot is empty, as
+    ``f_locals`` shows, and the frame says it is cleared (CPython's own test: 3.10 ``f_state``,
+    3.11+ a stack top back at ``localsplus[0]``)."""
+
+    def fails():
+        kept = [1]
+        raise ValueError(kept)
+
+    try:
+        fails()
+    except ValueError as e:
+        frame = e.__traceback__.tb_next.tb_frame
+    assert pyhood.frame_layout(frame).variable("kept").address is not None
+    frame.clear()
+    fl = pyhood.frame_layout(frame)
+    assert dict(frame.f_locals) == {}
+    assert fl.state == "cleared" and fl.stack_depth == 0
+    assert all(v.address is None for v in fl.variables)
+
+
+def test_coroutines_async_generators_and_other_threads():
+    """Suspended coroutines and async generators keep their stack like generators do (the
+    awaited coroutine / the loop's iterator is a referent); a frame running in another thread
+    is executing and its locals are the objects that thread bound."""
+    import asyncio
+    import threading
+
+    async def child():
+        await asyncio.sleep(0)
+
+    async def parent():
+        await child()
+
+    co = parent()
+    co.send(None)
+    fl = pyhood.frame_layout(co.cr_frame)
+    assert fl.state.startswith("suspended") and inspect.getcoroutinestate(co) == "CORO_SUSPENDED"
+    on_stack = {s.address for s in fl.stack}
+    assert on_stack & {id(r) for r in gc.get_referents(co) + gc.get_referents(co.cr_frame)}
+    co.close()
+
+    async def agen():
+        for i in range(2):
+            yield i
+
+    ag = agen()
+    with pytest.raises(StopIteration):
+        ag.asend(None).send(None)
+    fl = pyhood.frame_layout(ag.ag_frame)
+    assert fl.state == "suspended" and fl.stack_depth >= 1
+
+    started, finish = threading.Event(), threading.Event()
+    box = {}
+
+    def worker():
+        box["value"] = mine = object()
+        started.set()
+        finish.wait()
+        return mine
+
+    t = threading.Thread(target=worker)
+    t.start()
+    started.wait()
+    try:
+        frame = sys._current_frames()[t.ident]
+        while frame.f_code is not worker.__code__:
+            frame = frame.f_back
+        fl = pyhood.frame_layout(frame)
+        assert fl.state == "executing" and fl.stack_depth is None
+        assert fl.variable("mine").address == id(box["value"])
+    finally:
+        finish.set()
+        t.join()
+
+
+def test_every_frame_the_collector_knows():
+    """Every frame object in ``gc.get_objects()``, and every frame of every thread's stack,
+    can be laid out, and each one's code is its ``f_code``."""
+    frames = [o for o in gc.get_objects() if type(o).__name__ == "frame"]
+    for top in sys._current_frames().values():
+        while top is not None:
+            frames.append(top)
+            top = top.f_back
+    assert frames
+    for f in frames:
+        assert pyhood.frame_layout(f).code is f.f_code

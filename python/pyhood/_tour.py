@@ -961,7 +961,7 @@ SECTIONS: dict[str, Callable[[], None]] = {
 
 
 def all_sections() -> dict[str, Callable[[], None]]:
-    """Every section of the tour in guide order: chapter 10 here, §11.1-11.4 in
+    """Every section of the tour in guide order: chapter 10 here, §11.1-11.4 and §11.6 in
     :mod:`pyhood._tour11`, chapter 12 in
     :mod:`pyhood._tour12` (§12.1, §12.2) and :mod:`pyhood._tour12_gc` (§12.3, §12.4, §12.6),
     §11.5 in :mod:`pyhood._track_tour`, imported late: they use this module's printing helpers."""

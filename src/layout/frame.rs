@@ -16,7 +16,7 @@ use crate::raw::compat::frame::{self as fc, Slot, FRAME};
 use crate::raw::compat::Decode;
 use crate::raw::mem::{self, Snapshot};
 use crate::raw::object as rawobj;
-use crate::raw::structs::{PyBytesObject, PyCellObject, PyObject as RawObject};
+use crate::raw::structs::{PyBytesObject, PyCellObject, PyObject as RawObject, PyVarObject};
 
 use super::builtins::Kind;
 use super::instance::{self, Extent};
@@ -191,7 +191,12 @@ fn code_facts(code: &Bound<'_, PyAny>) -> PyResult<CodeFacts> {
                 )));
             }
             let kinds_obj = mem::read_usize(address + kinds_at).map_err(read_err)?;
-            let len = mem::read_usize(kinds_obj + offset_of!(RawObject, ob_type) + 8)
+            let kinds_type =
+                mem::read_usize(kinds_obj + offset_of!(RawObject, ob_type)).map_err(read_err)?;
+            if kinds_type != rawobj::bytes_type_address() {
+                return Err(layout_error("co_localspluskinds is not a bytes object"));
+            }
+            let len = mem::read_usize(kinds_obj + offset_of!(PyVarObject, ob_size))
                 .map_err(read_err)? as i64;
             if len != n {
                 return Err(layout_error(format!(
@@ -457,12 +462,20 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
         }
         (Some(_), _) => ("executing".to_owned(), false),
     };
-    let depth = if stopped {
-        let raw = match FRAME.stack_top {
-            fc::StackTop::Pointer => word(FRAME.stack) as i64,
-            _ => int(FRAME.stack, 4),
-        };
-        fc::stack_depth(raw, state, nslots, code.stacksize)
+    let raw_top = match FRAME.stack_top {
+        fc::StackTop::Pointer => word(FRAME.stack) as i64,
+        _ => int(FRAME.stack, 4),
+    };
+    let cleared = owner == Some(fc::OWNED_BY_FRAME_OBJECT) && fc::records_cleared(raw_top, state);
+    let state_name = if cleared {
+        "cleared".to_owned()
+    } else {
+        state_name
+    };
+    let depth = if cleared {
+        Some(0)
+    } else if stopped {
+        fc::stack_depth(raw_top, state, nslots, code.stacksize)
     } else {
         None
     };

@@ -232,6 +232,10 @@ pub fn code_type_address() -> usize {
     core::ptr::addr_of!(ffi::PyCode_Type) as usize
 }
 
+pub fn bytes_type_address() -> usize {
+    core::ptr::addr_of!(ffi::PyBytes_Type) as usize
+}
+
 pub fn tuple_type_address() -> usize {
     core::ptr::addr_of!(ffi::PyTuple_Type) as usize
 }

@@ -772,6 +772,17 @@ pub fn stack_depth(
         .then_some(depth as usize)
 }
 
+/// Whether the stack field records a frame emptied by `frame.clear()` (3.11+
+/// `frame_tp_clear`): the top is back at `localsplus[0]`, below the variables (3.11–3.13
+/// `stacktop = 0`, 3.14+ `stackpointer = localsplus`). 3.10 says so in `f_state` instead.
+pub fn records_cleared(raw: i64, state_addr: usize) -> bool {
+    match FRAME.stack_top {
+        StackTop::Depth => false,
+        StackTop::Index => raw == 0,
+        StackTop::Pointer => raw as u64 as usize == state_addr + FRAME.localsplus,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
