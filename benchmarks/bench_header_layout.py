@@ -28,6 +28,9 @@ What the rows compare:
   ``layout`` stops at ``Field`` objects and does not render text, so a second, informational
   row times ``str(pyhood.layout(x))`` (rendered text, like ``info()``) against the same call.
 * ``pyhood.layout(x)`` vs ``sys.getsizeof(x)`` (informational): the cheapest "how big is it".
+* ``pyhood.frame_layout(f)`` vs ``dict(f.f_locals); f.f_lasti; f.f_code; f.f_back``
+  (informational): what the standard library tells about a frame, on a suspended generator's
+  frame and on a traceback's frame. (einspect and pympler have no frame view.)
 * ``pyhood.layout(x)`` vs ``pympler.asizeof.asizeof(x)`` (informational, only when pympler is
   installed): a deep size, which also walks what the object refers to.
 
@@ -61,6 +64,36 @@ REPO = Path(__file__).resolve().parent.parent
 
 REFCNT_TARGET = 1.5  # pyhood.refcnt may take at most this many times sys.getrefcount
 EINSPECT_TARGET = 20.0  # pyhood.layout must be at least this many times faster than einspect
+
+
+def _counter(n: int):
+    total = 0
+    for i in range(n):
+        total += i
+        yield total
+
+
+def _fails(n: int) -> float:
+    half = n / 2
+    return half / 0
+
+
+def sample_frames() -> list[tuple[str, object]]:
+    """A suspended generator's frame and the innermost frame of a traceback."""
+    gen = _counter(10)
+    next(gen)
+    try:
+        _fails(3)
+    except ZeroDivisionError as e:
+        tb = e.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    # Keep the generator alive with its frame for the whole run.
+    SAMPLES_KEPT.append(gen)
+    return [("generator frame", gen.gi_frame), ("traceback frame", tb.tb_frame)]
+
+
+SAMPLES_KEPT: list[object] = []
 
 
 def sample_objects() -> list[tuple[str, object]]:
@@ -328,6 +361,16 @@ def run(quick: bool) -> list[Row]:
             )
     else:
         rows.append(Row("layout vs pympler asizeof", "-", note="skipped (pympler not installed)"))
+
+    for name, frame in sample_frames():
+        rows.append(
+            bench.pair(
+                Row("frame_layout vs f_locals+f_lasti+f_code+f_back", name),
+                frame,
+                ("f(x)", {"f": pyhood.frame_layout}),
+                ("d(x.f_locals); x.f_lasti; x.f_code; x.f_back", {"d": dict}),
+            )
+        )
 
     costs = syscall_costs(bench)
     if costs:

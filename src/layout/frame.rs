@@ -167,21 +167,42 @@ fn layout_error(msg: impl Into<String>) -> PyErr {
     errors::layout_error(msg.into())
 }
 
-fn i32_at(addr: usize) -> PyResult<i64> {
-    let b = mem::read(addr, 4).map_err(read_err)?;
-    Ok(i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64)
+/// One read of the code object's fields that `frame_layout` uses (all before
+/// `co_code_adaptive` / after `co_code` on 3.10, within the fixed part of the struct).
+fn code_head(address: usize) -> PyResult<Snapshot> {
+    let c = fc::CODE;
+    let end = [
+        Some(c.stacksize + 4),
+        c.nlocalsplus.map(|o| o + 4),
+        c.localsplusnames.map(|o| o + 8),
+        c.localspluskinds.map(|o| o + 8),
+        c.co_code.map(|o| o + 8),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(0);
+    Snapshot::take(address, end).map_err(read_err)
+}
+
+fn head_int(head: &Snapshot, at: usize, len: usize) -> i64 {
+    head.int(head.base + at, len).unwrap_or(0)
 }
 
 fn code_facts(code: &Bound<'_, PyAny>) -> PyResult<CodeFacts> {
     let address = code.as_ptr() as usize;
-    let stacksize = i32_at(address + fc::CODE.stacksize)?;
+    let head = code_head(address)?;
+    let stacksize = head_int(&head, fc::CODE.stacksize, 4);
     let (names, kinds) = match (
         fc::CODE.nlocalsplus,
         fc::CODE.localsplusnames,
         fc::CODE.localspluskinds,
     ) {
         (Some(n_at), Some(names_at), Some(kinds_at)) => {
-            let n = i32_at(address + n_at)?;
+            let n = head_int(&head, n_at, 4);
+            if !(0..=MAX_SLOTS as i64).contains(&n) {
+                return Err(layout_error(format!("co_nlocalsplus is {n}")));
+            }
             let names = rawobj::borrowed_tuple_field(code, names_at)
                 .ok_or_else(|| layout_error("co_localsplusnames is not a tuple"))?;
             if names.len() as i64 != n {
@@ -190,26 +211,29 @@ fn code_facts(code: &Bound<'_, PyAny>) -> PyResult<CodeFacts> {
                     names.len()
                 )));
             }
-            let kinds_obj = mem::read_usize(address + kinds_at).map_err(read_err)?;
-            let kinds_type =
-                mem::read_usize(kinds_obj + offset_of!(RawObject, ob_type)).map_err(read_err)?;
-            if kinds_type != rawobj::bytes_type_address() {
+            // The bytes object's header and its n bytes of data, in one read.
+            let kinds_obj = head.word(address + kinds_at).unwrap_or(0);
+            let data = offset_of!(PyBytesObject, ob_sval);
+            let kb = Snapshot::take(kinds_obj, data + n as usize).map_err(read_err)?;
+            if kb.word(kinds_obj + offset_of!(RawObject, ob_type))
+                != Some(rawobj::bytes_type_address())
+            {
                 return Err(layout_error("co_localspluskinds is not a bytes object"));
             }
-            let len = mem::read_usize(kinds_obj + offset_of!(PyVarObject, ob_size))
-                .map_err(read_err)? as i64;
+            let len = kb
+                .int(kinds_obj + offset_of!(PyVarObject, ob_size), 8)
+                .unwrap_or(-1);
             if len != n {
                 return Err(layout_error(format!(
                     "co_nlocalsplus is {n} but co_localspluskinds has {len} bytes"
                 )));
             }
-            let kinds = mem::read(kinds_obj + offset_of!(PyBytesObject, ob_sval), n as usize)
-                .map_err(read_err)?;
+            let kinds = kb.slice(kinds_obj + data, n as usize).unwrap_or(&[]);
             let names = names
                 .iter()
                 .map(|s| Ok(s.cast_into::<PyString>()?.to_string()))
                 .collect::<PyResult<Vec<_>>>()?;
-            (names, kinds.into_iter().map(fc::kind_name).collect())
+            (names, kinds.iter().copied().map(fc::kind_name).collect())
         }
         _ => {
             // 3.10: f_localsplus holds co_varnames, then co_cellvars, then co_freevars.
@@ -237,7 +261,7 @@ fn code_facts(code: &Bound<'_, PyAny>) -> PyResult<CodeFacts> {
     let first_instr = match (fc::CODE.code_adaptive, fc::CODE.co_code) {
         (Some(at), _) => address + at,
         (None, Some(at)) => {
-            mem::read_usize(address + at).map_err(read_err)? + offset_of!(PyBytesObject, ob_sval)
+            head.word(address + at).unwrap_or(0) + offset_of!(PyBytesObject, ob_sval)
         }
         _ => 0,
     };
@@ -249,14 +273,22 @@ fn code_facts(code: &Bound<'_, PyAny>) -> PyResult<CodeFacts> {
     })
 }
 
+/// `tp_name` of each type seen in one frame, read once (slots often share a type).
+type TypeNames = std::collections::HashMap<usize, Option<String>>;
+
 /// Type name, and cell contents when the object is a cell, of the object at `addr`.
-fn describe_object(addr: usize) -> (Option<String>, Option<usize>) {
+fn describe_object(addr: usize, names: &mut TypeNames) -> (Option<String>, Option<usize>) {
     let Ok(ty) = mem::read_usize(addr + offset_of!(RawObject, ob_type)) else {
         return (None, None);
     };
-    let name = mem::read_usize(ty + offset_of!(pyo3::ffi::PyTypeObject, tp_name))
-        .ok()
-        .and_then(|p| rawobj::read_cstr(p, 200).ok());
+    let name = names
+        .entry(ty)
+        .or_insert_with(|| {
+            mem::read_usize(ty + offset_of!(pyo3::ffi::PyTypeObject, tp_name))
+                .ok()
+                .and_then(|p| rawobj::read_cstr(p, 200).ok())
+        })
+        .clone();
     let cell = if ty == rawobj::cell_type_address() {
         mem::read_usize(addr + offset_of!(PyCellObject, ob_ref))
             .ok()
@@ -267,13 +299,22 @@ fn describe_object(addr: usize) -> (Option<String>, Option<usize>) {
     (name, cell)
 }
 
-fn slot(b: &mut Builder, at: isize, index: usize, name: String, kind: String) -> PyFrameSlot {
+fn slot(
+    b: &mut Builder,
+    names: &mut TypeNames,
+    at: isize,
+    index: usize,
+    name: String,
+    kind: String,
+) -> PyFrameSlot {
     let (address, tagged_int) = match fc::decode_slot(b.word(at)) {
         Slot::Null => (None, None),
         Slot::Object(a) => (Some(a), None),
         Slot::TaggedInt(i) => (None, Some(i)),
     };
-    let (type_name, cell_contents) = address.map(describe_object).unwrap_or((None, None));
+    let (type_name, cell_contents) = address
+        .map(|a| describe_object(a, names))
+        .unwrap_or((None, None));
     let note = match (address, tagged_int) {
         (Some(a), _) => {
             let cell = cell_contents
@@ -319,10 +360,11 @@ fn add_slots(
 ) -> (Vec<PyFrameSlot>, Vec<PyFrameSlot>) {
     let base = FRAME.localsplus as isize;
     let n = code.names.len();
+    let mut names = TypeNames::new();
     let vars = (0..n)
         .map(|i| {
             let (name, kind) = (code.names[i].clone(), code.kinds[i].clone());
-            slot(b, base + 8 * i as isize, i, name, kind)
+            slot(b, &mut names, base + 8 * i as isize, i, name, kind)
         })
         .collect();
     let shown = depth.unwrap_or(0);
@@ -331,6 +373,7 @@ fn add_slots(
             let i = n + j;
             slot(
                 b,
+                &mut names,
                 base + 8 * i as isize,
                 i,
                 format!("stack[{j}]"),
@@ -402,8 +445,16 @@ pub fn is_frame(obj: &Bound<'_, PyAny>) -> bool {
 /// Slots a 3.11+ frame object was allocated with: the code's `co_nlocalsplus +
 /// co_stacksize` (`_PyFrame_New_NoTrack`).
 pub fn slot_capacity(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
-    let code = code_facts(&obj.getattr("f_code")?)?;
-    Ok(code.names.len() + code.stacksize)
+    let code = obj.getattr("f_code")?;
+    let head = code_head(code.as_ptr() as usize)?;
+    let n = fc::CODE.nlocalsplus.map_or(0, |at| head_int(&head, at, 4));
+    let stack = head_int(&head, fc::CODE.stacksize, 4);
+    if !(0..=MAX_SLOTS as i64).contains(&(n + stack)) || n < 0 || stack < 0 {
+        return Err(layout_error(format!(
+            "code object with {n} variables and stack size {stack} is beyond pyhood's bound"
+        )));
+    }
+    Ok((n + stack) as usize)
 }
 
 /// Build the frame layout of `obj`, which must be a frame object.
