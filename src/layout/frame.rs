@@ -332,7 +332,7 @@ fn slot(
         format!("{}[{index}]", FRAME.localsplus_name),
         at,
         8,
-        FRAME.slot_ctype,
+        fc::SLOT_CTYPE,
         Decode::Pointer,
         Region::Items,
     )
@@ -393,7 +393,7 @@ fn add_slots(
             format!("{}[{to}..{capacity}]", FRAME.localsplus_name),
             base + 8 * to as isize,
             8 * (capacity - to),
-            FRAME.slot_ctype,
+            fc::SLOT_CTYPE,
             Decode::Bytes,
             Region::Items,
         )
@@ -411,7 +411,7 @@ fn add_slots(
             format!("{}[{from}..{to}]", FRAME.localsplus_name),
             base + 8 * from as isize,
             8 * (to - from),
-            FRAME.slot_ctype,
+            fc::SLOT_CTYPE,
             Decode::Bytes,
             Region::Items,
         )
@@ -422,7 +422,7 @@ fn add_slots(
 
 /// `f_lasti` (bytes) and the instruction's address from the instruction field's raw value.
 fn lasti(raw: i64, code: &CodeFacts) -> (i64, Option<usize>) {
-    let index = if FRAME.instr_name == "f_lasti" {
+    let index = if FRAME.instr_is_index {
         raw
     } else {
         (raw - code.first_instr as i64) / fc::CODEUNIT_SIZE as i64
@@ -500,16 +500,15 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
     let owner = FRAME.owner.map(|at| int(at, 1));
     let (state_name, stopped) = match (owner, FRAME.f_state) {
         (None, Some(at)) => {
-            let name = fc::frame_state_name_310(int(at, 1));
-            (name.to_owned(), name != "executing")
+            let v = int(at, 1);
+            (fc::state_name(v).to_owned(), fc::state_is_stopped(v))
         }
         (None, None) => ("unknown".to_owned(), false),
         (Some(fc::OWNED_BY_FRAME_OBJECT), _) => ("completed".to_owned(), true),
         (Some(fc::OWNED_BY_GENERATOR), _) => {
             let at = state.wrapping_add_signed(fc::GEN_FRAME_STATE_FROM_IFRAME);
             let v = mem::read(at, 1).map_err(read_err)?[0] as i8 as i64;
-            let name = fc::gen_state_name(v).unwrap_or("unknown");
-            (name.to_owned(), fc::gen_state_is_stopped(v))
+            (fc::state_name(v).to_owned(), fc::state_is_stopped(v))
         }
         (Some(_), _) => ("executing".to_owned(), false),
     };
@@ -539,7 +538,7 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
     instance::common(obj, &tv, kind, &ext, &mut b)?;
     b.add_defs(fc::FRAME_FIELDS, 0, Region::Body);
     let (instr_raw, previous) = (
-        if FRAME.instr_name == "f_lasti" {
+        if FRAME.instr_is_index {
             int(FRAME.instr, 4)
         } else {
             word(FRAME.instr) as i64
@@ -572,7 +571,7 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
             match f.name.as_ref() {
                 "owner" => f.note = owner.and_then(fc::owner_name).map(str::to_owned),
                 "f_code" | "f_executable" => f.note = Some(format!("code at {code_ptr:#x}")),
-                "f_funcobj" | "f_func" if FRAME.tagged_slots => {
+                "f_funcobj" | "f_func" if fc::STACKREF_TAG_BITS != 0 => {
                     if let Slot::Object(a) = fc::decode_slot(word(f.offset as usize)) {
                         f.note = Some(format!("function at {a:#x} (tag bits cleared)"));
                     }

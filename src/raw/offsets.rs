@@ -320,143 +320,112 @@ const IFRAME_HDR: &str = if cfg!(Py_3_14) {
 /// Frames, code objects, cells and the generator head (guide §11.6).
 fn frames(v: &mut Vec<Entry>) {
     use compat::frame::{self as fc, FRAME};
-    let mut push = |key: String, offset: usize, size: isize, hdr: &'static str| {
-        v.push((key, offset as isize, size, hdr));
+    let mut add = |key: String, value: isize, size: isize, hdr: &'static str| {
+        v.push((key, value, size, hdr));
     };
-    for d in fc::FRAME_FIELDS {
-        push(
-            format!("PyFrameObject.{}", d.name),
-            d.offset,
-            d.size as isize,
-            FRAME_HDR,
-        );
-    }
-    push(
-        format!(
-            "PyFrameObject.{}",
-            if cfg!(Py_3_11) {
-                "_f_frame_data"
-            } else {
-                "f_localsplus"
-            }
-        ),
-        FRAME.frame_data,
-        -1,
-        FRAME_HDR,
-    );
-    push(
-        "sizeof(PyFrameObject)".into(),
-        0,
-        size_of::<PyFrameObject>() as isize,
-        FRAME_HDR,
-    );
-    if FRAME.f_frame.is_some() {
-        for d in fc::IFRAME_FIELDS {
-            push(
-                format!("_PyInterpreterFrame.{}", d.name),
-                d.offset,
+    // The field tables frame_layout decodes, entry by entry.
+    for (table, defs, hdr) in [
+        ("PyFrameObject", fc::FRAME_FIELDS, FRAME_HDR),
+        ("_PyInterpreterFrame", fc::IFRAME_FIELDS, IFRAME_HDR),
+    ] {
+        for d in defs {
+            add(
+                format!("{table}.{}", d.name),
+                d.offset as isize,
                 d.size as isize,
-                IFRAME_HDR,
+                hdr,
             );
         }
-        push(
+    }
+    let data = if cfg!(Py_3_11) {
+        "PyFrameObject._f_frame_data"
+    } else {
+        "PyFrameObject.f_localsplus"
+    };
+    add(data.into(), FRAME.frame_data as isize, -1, FRAME_HDR);
+    let frame_size = size_of::<PyFrameObject>() as isize;
+    add("sizeof(PyFrameObject)".into(), 0, frame_size, FRAME_HDR);
+    for &(value, name, _) in fc::FRAME_STATES {
+        add(format!("enum:{name}"), value as isize, 0, FRAME_HDR);
+    }
+    #[cfg(Py_3_11)]
+    {
+        let localsplus = FRAME.localsplus as isize;
+        add(
             "_PyInterpreterFrame.localsplus".into(),
-            FRAME.localsplus,
+            localsplus,
             -1,
             IFRAME_HDR,
         );
-        #[cfg(Py_3_11)]
-        {
-            push(
-                "sizeof(_PyInterpreterFrame)".into(),
-                0,
-                size_of::<_PyInterpreterFrame>() as isize,
-                IFRAME_HDR,
-            );
-            push(
-                "PyGenObject.gi_frame_state".into(),
-                offset_of!(PyGenObject, gi_frame_state),
-                1,
-                IFRAME_HDR,
-            );
-            push(
-                "PyGenObject.gi_iframe".into(),
-                offset_of!(PyGenObject, gi_iframe),
-                -1,
-                IFRAME_HDR,
-            );
-        }
+        let iframe_size = size_of::<_PyInterpreterFrame>() as isize;
+        add(
+            "sizeof(_PyInterpreterFrame)".into(),
+            0,
+            iframe_size,
+            IFRAME_HDR,
+        );
+        let state = offset_of!(PyGenObject, gi_frame_state) as isize;
+        add("PyGenObject.gi_frame_state".into(), state, 1, IFRAME_HDR);
+        let iframe = offset_of!(PyGenObject, gi_iframe) as isize;
+        add("PyGenObject.gi_iframe".into(), iframe, -1, IFRAME_HDR);
         for (name, value) in [
             ("FRAME_OWNED_BY_THREAD", fc::OWNED_BY_THREAD),
             ("FRAME_OWNED_BY_GENERATOR", fc::OWNED_BY_GENERATOR),
             ("FRAME_OWNED_BY_FRAME_OBJECT", fc::OWNED_BY_FRAME_OBJECT),
         ] {
-            push(format!("enum:{name}"), value as usize, 0, IFRAME_HDR);
+            add(format!("enum:{name}"), value as isize, 0, IFRAME_HDR);
         }
-        for (name, state) in [
-            ("FRAME_CREATED", "created"),
-            ("FRAME_SUSPENDED", "suspended"),
-            ("FRAME_EXECUTING", "executing"),
-            ("FRAME_CLEARED", "cleared"),
-        ] {
-            let value = (-8..8)
-                .find(|&k| fc::gen_state_name(k) == Some(state))
-                .expect("every state has a value");
-            v.push((format!("enum:{name}"), value as isize, 0, FRAME_HDR));
-        }
-        let code_hdr = "internal/pycore_code.h";
-        for (name, value) in [
+        let mut kinds = vec![
             ("CO_FAST_LOCAL", fc::CO_FAST_LOCAL),
             ("CO_FAST_CELL", fc::CO_FAST_CELL),
             ("CO_FAST_FREE", fc::CO_FAST_FREE),
-        ] {
-            v.push((format!("const:{name}"), value as isize, 0, code_hdr));
-        }
+        ];
         if cfg!(Py_3_12) {
-            v.push((
-                "const:CO_FAST_HIDDEN".into(),
-                fc::CO_FAST_HIDDEN as isize,
+            kinds.push(("CO_FAST_HIDDEN", fc::CO_FAST_HIDDEN));
+        }
+        for (name, value) in kinds {
+            add(
+                format!("const:{name}"),
+                value as isize,
                 0,
-                code_hdr,
-            ));
+                "internal/pycore_code.h",
+            );
         }
     }
     if cfg!(Py_3_14) {
-        let stackref = "internal/pycore_stackref.h";
-        v.push((
-            "const:Py_TAG_BITS".into(),
-            fc::STACKREF_TAG_BITS as isize,
-            0,
-            stackref,
-        ));
-        v.push((
-            "const:Py_INT_TAG".into(),
-            fc::STACKREF_INT_TAG as isize,
-            0,
-            stackref,
-        ));
+        for (name, value) in [
+            ("Py_TAG_BITS", fc::STACKREF_TAG_BITS),
+            ("Py_INT_TAG", fc::STACKREF_INT_TAG),
+        ] {
+            add(
+                format!("const:{name}"),
+                value as isize,
+                0,
+                "internal/pycore_stackref.h",
+            );
+        }
     }
-    let mut push = |key: &str, offset: usize, size: isize| {
-        v.push((key.to_owned(), offset as isize, size, ""));
-    };
-    push("PyCodeObject.co_stacksize", fc::CODE.stacksize, 4);
-    if let (Some(n), Some(names), Some(kinds), Some(code)) = (
-        fc::CODE.nlocalsplus,
-        fc::CODE.localsplusnames,
-        fc::CODE.localspluskinds,
-        fc::CODE.code_adaptive,
-    ) {
-        push("PyCodeObject.co_nlocalsplus", n, 4);
-        push("PyCodeObject.co_localsplusnames", names, 8);
-        push("PyCodeObject.co_localspluskinds", kinds, 8);
-        push("PyCodeObject.co_code_adaptive", code, -1);
+    let c = fc::CODE;
+    for (field, offset, size) in [
+        ("co_stacksize", Some(c.stacksize), 4),
+        ("co_nlocalsplus", c.nlocalsplus, 4),
+        ("co_localsplusnames", c.localsplusnames, 8),
+        ("co_localspluskinds", c.localspluskinds, 8),
+        ("co_code_adaptive", c.code_adaptive, -1),
+        ("co_code", c.co_code, 8),
+    ] {
+        if let Some(offset) = offset {
+            add(format!("PyCodeObject.{field}"), offset as isize, size, "");
+        }
     }
-    if let Some(at) = fc::CODE.co_code {
-        push("PyCodeObject.co_code", at, 8);
-    }
-    push("PyCellObject.ob_ref", offset_of!(PyCellObject, ob_ref), 8);
+    add(
+        "PyCellObject.ob_ref".into(),
+        offset_of!(PyCellObject, ob_ref) as isize,
+        8,
+        "",
+    );
     #[cfg(not(Py_3_11))]
-    v.push(("const:CO_MAXBLOCKS".into(), CO_MAXBLOCKS as isize, 0, ""));
+    add("const:CO_MAXBLOCKS".into(), CO_MAXBLOCKS as isize, 0, "");
 }
 
 fn type_slots(v: &mut Vec<Entry>) {

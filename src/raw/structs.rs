@@ -379,28 +379,14 @@ pub struct _PyInterpreterFrame {
     pub localsplus: [Ptr; 1],
 }
 
-/// `_PyInterpreterFrame` on 3.12.
-#[cfg(all(Py_3_12, not(Py_3_13)))]
+/// `_PyInterpreterFrame` on 3.12 and 3.13 (3.13 renamed `f_code` to `f_executable` and
+/// `prev_instr` to `instr_ptr`, which points at the current instruction, not the one before).
+#[cfg(all(Py_3_12, not(Py_3_14)))]
 #[repr(C)]
 pub struct _PyInterpreterFrame {
+    #[cfg(not(Py_3_13))]
     pub f_code: Ptr,
-    pub previous: Ptr,
-    pub f_funcobj: Ptr,
-    pub f_globals: Ptr,
-    pub f_builtins: Ptr,
-    pub f_locals: Ptr,
-    pub frame_obj: Ptr,
-    pub prev_instr: Ptr,
-    pub stacktop: i32,
-    pub return_offset: u16,
-    pub owner: i8,
-    pub localsplus: [Ptr; 1],
-}
-
-/// `_PyInterpreterFrame` on 3.13.
-#[cfg(all(Py_3_13, not(Py_3_14)))]
-#[repr(C)]
-pub struct _PyInterpreterFrame {
+    #[cfg(Py_3_13)]
     pub f_executable: Ptr,
     pub previous: Ptr,
     pub f_funcobj: Ptr,
@@ -408,6 +394,9 @@ pub struct _PyInterpreterFrame {
     pub f_builtins: Ptr,
     pub f_locals: Ptr,
     pub frame_obj: Ptr,
+    #[cfg(not(Py_3_13))]
+    pub prev_instr: Ptr,
+    #[cfg(Py_3_13)]
     pub instr_ptr: Ptr,
     pub stacktop: i32,
     pub return_offset: u16,

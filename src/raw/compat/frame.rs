@@ -14,461 +14,112 @@ use super::{def, Decode, FieldDef};
 
 const P: Decode = Decode::Pointer;
 const S: Decode = Decode::Signed;
+#[cfg(Py_3_11)]
+const U: Decode = Decode::Unsigned;
+
+/// The `FieldDef` of `$s.$f`: C name, `offset_of!`, size, C type, decoding (sizes are proven
+/// against the headers with the offsets by `tests/test_offsets.py`).
+macro_rules! field {
+    ($s:ident . $f:ident, $size:expr, $ctype:expr, $decode:expr) => {
+        def(stringify!($f), offset_of!($s, $f), $size, $ctype, $decode)
+    };
+}
 
 /// Whether `PyFrameObject` begins with `PyObject_VAR_HEAD` (3.10 only; from 3.11
 /// `PyFrame_Type.tp_itemsize` is 8 although the struct begins with `PyObject_HEAD`).
 pub const FRAME_HAS_VAR_HEAD: bool = !cfg!(Py_3_11);
 
-/// The frame object's own fields after the header, in address order (the arrays at the end,
-/// `f_localsplus` on 3.10 and `_f_frame_data` from 3.11, are placed by the caller).
-#[cfg(not(Py_3_11))]
+/// `_PyStackRef` (3.14+) where the field is one, else the `PyObject *` it replaced.
+const OBJ_OR_STACKREF: &str = if cfg!(Py_3_14) {
+    "_PyStackRef"
+} else {
+    "PyObject *"
+};
+
+/// The frame object's own fields after the header (the array at the end, `f_localsplus` on
+/// 3.10 and `_f_frame_data` from 3.11, is placed by the caller). Order does not matter:
+/// layouts sort fields by offset.
 pub const FRAME_FIELDS: &[FieldDef] = &[
-    def(
-        "f_back",
-        offset_of!(PyFrameObject, f_back),
-        8,
-        "PyFrameObject *",
-        P,
-    ),
-    def(
-        "f_code",
-        offset_of!(PyFrameObject, f_code),
-        8,
-        "PyCodeObject *",
-        P,
-    ),
-    def(
-        "f_builtins",
-        offset_of!(PyFrameObject, f_builtins),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "f_globals",
-        offset_of!(PyFrameObject, f_globals),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "f_locals",
-        offset_of!(PyFrameObject, f_locals),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "f_valuestack",
-        offset_of!(PyFrameObject, f_valuestack),
-        8,
-        "PyObject **",
-        P,
-    ),
-    def(
-        "f_trace",
-        offset_of!(PyFrameObject, f_trace),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "f_stackdepth",
-        offset_of!(PyFrameObject, f_stackdepth),
-        4,
-        "int",
-        S,
-    ),
-    def(
-        "f_trace_lines",
-        offset_of!(PyFrameObject, f_trace_lines),
-        1,
-        "char",
-        S,
-    ),
-    def(
-        "f_trace_opcodes",
-        offset_of!(PyFrameObject, f_trace_opcodes),
-        1,
-        "char",
-        S,
-    ),
-    def(
-        "f_gen",
-        offset_of!(PyFrameObject, f_gen),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def("f_lasti", offset_of!(PyFrameObject, f_lasti), 4, "int", S),
-    def("f_lineno", offset_of!(PyFrameObject, f_lineno), 4, "int", S),
-    def("f_iblock", offset_of!(PyFrameObject, f_iblock), 4, "int", S),
-    def(
-        "f_state",
-        offset_of!(PyFrameObject, f_state),
-        1,
-        "PyFrameState",
-        S,
-    ),
-    def(
-        "f_blockstack",
-        offset_of!(PyFrameObject, f_blockstack),
+    field!(PyFrameObject.f_back, 8, "PyFrameObject *", P),
+    field!(PyFrameObject.f_trace, 8, "PyObject *", P),
+    field!(PyFrameObject.f_lineno, 4, "int", S),
+    field!(PyFrameObject.f_trace_lines, 1, "char", S),
+    field!(PyFrameObject.f_trace_opcodes, 1, "char", S),
+    #[cfg(not(Py_3_11))]
+    field!(PyFrameObject.f_code, 8, "PyCodeObject *", P),
+    #[cfg(not(Py_3_11))]
+    field!(PyFrameObject.f_builtins, 8, "PyObject *", P),
+    #[cfg(not(Py_3_11))]
+    field!(PyFrameObject.f_globals, 8, "PyObject *", P),
+    #[cfg(not(Py_3_11))]
+    field!(PyFrameObject.f_locals, 8, "PyObject *", P),
+    #[cfg(not(Py_3_11))]
+    field!(PyFrameObject.f_valuestack, 8, "PyObject **", P),
+    #[cfg(not(Py_3_11))]
+    field!(PyFrameObject.f_stackdepth, 4, "int", S),
+    #[cfg(not(Py_3_11))]
+    field!(PyFrameObject.f_gen, 8, "PyObject *", P),
+    #[cfg(not(Py_3_11))]
+    field!(PyFrameObject.f_lasti, 4, "int", S),
+    #[cfg(not(Py_3_11))]
+    field!(PyFrameObject.f_iblock, 4, "int", S),
+    #[cfg(not(Py_3_11))]
+    field!(PyFrameObject.f_state, 1, "PyFrameState", S),
+    #[cfg(not(Py_3_11))]
+    field!(
+        PyFrameObject.f_blockstack,
         core::mem::size_of::<[PyTryBlock; CO_MAXBLOCKS]>(),
         "PyTryBlock[CO_MAXBLOCKS]",
-        Decode::Bytes,
+        Decode::Bytes
     ),
-];
-
-#[cfg(Py_3_11)]
-pub const FRAME_FIELDS: &[FieldDef] = &[
-    def(
-        "f_back",
-        offset_of!(PyFrameObject, f_back),
-        8,
-        "PyFrameObject *",
-        P,
-    ),
-    def(
-        "f_frame",
-        offset_of!(PyFrameObject, f_frame),
-        8,
-        "_PyInterpreterFrame *",
-        P,
-    ),
-    def(
-        "f_trace",
-        offset_of!(PyFrameObject, f_trace),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def("f_lineno", offset_of!(PyFrameObject, f_lineno), 4, "int", S),
-    def(
-        "f_trace_lines",
-        offset_of!(PyFrameObject, f_trace_lines),
-        1,
-        "char",
-        S,
-    ),
-    def(
-        "f_trace_opcodes",
-        offset_of!(PyFrameObject, f_trace_opcodes),
-        1,
-        "char",
-        S,
-    ),
-    #[cfg(not(Py_3_13))]
-    def(
-        "f_fast_as_locals",
-        offset_of!(PyFrameObject, f_fast_as_locals),
-        1,
-        "char",
-        S,
-    ),
+    #[cfg(Py_3_11)]
+    field!(PyFrameObject.f_frame, 8, "_PyInterpreterFrame *", P),
+    #[cfg(all(Py_3_11, not(Py_3_13)))]
+    field!(PyFrameObject.f_fast_as_locals, 1, "char", S),
     #[cfg(Py_3_13)]
-    def(
-        "f_extra_locals",
-        offset_of!(PyFrameObject, f_extra_locals),
-        8,
-        "PyObject *",
-        P,
-    ),
+    field!(PyFrameObject.f_extra_locals, 8, "PyObject *", P),
     #[cfg(Py_3_13)]
-    def(
-        "f_locals_cache",
-        offset_of!(PyFrameObject, f_locals_cache),
-        8,
-        "PyObject *",
-        P,
-    ),
+    field!(PyFrameObject.f_locals_cache, 8, "PyObject *", P),
     #[cfg(Py_3_14)]
-    def(
-        "f_overwritten_fast_locals",
-        offset_of!(PyFrameObject, f_overwritten_fast_locals),
-        8,
-        "PyObject *",
-        P,
-    ),
+    field!(PyFrameObject.f_overwritten_fast_locals, 8, "PyObject *", P),
 ];
 
-/// The "specials" of `_PyInterpreterFrame` (everything before `localsplus`), in address order.
+/// The "specials" of `_PyInterpreterFrame` (everything before `localsplus`; 3.11+).
 #[cfg(not(Py_3_11))]
 pub const IFRAME_FIELDS: &[FieldDef] = &[];
 
-#[cfg(all(Py_3_11, not(Py_3_12)))]
+#[cfg(Py_3_11)]
 pub const IFRAME_FIELDS: &[FieldDef] = &[
-    def(
-        "f_func",
-        offset_of!(_PyInterpreterFrame, f_func),
-        8,
-        "PyFunctionObject *",
-        P,
-    ),
-    def(
-        "f_globals",
-        offset_of!(_PyInterpreterFrame, f_globals),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "f_builtins",
-        offset_of!(_PyInterpreterFrame, f_builtins),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "f_locals",
-        offset_of!(_PyInterpreterFrame, f_locals),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "f_code",
-        offset_of!(_PyInterpreterFrame, f_code),
-        8,
-        "PyCodeObject *",
-        P,
-    ),
-    def(
-        "frame_obj",
-        offset_of!(_PyInterpreterFrame, frame_obj),
-        8,
-        "PyFrameObject *",
-        P,
-    ),
-    def(
-        "previous",
-        offset_of!(_PyInterpreterFrame, previous),
-        8,
-        "_PyInterpreterFrame *",
-        P,
-    ),
-    def(
-        "prev_instr",
-        offset_of!(_PyInterpreterFrame, prev_instr),
-        8,
-        "_Py_CODEUNIT *",
-        P,
-    ),
-    def(
-        "stacktop",
-        offset_of!(_PyInterpreterFrame, stacktop),
-        4,
-        "int",
-        S,
-    ),
-    def(
-        "is_entry",
-        offset_of!(_PyInterpreterFrame, is_entry),
-        1,
-        "bool",
-        Decode::Unsigned,
-    ),
-    def(
-        "owner",
-        offset_of!(_PyInterpreterFrame, owner),
-        1,
-        "char",
-        S,
-    ),
-];
-
-#[cfg(all(Py_3_12, not(Py_3_14)))]
-pub const IFRAME_FIELDS: &[FieldDef] = &[
+    #[cfg(not(Py_3_12))]
+    field!(_PyInterpreterFrame.f_func, 8, "PyFunctionObject *", P),
     #[cfg(not(Py_3_13))]
-    def(
-        "f_code",
-        offset_of!(_PyInterpreterFrame, f_code),
-        8,
-        "PyCodeObject *",
-        P,
-    ),
+    field!(_PyInterpreterFrame.f_code, 8, "PyCodeObject *", P),
     #[cfg(Py_3_13)]
-    def(
-        "f_executable",
-        offset_of!(_PyInterpreterFrame, f_executable),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "previous",
-        offset_of!(_PyInterpreterFrame, previous),
-        8,
-        "_PyInterpreterFrame *",
-        P,
-    ),
-    def(
-        "f_funcobj",
-        offset_of!(_PyInterpreterFrame, f_funcobj),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "f_globals",
-        offset_of!(_PyInterpreterFrame, f_globals),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "f_builtins",
-        offset_of!(_PyInterpreterFrame, f_builtins),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "f_locals",
-        offset_of!(_PyInterpreterFrame, f_locals),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "frame_obj",
-        offset_of!(_PyInterpreterFrame, frame_obj),
-        8,
-        "PyFrameObject *",
-        P,
-    ),
+    field!(_PyInterpreterFrame.f_executable, 8, OBJ_OR_STACKREF, P),
+    field!(_PyInterpreterFrame.previous, 8, "_PyInterpreterFrame *", P),
+    #[cfg(Py_3_12)]
+    field!(_PyInterpreterFrame.f_funcobj, 8, OBJ_OR_STACKREF, P),
+    field!(_PyInterpreterFrame.f_globals, 8, "PyObject *", P),
+    field!(_PyInterpreterFrame.f_builtins, 8, "PyObject *", P),
+    field!(_PyInterpreterFrame.f_locals, 8, "PyObject *", P),
+    field!(_PyInterpreterFrame.frame_obj, 8, "PyFrameObject *", P),
     #[cfg(not(Py_3_13))]
-    def(
-        "prev_instr",
-        offset_of!(_PyInterpreterFrame, prev_instr),
-        8,
-        "_Py_CODEUNIT *",
-        P,
-    ),
+    field!(_PyInterpreterFrame.prev_instr, 8, "_Py_CODEUNIT *", P),
     #[cfg(Py_3_13)]
-    def(
-        "instr_ptr",
-        offset_of!(_PyInterpreterFrame, instr_ptr),
-        8,
-        "_Py_CODEUNIT *",
-        P,
-    ),
-    def(
-        "stacktop",
-        offset_of!(_PyInterpreterFrame, stacktop),
-        4,
-        "int",
-        S,
-    ),
-    def(
-        "return_offset",
-        offset_of!(_PyInterpreterFrame, return_offset),
-        2,
-        "uint16_t",
-        Decode::Unsigned,
-    ),
-    def(
-        "owner",
-        offset_of!(_PyInterpreterFrame, owner),
-        1,
-        "char",
-        S,
-    ),
-];
-
-#[cfg(Py_3_14)]
-pub const IFRAME_FIELDS: &[FieldDef] = &[
-    def(
-        "f_executable",
-        offset_of!(_PyInterpreterFrame, f_executable),
-        8,
-        "_PyStackRef",
-        P,
-    ),
-    def(
-        "previous",
-        offset_of!(_PyInterpreterFrame, previous),
-        8,
-        "_PyInterpreterFrame *",
-        P,
-    ),
-    def(
-        "f_funcobj",
-        offset_of!(_PyInterpreterFrame, f_funcobj),
-        8,
-        "_PyStackRef",
-        P,
-    ),
-    def(
-        "f_globals",
-        offset_of!(_PyInterpreterFrame, f_globals),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "f_builtins",
-        offset_of!(_PyInterpreterFrame, f_builtins),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "f_locals",
-        offset_of!(_PyInterpreterFrame, f_locals),
-        8,
-        "PyObject *",
-        P,
-    ),
-    def(
-        "frame_obj",
-        offset_of!(_PyInterpreterFrame, frame_obj),
-        8,
-        "PyFrameObject *",
-        P,
-    ),
-    def(
-        "instr_ptr",
-        offset_of!(_PyInterpreterFrame, instr_ptr),
-        8,
-        "_Py_CODEUNIT *",
-        P,
-    ),
-    def(
-        "stackpointer",
-        offset_of!(_PyInterpreterFrame, stackpointer),
-        8,
-        "_PyStackRef *",
-        P,
-    ),
-    #[cfg(Py_GIL_DISABLED)]
-    def(
-        "tlbc_index",
-        offset_of!(_PyInterpreterFrame, tlbc_index),
-        4,
-        "int32_t",
-        S,
-    ),
-    def(
-        "return_offset",
-        offset_of!(_PyInterpreterFrame, return_offset),
-        2,
-        "uint16_t",
-        Decode::Unsigned,
-    ),
-    def(
-        "owner",
-        offset_of!(_PyInterpreterFrame, owner),
-        1,
-        "char",
-        S,
-    ),
-    def(
-        "visited",
-        offset_of!(_PyInterpreterFrame, visited),
-        1,
-        "uint8_t",
-        Decode::Unsigned,
-    ),
+    field!(_PyInterpreterFrame.instr_ptr, 8, "_Py_CODEUNIT *", P),
+    #[cfg(not(Py_3_14))]
+    field!(_PyInterpreterFrame.stacktop, 4, "int", S),
+    #[cfg(Py_3_14)]
+    field!(_PyInterpreterFrame.stackpointer, 8, "_PyStackRef *", P),
+    #[cfg(all(Py_3_14, Py_GIL_DISABLED))]
+    field!(_PyInterpreterFrame.tlbc_index, 4, "int32_t", S),
+    #[cfg(not(Py_3_12))]
+    field!(_PyInterpreterFrame.is_entry, 1, "bool", U),
+    #[cfg(Py_3_12)]
+    field!(_PyInterpreterFrame.return_offset, 2, "uint16_t", U),
+    field!(_PyInterpreterFrame.owner, 1, "char", S),
+    #[cfg(Py_3_14)]
+    field!(_PyInterpreterFrame.visited, 1, "uint8_t", U),
 ];
 
 /// How the top of the value stack is recorded.
@@ -495,10 +146,10 @@ pub struct FrameShape {
     pub code: usize,
     /// The previous frame: `f_back` (3.10, a frame object) or `previous` (an interpreter frame).
     pub previous: usize,
-    /// The instruction: `f_lasti` (3.10, an `int` index), `prev_instr` (3.11, 3.12) or
-    /// `instr_ptr` (3.13+), both pointers into the code object's `co_code_adaptive`.
+    /// The instruction: `f_lasti` (3.10, an `int` index: `instr_is_index`), `prev_instr`
+    /// (3.11, 3.12) or `instr_ptr` (3.13+), pointers into the code's `co_code_adaptive`.
     pub instr: usize,
-    pub instr_name: &'static str,
+    pub instr_is_index: bool,
     pub stack: usize,
     pub stack_top: StackTop,
     /// `owner` (3.11+).
@@ -508,11 +159,10 @@ pub struct FrameShape {
     /// `localsplus` (3.11+) or `f_localsplus` (3.10).
     pub localsplus: usize,
     pub localsplus_name: &'static str,
-    /// Whether the slots of `localsplus` are tagged `_PyStackRef`s (3.14+).
-    pub tagged_slots: bool,
-    /// The slot's C type, for display.
-    pub slot_ctype: &'static str,
 }
+
+/// The C type of a `localsplus` slot.
+pub const SLOT_CTYPE: &str = OBJ_OR_STACKREF;
 
 #[cfg(not(Py_3_11))]
 pub const FRAME: FrameShape = FrameShape {
@@ -521,15 +171,13 @@ pub const FRAME: FrameShape = FrameShape {
     code: offset_of!(PyFrameObject, f_code),
     previous: offset_of!(PyFrameObject, f_back),
     instr: offset_of!(PyFrameObject, f_lasti),
-    instr_name: "f_lasti",
+    instr_is_index: true,
     stack: offset_of!(PyFrameObject, f_stackdepth),
     stack_top: StackTop::Depth,
     owner: None,
     f_state: Some(offset_of!(PyFrameObject, f_state)),
     localsplus: offset_of!(PyFrameObject, f_localsplus),
     localsplus_name: "f_localsplus",
-    tagged_slots: false,
-    slot_ctype: "PyObject *",
 };
 
 #[cfg(Py_3_11)]
@@ -545,11 +193,7 @@ pub const FRAME: FrameShape = FrameShape {
     instr: offset_of!(_PyInterpreterFrame, prev_instr),
     #[cfg(Py_3_13)]
     instr: offset_of!(_PyInterpreterFrame, instr_ptr),
-    instr_name: if cfg!(Py_3_13) {
-        "instr_ptr"
-    } else {
-        "prev_instr"
-    },
+    instr_is_index: false,
     #[cfg(not(Py_3_14))]
     stack: offset_of!(_PyInterpreterFrame, stacktop),
     #[cfg(Py_3_14)]
@@ -563,12 +207,6 @@ pub const FRAME: FrameShape = FrameShape {
     f_state: None,
     localsplus: offset_of!(_PyInterpreterFrame, localsplus),
     localsplus_name: "localsplus",
-    tagged_slots: cfg!(Py_3_14),
-    slot_ctype: if cfg!(Py_3_14) {
-        "_PyStackRef"
-    } else {
-        "PyObject *"
-    },
 };
 
 /// The name of an `owner` value (`enum _frameowner`).
@@ -584,7 +222,7 @@ pub fn owner_name(v: i64) -> Option<&'static str> {
     })
 }
 
-/// `FRAME_OWNED_BY_GENERATOR` / `FRAME_OWNED_BY_FRAME_OBJECT` (all versions with `owner`).
+/// `FRAME_OWNED_BY_THREAD`, `…_GENERATOR`, `…_FRAME_OBJECT` (all versions with `owner`).
 pub const OWNED_BY_THREAD: i64 = 0;
 pub const OWNED_BY_GENERATOR: i64 = 1;
 pub const OWNED_BY_FRAME_OBJECT: i64 = 2;
@@ -597,55 +235,62 @@ pub const GEN_FRAME_STATE_FROM_IFRAME: isize =
 #[cfg(not(Py_3_11))]
 pub const GEN_FRAME_STATE_FROM_IFRAME: isize = 0;
 
-/// The name of a generator's `gi_frame_state` (`enum _framestate`, `pycore_frame.h`).
-pub fn gen_state_name(v: i64) -> Option<&'static str> {
-    let names: &[(i64, &str)] = if cfg!(Py_3_15) {
-        &[
-            (0, "created"),
-            (1, "suspended"),
-            (2, "suspended (yield from)"),
-            (3, "suspended (yield from, locked)"),
-            (4, "executing"),
-            (5, "cleared"),
-        ]
-    } else if cfg!(Py_3_13) {
-        &[
-            (-3, "created"),
-            (-2, "suspended"),
-            (-1, "suspended (yield from)"),
-            (0, "executing"),
-            (1, "completed"),
-            (4, "cleared"),
-        ]
-    } else {
-        &[
-            (-2, "created"),
-            (-1, "suspended"),
-            (0, "executing"),
-            (1, "completed"),
-            (4, "cleared"),
-        ]
-    };
-    names.iter().find(|(k, _)| *k == v).map(|(_, n)| *n)
+/// `enum _framestate` (3.10 `cpython/frameobject.h`, 3.11+ `internal/pycore_frame.h`): value,
+/// C name, pyhood's name. 3.10 frames keep it in `f_state`; from 3.11 generators keep it in
+/// `gi_frame_state`.
+pub const FRAME_STATES: &[(i64, &str, &str)] = if cfg!(Py_3_15) {
+    &[
+        (0, "FRAME_CREATED", "created"),
+        (1, "FRAME_SUSPENDED", "suspended"),
+        (2, "FRAME_SUSPENDED_YIELD_FROM", "suspended (yield from)"),
+        (
+            3,
+            "FRAME_SUSPENDED_YIELD_FROM_LOCKED",
+            "suspended (yield from, locked)",
+        ),
+        (4, "FRAME_EXECUTING", "executing"),
+        (5, "FRAME_CLEARED", "cleared"),
+    ]
+} else if cfg!(Py_3_13) {
+    &[
+        (-3, "FRAME_CREATED", "created"),
+        (-2, "FRAME_SUSPENDED", "suspended"),
+        (-1, "FRAME_SUSPENDED_YIELD_FROM", "suspended (yield from)"),
+        (0, "FRAME_EXECUTING", "executing"),
+        (1, "FRAME_COMPLETED", "completed"),
+        (4, "FRAME_CLEARED", "cleared"),
+    ]
+} else if cfg!(Py_3_11) {
+    &[
+        (-2, "FRAME_CREATED", "created"),
+        (-1, "FRAME_SUSPENDED", "suspended"),
+        (0, "FRAME_EXECUTING", "executing"),
+        (1, "FRAME_COMPLETED", "completed"),
+        (4, "FRAME_CLEARED", "cleared"),
+    ]
+} else {
+    &[
+        (-2, "FRAME_CREATED", "created"),
+        (-1, "FRAME_SUSPENDED", "suspended"),
+        (0, "FRAME_EXECUTING", "executing"),
+        (1, "FRAME_RETURNED", "returned"),
+        (2, "FRAME_UNWINDING", "unwinding"),
+        (3, "FRAME_RAISED", "raised"),
+        (4, "FRAME_CLEARED", "cleared"),
+    ]
+};
+
+/// pyhood's name for a frame state; `"unknown"` for a value the table does not have.
+pub fn state_name(v: i64) -> &'static str {
+    FRAME_STATES
+        .iter()
+        .find(|(k, _, _)| *k == v)
+        .map_or("unknown", |(_, _, n)| n)
 }
 
-/// The name of a 3.10 frame's `f_state` (`enum _framestate`, 3.10 `cpython/frameobject.h`).
-pub fn frame_state_name_310(v: i64) -> &'static str {
-    match v {
-        -2 => "created",
-        -1 => "suspended",
-        0 => "executing",
-        1 => "returned",
-        2 => "unwinding",
-        3 => "raised",
-        4 => "cleared",
-        _ => "unknown",
-    }
-}
-
-/// Whether a generator in state `v` holds a saved value stack (it is not running).
-pub fn gen_state_is_stopped(v: i64) -> bool {
-    gen_state_name(v).is_some_and(|n| n.starts_with("created") || n.starts_with("suspended"))
+/// Whether a frame in state `v` has stopped running, so that it recorded its stack top.
+pub fn state_is_stopped(v: i64) -> bool {
+    !matches!(state_name(v), "executing" | "unknown")
 }
 
 // --- Code objects --------------------------------------------------------------------
