@@ -132,7 +132,7 @@ EXPECTED: dict[str, list[str]] = {
         "[ok] every bound variable's slot holds the object f_locals shows",
         "[ok] the cell variable's slot holds the cell in the closure of the inner function",
         "[ok] variables not yet bound are empty slots (seen, shout)",
-        "[ok] frame_layout(frame).code is frame.f_code",
+        "[ok] its previous frame is the caller's (frame.f_back)",
         "[ok] a running frame records no stack top: the evaluation loop holds it",
         "[ok] state is suspended, as inspect.getgeneratorstate says",
         "[ok] the for loop's range_iterator (found by gc.get_referents) is on the stack",

@@ -12,6 +12,7 @@ import gc
 import inspect
 import itertools
 import sys
+import traceback
 import weakref
 from collections.abc import Callable
 
@@ -297,7 +298,11 @@ def section_11_6() -> None:
     )
     caller = sys._getframe()
     here = pyhood.frame_layout(caller)
-    _check("frame_layout(frame).code is frame.f_code", here.code is caller.f_code)
+    back = caller.f_back
+    caller_frame = (
+        pyhood.frame_layout(back).interpreter_frame if sys.version_info >= (3, 11) else id(back)
+    )
+    _check("its previous frame is the caller's (frame.f_back)", here.previous == caller_frame)
     _check(
         "a running frame records no stack top: the evaluation loop holds it",
         here.stack_depth is None and here.state == "executing",
@@ -324,11 +329,7 @@ def section_11_6() -> None:
     try:
         _divide(1, 0)
     except ZeroDivisionError as e:
-        tb = e.__traceback__
-    frames = []
-    while tb is not None:
-        frames.append(tb.tb_frame)
-        tb = tb.tb_next
+        frames = [f for f, _ in traceback.walk_tb(e.__traceback__)]
     # frames[0] is this function, still running; the others have finished.
     rows = []
     for f in frames[1:]:
