@@ -81,21 +81,18 @@ pub struct PyGC_Head_Align4 {
     pub _gc_prev: usize,
 }
 
-/// `struct gc_generation { PyGC_Head head; int threshold; int count; }`.
+/// `struct gc_generation { PyGC_Head head; int threshold; int count; }`, over the build's
+/// `PyGC_Head` (`H`).
 #[repr(C)]
-pub struct gc_generation {
-    pub head: PyGC_Head,
+pub struct gc_generation_of<H> {
+    pub head: H,
     pub threshold: i32,
     pub count: i32,
 }
 
+pub type gc_generation = gc_generation_of<PyGC_Head>;
 /// `struct gc_generation` built on the 4-aligned `PyGC_Head` (3.13.18).
-#[repr(C)]
-pub struct gc_generation_align4 {
-    pub head: PyGC_Head_Align4,
-    pub threshold: i32,
-    pub count: i32,
-}
+pub type gc_generation_align4 = gc_generation_of<PyGC_Head_Align4>;
 
 /// `struct gc_generation_stats` (3.10–3.14).
 #[repr(C)]
@@ -105,16 +102,16 @@ pub struct gc_generation_stats {
     pub uncollectable: isize,
 }
 
-/// 3.10.13, 3.11.7, 3.12.1, 3.13.0 (`pycore_gc.h`): 240 bytes.
+/// `struct _gc_runtime_state` of 3.10–3.13 (`pycore_gc.h`) over generations of type `G`.
 #[repr(C)]
-pub struct gc_runtime_state_310 {
+pub struct gc_runtime_state_of<G> {
     pub trash_delete_later: Ptr,
     pub trash_delete_nesting: i32,
     pub enabled: i32,
     pub debug: i32,
-    pub generations: [gc_generation; 3],
+    pub generations: [G; 3],
     pub generation0: Ptr,
-    pub permanent_generation: gc_generation,
+    pub permanent_generation: G,
     pub generation_stats: [gc_generation_stats; 3],
     pub collecting: i32,
     pub garbage: Ptr,
@@ -123,23 +120,10 @@ pub struct gc_runtime_state_310 {
     pub long_lived_pending: isize,
 }
 
+/// 3.10.13, 3.11.7, 3.12.1, 3.13.0: 240 bytes.
+pub type gc_runtime_state_310 = gc_runtime_state_of<gc_generation>;
 /// Debian 3.13.18: the 3.13.0 fields with 4-aligned generations (`generations` at 20).
-#[repr(C)]
-pub struct gc_runtime_state_31318 {
-    pub trash_delete_later: Ptr,
-    pub trash_delete_nesting: i32,
-    pub enabled: i32,
-    pub debug: i32,
-    pub generations: [gc_generation_align4; 3],
-    pub generation0: Ptr,
-    pub permanent_generation: gc_generation_align4,
-    pub generation_stats: [gc_generation_stats; 3],
-    pub collecting: i32,
-    pub garbage: Ptr,
-    pub callbacks: Ptr,
-    pub long_lived_total: isize,
-    pub long_lived_pending: isize,
-}
+pub type gc_runtime_state_31318 = gc_runtime_state_of<gc_generation_align4>;
 
 /// 3.14.10 default build (`pycore_interp_structs.h`): the generational GC restored in
 /// 3.14.5, with `dummy1..3` keeping the offsets of the 3.14.0–3.14.4 incremental-GC fields
