@@ -185,10 +185,14 @@ def section_11_3() -> None:
     gc.disable()
     try:
         x = _Pair()
+        # A neighbour keeps x's pool in use: a pool emptied by the free would go back to its
+        # arena, and the next block could come from another pool.
+        neighbour = _Pair()
         addr, block = id(x), pyhood.block_info(x).block_address
         del x
         y = _Pair()
         reused = id(y) == addr and pyhood.block_info(y).block_address == block
+        del neighbour
     finally:
         (gc.enable if was else gc.disable)()
     _check("a new object of the same size class gets the dead one's block and id", reused)
