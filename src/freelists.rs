@@ -1,12 +1,22 @@
 //! `pyhood.freelists()`: the per-type free lists that recycle dead objects without asking
-//! the allocator (guide §12.2).
+//! the allocator (guide §12.2). Where they are comes from `interpreter_state` (located and
+//! proven on the running interpreter); how each is shaped from the build's headers
+//! (`cpython::pycore_interp::FREELISTS`, frozen within a minor version), proven again by
+//! walking every list on every call.
+
+use core::mem::offset_of;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PyTuple};
 
+use crate::cpython::pycore_interp::{FreeListProbe, FreeListShape, FREELISTS};
 use crate::errors;
-use crate::raw::compat::{self, FreeListDef, FreeListShape};
+use crate::interpreter_state;
 use crate::raw::mem;
+use crate::raw::structs::PyObject as RawObject;
+
+/// `offsetof(PyObject, ob_type)`.
+const OB_TYPE: usize = offset_of!(RawObject, ob_type);
 
 /// One free list: how many dead objects it holds and how many it may hold.
 #[pyclass(frozen, module = "pyhood", name = "FreeList")]
@@ -31,24 +41,26 @@ impl PyFreeList {
     }
 }
 
-fn invalid(name: &str, why: String) -> PyErr {
-    errors::state_validation_error(format!(
-        "the {name} free list does not look like one ({why}); pyhood refuses to report it"
-    ))
-}
-
-fn read_count(interp: usize, at: usize, size: usize) -> PyResult<i64> {
-    let snap = mem::Snapshot::take(interp + at, size).map_err(crate::layout::read_err)?;
+fn read_count(at: usize, size: usize) -> Result<i64, String> {
+    let snap = mem::Snapshot::take(at, size).map_err(|e| e.to_string())?;
     Ok(snap.int(snap.base, size).unwrap_or(-1))
 }
 
-/// Read one list and prove its count by walking what it describes.
+/// Read one list whose group starts at `base` and prove its count by walking what it
+/// describes: every linked object (and every array slot) is counted, and objects whose
+/// type stays intact while on the list must have that type.
 fn read_list(
-    interp: usize,
-    d: &FreeListDef,
+    base: usize,
+    d: &FreeListProbe,
     types: &[(&str, usize)],
     empty_tuple: usize,
-) -> PyResult<usize> {
+) -> Result<usize, String> {
+    let limit = d.limit.max(0) as usize;
+    let want = types
+        .iter()
+        .find(|(n, _)| *n == d.type_name)
+        .map(|(_, a)| *a);
+    let type_of = |obj: usize| mem::read_usize(obj + OB_TYPE).map_err(|e| e.to_string());
     match d.shape {
         FreeListShape::Linked {
             count_at,
@@ -56,62 +68,53 @@ fn read_list(
             head_at,
             next_at,
         } => {
-            let count = read_count(interp, count_at, count_size)?;
-            if count < 0 || count as usize > d.limit {
-                return Err(invalid(
-                    d.name,
-                    format!("count {count} outside 0..={}", d.limit),
-                ));
+            let count = read_count(base + count_at, count_size)?;
+            if count < 0 || count as usize > limit {
+                return Err(format!("{}: count {count} outside 0..={limit}", d.name));
             }
-            let head = mem::read_usize(interp + head_at).map_err(crate::layout::read_err)?;
+            let head = mem::read_usize(base + head_at).map_err(|e| e.to_string())?;
             if d.name == "tuple[0]" {
                 // 3.10 keeps the empty-tuple singleton in slot 0 (`Objects/tupleobject.c`).
                 if count > 1 || (count == 1 && head != empty_tuple) {
-                    return Err(invalid(d.name, format!("slot 0 holds {head:#x}, not ()")));
+                    return Err(format!("tuple[0]: slot 0 holds {head:#x}, not ()"));
                 }
                 return Ok(count as usize);
             }
             let mut node = head;
             let mut walked = 0usize;
-            while node != 0 && walked <= d.limit {
-                node =
-                    mem::read_usize(node + next_at).map_err(|e| invalid(d.name, e.to_string()))?;
+            while node != 0 && walked <= limit {
+                if let Some(ty) = want {
+                    if type_of(node)? != ty {
+                        return Err(format!(
+                            "{}: object {walked} is not a {}",
+                            d.name, d.type_name
+                        ));
+                    }
+                }
+                node = mem::read_usize(node + next_at).map_err(|e| e.to_string())?;
                 walked += 1;
             }
             if walked != count as usize {
-                return Err(invalid(
-                    d.name,
-                    format!("count {count} but {walked} linked objects"),
+                return Err(format!(
+                    "{}: count {count} but {walked} linked objects",
+                    d.name
                 ));
             }
             Ok(walked)
         }
         FreeListShape::Array { count_at, items_at } => {
-            let count = read_count(interp, count_at, 4)?;
-            if count < 0 || count as usize > d.limit {
-                return Err(invalid(
-                    d.name,
-                    format!("count {count} outside 0..={}", d.limit),
-                ));
+            let count = read_count(base + count_at, 4)?;
+            if count < 0 || count as usize > limit {
+                return Err(format!("{}: count {count} outside 0..={limit}", d.name));
             }
-            let want = types
-                .iter()
-                .find(|(n, _)| *n == d.type_name)
-                .map(|(_, a)| *a);
             for i in 0..count as usize {
-                let item =
-                    mem::read_usize(interp + items_at + 8 * i).map_err(crate::layout::read_err)?;
+                let item = mem::read_usize(base + items_at + 8 * i).map_err(|e| e.to_string())?;
                 if item == 0 {
-                    return Err(invalid(d.name, format!("slot {i} of {count} is empty")));
+                    return Err(format!("{}: slot {i} of {count} is empty", d.name));
                 }
                 if let Some(ty) = want {
-                    let item_type =
-                        mem::read_usize(item + 8).map_err(|e| invalid(d.name, e.to_string()))?;
-                    if item_type != ty {
-                        return Err(invalid(
-                            d.name,
-                            format!("slot {i} is not a {}", d.type_name),
-                        ));
+                    if type_of(item)? != ty {
+                        return Err(format!("{}: slot {i} is not a {}", d.name, d.type_name));
                     }
                 }
             }
@@ -120,27 +123,37 @@ fn read_list(
     }
 }
 
+/// Every free list of this interpreter, each count proven by a walk.
 pub fn freelists(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    if compat::FREE_THREADED {
-        return Err(errors::unreachable_state_error(
-            "free-threaded builds keep free lists per thread; pyhood does not read them yet".into(),
-        ));
-    }
-    let hexversion: u32 = py.import("sys")?.getattr("hexversion")?.extract()?;
-    let release = compat::state_release(hexversion).map_err(errors::state_validation_error)?;
-    let defs = compat::freelist_defs(release.freelists);
-    let interp = crate::raw::interp::interpreter_address(py);
     let types = [
-        (
-            "list",
-            py.get_type::<pyo3::types::PyList>().as_type_ptr() as usize,
-        ),
+        ("list", py.get_type::<PyList>().as_type_ptr() as usize),
         ("dict", py.get_type::<PyDict>().as_type_ptr() as usize),
+        ("tuple", py.get_type::<PyTuple>().as_type_ptr() as usize),
+        ("float", py.get_type::<PyFloat>().as_type_ptr() as usize),
+        ("int", py.get_type::<PyInt>().as_type_ptr() as usize),
     ];
     let empty_tuple = PyTuple::empty(py).as_ptr() as usize;
+    let walk_group = |group: usize, base: usize| -> Result<Vec<usize>, String> {
+        FREELISTS
+            .iter()
+            .filter(|d| d.group == group)
+            .map(|d| read_list(base, d, &types, empty_tuple))
+            .collect()
+    };
+    let bases = interpreter_state::freelist_groups(py, |g, base| walk_group(g, base).map(drop))?;
+    let mut counts = Vec::with_capacity(FREELISTS.len());
+    for d in FREELISTS {
+        let count = read_list(bases[d.group], d, &types, empty_tuple).map_err(|why| {
+            errors::state_validation_error(format!(
+                "the {} free list does not look like one ({why}); pyhood refuses to report it",
+                d.name
+            ))
+        })?;
+        counts.push(count);
+    }
+    // Python objects are made only after every list was read.
     let out = PyDict::new(py);
-    for d in &defs {
-        let count = read_list(interp, d, &types, empty_tuple)?;
+    for (d, count) in FREELISTS.iter().zip(counts) {
         out.set_item(
             d.name,
             Py::new(
@@ -148,7 +161,7 @@ pub fn freelists(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
                 PyFreeList {
                     name: d.name,
                     count,
-                    limit: d.limit,
+                    limit: d.limit.max(0) as usize,
                 },
             )?,
         )?;

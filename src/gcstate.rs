@@ -2,10 +2,10 @@
 //! of interned strings (guide §12.3), and the garbage collector's generations with their
 //! thresholds, counts and objects (§12.4).
 //!
-//! Interning state is read from the string itself. Everything else is found through
-//! interpreter-state offsets (`compat::STATE_RELEASES`, keyed on the exact release), so
-//! nothing is reported until what those offsets lead to has been checked against a public
-//! signal of the same interpreter:
+//! Interning state is read from the string itself. Everything else is located on the running
+//! interpreter by `interpreter_state` (predicted from the build's headers, re-established on
+//! another patch release), and nothing is reported until what it leads to has been checked
+//! against a public signal of the same interpreter:
 //!
 //! - the interned dict must be a `dict` (its `ob_type` is `&PyDict_Type`) holding pyhood's own
 //!   interned anchor string by identity, as key and value; the 3.12+ table of static strings
@@ -16,7 +16,8 @@
 //!   with `_Py_DebugOffsets` (3.13+: `gc.size`, `gc.collecting`), not be collecting, and show
 //!   exactly `gc.get_threshold()`, `gc.get_count()`, `gc.isenabled()` and `gc.get_debug()`;
 //!   every generation list is walked as a doubly linked ring (each node's `_gc_prev` must
-//!   point back), bounded by [`MAX_GC_NODES`].
+//!   point back), bounded by [`MAX_GC_NODES`], and the permanent generation holds
+//!   `gc.get_freeze_count()` objects.
 //!
 //! Any failure is a `pyhood.StateValidationError` that says what did not match.
 
@@ -28,7 +29,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::errors;
-use crate::raw::compat::{self, GcLayout, StateRelease};
+use crate::interpreter_state::{self as located, Check, GcLayout};
+use crate::raw::compat;
 use crate::raw::interp;
 use crate::raw::mem::{self, Snapshot};
 use crate::raw::structs::{PyASCIIObject, PyDictKeyEntry, PyDictObject, PyObject as RawObject};
@@ -53,28 +55,6 @@ fn validation(msg: impl Into<String>) -> PyErr {
 
 fn read_failed(what: &str, e: mem::ReadError) -> PyErr {
     validation(format!("{what} is not readable ({e})"))
-}
-
-/// `sys.hexversion` of the running interpreter.
-fn hexversion(py: Python<'_>) -> PyResult<u32> {
-    py.import("sys")?.getattr("hexversion")?.extract()
-}
-
-/// The release row for the running interpreter, or an error saying why not: an
-/// `UnreachableStateError` on free-threaded builds, a `StateValidationError` for a release
-/// whose offsets pyhood does not have.
-fn known_release(py: Python<'_>) -> PyResult<(u32, &'static StateRelease)> {
-    if compat::FREE_THREADED {
-        return Err(errors::unreachable_state_error(
-            "pyhood knows none of the interpreter-state offsets of free-threaded builds (whose \
-             collector keeps no generation lists: it walks the mimalloc heaps instead)"
-                .into(),
-        ));
-    }
-    let hex = hexversion(py)?;
-    compat::state_release(hex)
-        .map(|r| (hex, r))
-        .map_err(validation)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -123,18 +103,24 @@ pub fn interned_count(py: Python<'_>) -> PyResult<usize> {
             compat::BUILT_FOR_MINOR
         )));
     }
-    let (_, release) = known_release(py)?;
-    let slot = release
-        .interned_dict
-        .ok_or_else(|| validation("no interned-dict offset for this release"))?;
-    let interp = interp::interpreter_address(py);
-    let dict = mem::read_usize(interp + slot)
+    if compat::FREE_THREADED {
+        return Err(errors::unreachable_state_error(
+            "pyhood does not read the interned strings of free-threaded builds".into(),
+        ));
+    }
+    let proof = |r: PyResult<usize>| match r {
+        Ok(_) => Check::Proven,
+        Err(e) => Check::Reject(e.to_string()),
+    };
+    let slot = located::interned_dict_slot(py, |dict| proof(interned_dict_size(py, dict)))?
+        .ok_or_else(|| validation("no interned dict on this version"))?;
+    let dict = mem::read_usize(slot)
         .map_err(|e| read_failed("PyInterpreterState.cached_objects.interned_strings", e))?;
     let mut total = interned_dict_size(py, dict)?;
-    if let Some(off) = release.interned_static {
-        let runtime = interp::runtime_address()
-            .ok_or_else(|| validation("the _PyRuntime symbol is not exported"))?;
-        let table = mem::read_usize(runtime + off)
+    if let Some(slot) =
+        located::interned_static_slot(py, |table| proof(static_table_size(py, table)))?
+    {
+        let table = mem::read_usize(slot)
             .map_err(|e| read_failed("_PyRuntime.cached_objects.interned_strings", e))?;
         total += static_table_size(py, table)?;
     }
@@ -328,7 +314,7 @@ pub struct PyGCGenerations {
     /// How pyhood found it.
     #[pyo3(get)]
     located_by: String,
-    /// The CPython release whose layout was used, e.g. "3.13.18".
+    /// The running CPython release, e.g. "3.13.18".
     #[pyo3(get)]
     release: String,
 }
@@ -421,49 +407,6 @@ impl PyGCGenerations {
         out.pop();
         out
     }
-}
-
-/// Where `PyInterpreterState.gc` is, and how it was found.
-fn locate_gc(py: Python<'_>, hex: u32, release: &StateRelease) -> PyResult<(usize, String)> {
-    let interp = interp::interpreter_address(py);
-    if let Some(off) = release.gc_in_interp {
-        return Ok((
-            interp + off,
-            format!(
-                "PyInterpreterState.gc at +{off}, from pyhood's table for {}",
-                compat::version_name(hex)
-            ),
-        ));
-    }
-    let d = compat::DEBUG_OFFSETS
-        .ok_or_else(|| validation("no _Py_DebugOffsets layout for this version"))?;
-    let v = debug_offsets(hex, &d)?;
-    if v.gc_size != release.gc.size || v.gc_collecting != release.gc.collecting {
-        return Err(validation(format!(
-            "_Py_DebugOffsets describes a struct _gc_runtime_state of {} bytes with \
-             `collecting` at {}; pyhood's layout for {} has {} bytes and {}",
-            v.gc_size,
-            v.gc_collecting,
-            compat::version_name(hex),
-            release.gc.size,
-            release.gc.collecting
-        )));
-    }
-    Ok((
-        interp + v.interp_gc,
-        format!(
-            "PyInterpreterState.gc at +{}, from _Py_DebugOffsets",
-            v.interp_gc
-        ),
-    ))
-}
-
-/// Read and check `_Py_DebugOffsets` at the start of `_PyRuntime` (3.13+).
-fn debug_offsets(hex: u32, d: &compat::DebugOffsetsLayout) -> PyResult<compat::DebugOffsetsValues> {
-    let runtime =
-        interp::runtime_address().ok_or_else(|| validation("_PyRuntime is not exported"))?;
-    let snap = mem::read(runtime, d.size).map_err(|e| read_failed("_PyRuntime", e))?;
-    compat::parse_debug_offsets(&snap, d, hex).map_err(validation)
 }
 
 /// What the `gc` module says, to compare with what is in memory.
@@ -611,7 +554,6 @@ fn walk_list(head: usize, name: &str) -> PyResult<usize> {
 fn generations_at(
     py: Python<'_>,
     at: usize,
-    hex: u32,
     layout: &GcLayout,
     located_by: String,
 ) -> PyResult<PyGCGenerations> {
@@ -647,6 +589,17 @@ fn generations_at(
         )?);
     }
     let head = at + layout.permanent;
+    let frozen = walk_list(head, "permanent")?;
+    let freeze_count: usize = py
+        .import("gc")?
+        .call_method0("get_freeze_count")?
+        .extract()?;
+    if frozen != freeze_count {
+        return Err(validation(format!(
+            "the permanent generation's list at {head:#x} holds {frozen} objects, but \
+             gc.get_freeze_count() is {freeze_count}"
+        )));
+    }
     let permanent = Py::new(
         py,
         PyGeneration {
@@ -654,7 +607,7 @@ fn generations_at(
             name: "permanent".into(),
             threshold: 0,
             count: 0,
-            objects: walk_list(head, "permanent")?,
+            objects: frozen,
             head,
         },
     )?;
@@ -665,7 +618,7 @@ fn generations_at(
         debug: v.debug,
         address: at,
         located_by,
-        release: compat::version_name(hex),
+        release: located::version_name(located::running_hexversion(py)?),
     })
 }
 
@@ -673,19 +626,21 @@ fn generations_at(
 /// and the number of objects on each list.
 #[pyfunction]
 pub fn gc_generations(py: Python<'_>) -> PyResult<PyGCGenerations> {
-    let (hex, release) = known_release(py)?;
-    let (at, located_by) = locate_gc(py, hex, release)?;
-    generations_at(py, at, hex, &release.gc, located_by)
+    let state = located::gc_state(py)?;
+    let how = format!(
+        "{} at +{}, {}",
+        state.located.member, state.located.offset, state.located.how
+    );
+    generations_at(py, state.at, &state.layout, how)
 }
 
 /// The addresses of the four list heads (generations 0, 1, 2, then the permanent
 /// generation) of the validated GC state: the same checks as [`gc_generations`] (layout
-/// from the exact release, thresholds, counts, flags against the `gc` module, not
-/// collecting), without walking the lists. For `pyhood.gc_info` (guide §11.2).
+/// located and proven on this interpreter, thresholds, counts, flags against the `gc`
+/// module, not collecting), without walking the lists. For `pyhood.gc_info` (guide §11.2).
 pub fn validated_list_heads(py: Python<'_>) -> PyResult<[usize; compat::NUM_GENERATIONS + 1]> {
-    let (hex, release) = known_release(py)?;
-    let (at, _) = locate_gc(py, hex, release)?;
-    let layout = &release.gc;
+    let state = located::gc_state(py)?;
+    let (at, layout) = (state.at, &state.layout);
     if at == 0 || at % 8 != 0 {
         return Err(validation(format!(
             "{at:#x} is not the address of a struct _gc_runtime_state"
@@ -700,8 +655,8 @@ pub fn validated_list_heads(py: Python<'_>) -> PyResult<[usize; compat::NUM_GENE
 #[pyfunction]
 #[pyo3(signature = (address, /))]
 fn _gc_generations_at(py: Python<'_>, address: usize) -> PyResult<PyGCGenerations> {
-    let (hex, release) = known_release(py)?;
-    generations_at(py, address, hex, &release.gc, "given address".into())
+    let state = located::gc_state(py)?;
+    generations_at(py, address, &state.layout, "given address".into())
 }
 
 /// Register this module's functions and classes on the native module.

@@ -2,10 +2,12 @@
 //! everything else is safe Rust.
 
 mod alloc;
+mod cpython;
 mod errors;
 mod freelists;
 mod gcstate;
 mod header;
+mod interpreter_state;
 mod layout;
 mod objinfo;
 mod obmalloc;
@@ -71,10 +73,40 @@ fn py_freelists(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
     freelists::freelists(py)
 }
 
-/// Every offset and size pyhood relies on: `[(key, offset, size, header), ...]`.
+/// Every offset and size pyhood relies on: `[(key, offset, size, header), ...]`; the
+/// interpreter-state entries are those located and proven on the running interpreter.
 #[pyfunction]
-fn _offsets() -> Vec<raw::offsets::Entry> {
-    raw::offsets::table()
+fn _offsets(py: Python<'_>) -> Vec<raw::offsets::Entry> {
+    let _ = _located_state(py);
+    let mut v = raw::offsets::table();
+    v.extend(interpreter_state::offset_entries());
+    v
+}
+
+/// Locate every piece of interpreter state pyhood reads and say how each was found:
+/// `[(member, offset, built_offset, how), ...]` (pieces that could not be located are
+/// absent; the APIs that need them raise).
+#[pyfunction]
+fn _located_state(py: Python<'_>) -> Vec<(String, usize, usize, String)> {
+    // Each call locates (once per process) what it reads; errors surface in those APIs.
+    let _ = gcstate::gc_generations(py);
+    let _ = freelists::freelists(py);
+    if cfg!(Py_3_12) {
+        let _ = gcstate::interned_count(py);
+        let int_type = py.get_type::<pyo3::types::PyInt>().as_ptr() as usize;
+        let _ = interpreter_state::static_type_entry(py, int_type);
+    }
+    interpreter_state::located_so_far()
+        .into_iter()
+        .map(|l| (l.member, l.offset, l.built, l.how))
+        .collect()
+}
+
+/// Test hook: locate everything again with every prediction ignored, each piece found by
+/// its bounded search alone, as on a patch release the build knows nothing of.
+#[pyfunction]
+fn _relocate_by_search(py: Python<'_>) -> Vec<(String, usize, usize, String)> {
+    interpreter_state::relocate_by_search(|| _located_state(py))
 }
 
 /// Refuse to run inside an interpreter other than the one this module was compiled for.
@@ -127,6 +159,8 @@ fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<layout::PyFrameLayout>()?;
     m.add_class::<layout::PyFrameSlot>()?;
     m.add_function(wrap_pyfunction!(_offsets, m)?)?;
+    m.add_function(wrap_pyfunction!(_located_state, m)?)?;
+    m.add_function(wrap_pyfunction!(_relocate_by_search, m)?)?;
     m.add_function(wrap_pyfunction!(py_block_info, m)?)?;
     m.add_function(wrap_pyfunction!(py_footprint, m)?)?;
     m.add_function(wrap_pyfunction!(py_freelists, m)?)?;
@@ -142,5 +176,8 @@ fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     objinfo::register(m)?;
     m.add("BUILT_FOR", format!("3.{}", compat::BUILT_FOR_MINOR))?;
     m.add("FREE_THREADED", compat::FREE_THREADED)?;
+    // The release whose headers the build-time probe read (`src/cpython/pycore_interp.c`).
+    m.add("BUILT_HEXVERSION", cpython::pycore_interp::BUILT_HEXVERSION)?;
+    m.add("BUILT_RELEASE", interpreter_state::built_release())?;
     Ok(())
 }

@@ -19,6 +19,7 @@ use pyo3::types::{PyInt, PyType};
 
 use crate::errors;
 use crate::gcstate::{self, MAX_GC_NODES};
+use crate::interpreter_state;
 use crate::raw::compat;
 use crate::raw::mem::{self, Snapshot};
 use crate::raw::object as rawobj;
@@ -211,14 +212,13 @@ fn weaklist_slot(obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
     if let Ok(tp) = obj.cast::<PyType>() {
         let own = rawobj::type_slots(tp);
         if compat::has_flag(own.flags, compat::TPFLAGS_STATIC_BUILTIN) {
-            return Err(errors::unreachable_state_error(format!(
-                "{} is a static builtin type: since 3.12 its weak-reference list lives in the \
-                 interpreter's per-type state (`_PyStaticType_GetState(interp, type)->\
-                 tp_weaklist`), not in the type object, and pyhood does not read it",
-                tp.name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|_| "?".into())
-            )));
+            // 3.12+: a static builtin type's weak-reference list lives in the interpreter's
+            // per-type state (`_PyStaticType_GetState(interp, type)->tp_weaklist`), located
+            // and proven by `interpreter_state`.
+            let entry = interpreter_state::static_type_entry(obj.py(), own.address)?;
+            let at = interpreter_state::static_weaklist_at()
+                .ok_or_else(|| errors::layout_error("no static-type state layout".into()))?;
+            return Ok(Some(entry + at));
         }
     }
     if compat::has_flag(slots.flags, compat::TPFLAGS_MANAGED_WEAKREF) {

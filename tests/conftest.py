@@ -8,10 +8,15 @@ CPython headers of the running version and cited next to each use.
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
+import shutil
 import struct
+import subprocess
 import sys
 import sysconfig
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +83,57 @@ def requires(major_minor: tuple[int, int], reason: str = ""):
 def before(major_minor: tuple[int, int], reason: str = ""):
     """Skip unless the running interpreter is older than ``major_minor``."""
     return pytest.mark.skipif(PY >= major_minor, reason=reason or f"only before {major_minor}")
+
+
+@functools.cache
+def c_values(*exprs: str) -> tuple[int, ...]:
+    """The values of C expressions (``offsetof``/``sizeof`` of interpreter structs) as the
+    running interpreter's own installed headers define them: a small C program compiled
+    with ``Py_BUILD_CORE`` against sysconfig's include dir (and its ``internal/``), run once.
+    Independent of pyhood: it is the compiler reading the headers."""
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    assert gcc, "a C compiler is needed to ask the interpreter's headers"
+    include = Path(sysconfig.get_paths()["include"])
+    extra = []
+    if PY >= (3, 14):
+        extra = ["internal/pycore_debug_offsets.h", "internal/pycore_freelist_state.h"]
+    elif PY >= (3, 12):
+        extra = ["internal/pycore_typeobject.h"]
+    lines = [
+        "#define Py_BUILD_CORE 1",
+        "#include <Python.h>",
+        "#include <stddef.h>",
+        "#include <stdio.h>",
+        '#include "internal/pycore_interp.h"',
+        '#include "internal/pycore_runtime.h"',
+        *(f'#include "{h}"' for h in extra),
+        "int main(void) {",
+        *(f'    printf("%lld\\n", (long long)({e}));' for e in exprs),
+        "    return 0;",
+        "}",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        src, exe = Path(tmp) / "probe.c", Path(tmp) / "probe"
+        src.write_text("\n".join(lines) + "\n")
+        cmd = [gcc, f"-I{include}", f"-I{include / 'internal'}", str(src), "-o", str(exe)]
+        built = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        assert built.returncode == 0, f"{' '.join(cmd)} failed:\n{built.stderr}"
+        out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
+    return tuple(int(v) for v in out.split())
+
+
+def pytest_report_header(config):
+    """Which release pyhood was built for, which one runs, and how each piece of interpreter
+    state was located on it (on another patch release: re-established at run time)."""
+    import pyhood._pyhood as native
+
+    running = "{}.{}.{}".format(*sys.version_info[:3])
+    lines = [
+        f"pyhood: wheel built with the headers of CPython {native.BUILT_RELEASE}, running {running}"
+    ]
+    if native.BUILT_HEXVERSION != sys.hexversion:
+        lines[0] += ": interpreter state re-established at run time"
+    for member, offset, built, how in native._located_state():
+        moved = "" if offset == built else f" (build: +{built})"
+        lines.append(f"  {member} at +{offset}{moved}: {how}")
+    return lines

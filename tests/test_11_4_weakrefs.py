@@ -105,12 +105,31 @@ def test_classes_and_functions_have_weaklists():
     del rf, rc
 
 
-@pytest.mark.skipif(PY < (3, 12), reason="static builtin types moved their weaklist in 3.12")
-def test_static_builtin_types_are_refused():
-    """Since 3.12 a static builtin type such as ``int`` keeps its weak references in the
-    interpreter state: pyhood says so instead of guessing."""
-    with pytest.raises(pyhood.UnreachableStateError):
-        pyhood.weakref_count(int)
+def test_static_builtin_types_count_their_weak_references():
+    """A static builtin type such as ``int`` or ``ValueError`` can be weakly referenced; since
+    3.12 its list lives in the interpreter's per-type state, not in the type object, and
+    pyhood finds it there: the count equals ``weakref.getweakrefcount`` as references come
+    and go."""
+    for t in (int, ValueError, TypeError, dict):
+        before = weakref.getweakrefcount(t)
+        assert pyhood.weakref_count(t) == before
+        refs = [weakref.ref(t, lambda _: None) for _ in range(3)]
+        assert pyhood.weakref_count(t) == weakref.getweakrefcount(t) == before + 3
+        del refs
+        assert pyhood.weakref_count(t) == weakref.getweakrefcount(t) == before
+
+
+def test_every_builtin_type_gives_its_weak_reference_count():
+    """Every type object reachable from ``builtins``, ``types`` and the collector's heap
+    answers with ``weakref.getweakrefcount``'s figure (static builtin types included)."""
+    import builtins
+    import types
+
+    seen = {id(t): t for t in vars(builtins).values() if isinstance(t, type)}
+    seen.update({id(t): t for t in vars(types).values() if isinstance(t, type)})
+    seen.update({id(o): o for o in gc.get_objects() if isinstance(o, type)})
+    for t in seen.values():
+        assert pyhood.weakref_count(t) == weakref.getweakrefcount(t), t
 
 
 def test_a_callback_fires_when_the_object_dies():

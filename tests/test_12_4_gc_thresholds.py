@@ -17,7 +17,7 @@ import sys
 
 import pyhood
 import pytest
-from conftest import FREE_THREADED, PY, word
+from conftest import FREE_THREADED, PY, c_values, word
 
 pytestmark = pytest.mark.skipif(
     FREE_THREADED, reason="free-threaded builds keep no generation lists"
@@ -137,12 +137,10 @@ def _debug_offsets_gc() -> int:
 
 #: ``offsetof(PyInterpreterState, gc)`` from ``Include/internal/pycore_interp.h`` of the
 #: releases available here (before 3.13 nothing publishes it at run time).
-GC_OFFSET_BEFORE_313 = {(3, 10, 13): 616, (3, 11, 7): 648, (3, 12, 1): 112}
-
-
 def test_the_gc_state_is_where_the_interpreter_says():
     """The state pyhood read is at ``PyInterpreterState_Get() + offsetof(..., gc)``: on 3.13+
-    the offset ctypes reads from ``_Py_DebugOffsets``, before that the header's offset."""
+    the offset ctypes reads from ``_Py_DebugOffsets``, and on every version the offset the
+    running interpreter's own headers give."""
     get = ctypes.pythonapi.PyInterpreterState_Get
     get.restype = ctypes.c_void_p
     interp = get()
@@ -150,12 +148,8 @@ def test_the_gc_state_is_where_the_interpreter_says():
     if PY >= (3, 13):
         assert g.address == interp + _debug_offsets_gc()
         assert "_Py_DebugOffsets" in g.located_by
-    else:
-        offset = GC_OFFSET_BEFORE_313.get(sys.version_info[:3])
-        if offset is None:
-            pytest.skip(f"no header offset recorded for {sys.version_info[:3]}")
-        assert g.address == interp + offset
-        assert "table" in g.located_by
+    (offset,) = c_values("offsetof(PyInterpreterState, gc)")
+    assert g.address == interp + offset
     assert g.release == "{}.{}.{}".format(*sys.version_info[:3])
 
 

@@ -7,6 +7,8 @@ from typing_extensions import disjoint_base
 
 __all__ = [
     "BUILT_FOR",
+    "BUILT_HEXVERSION",
+    "BUILT_RELEASE",
     "FREE_THREADED",
     "Allocation",
     "BlockInfo",
@@ -24,8 +26,10 @@ __all__ = [
     "SizeClass",
     "_gc_generations_at",
     "_interned_dict_size_at",
+    "_located_state",
     "_obmalloc_stats_from_text",
     "_offsets",
+    "_relocate_by_search",
     "block_info",
     "footprint",
     "frame_layout",
@@ -46,6 +50,8 @@ __all__ = [
 
 BUILT_FOR: str
 FREE_THREADED: bool
+BUILT_HEXVERSION: int
+BUILT_RELEASE: str
 
 @final
 class ObjectHeader:
@@ -327,6 +333,8 @@ def frame_layout(frame: object, /, *, max_items: int = 4096) -> FrameLayout: ...
 def obmalloc_stats() -> ObmallocStats: ...
 def peek(obj: object, offset: int = 0, size: int | None = None) -> bytes: ...
 def _offsets() -> list[tuple[str, int, int, str]]: ...
+def _located_state() -> list[tuple[str, int, int, str]]: ...
+def _relocate_by_search() -> list[tuple[str, int, int, str]]: ...
 def _obmalloc_stats_from_text(text: str) -> ObmallocStats: ...
 
 @final

@@ -510,8 +510,6 @@ fn type_slots(v: &mut Vec<Entry>) {
     sizeof!(v, PyHeapTypeObject, "PyHeapTypeObject", "");
 }
 
-const INTERP_HDR: &str = "internal/pycore_interp.h";
-const RUNTIME_HDR: &str = "internal/pycore_runtime.h";
 const DEBUG_OFFSETS_HDR: &str = if cfg!(Py_3_14) {
     "internal/pycore_debug_offsets.h"
 } else {
@@ -519,11 +517,10 @@ const DEBUG_OFFSETS_HDR: &str = if cfg!(Py_3_14) {
 };
 const HASHTABLE_HDR: &str = "internal/pycore_hashtable.h";
 
-/// Interning and GC state (guide §12.3, §12.4): the `SSTATE_*` values, and, for the running
-/// release if pyhood knows it (`compat::STATE_RELEASES`), every interpreter-state offset
-/// `gcstate.rs` reads. `PyInterpreterState.gc` is the value pyhood will use at run time: from
-/// the table (3.10–3.12) or read from `_Py_DebugOffsets` (3.13+), so the probe also proves
-/// that the debug-offsets path finds the right place.
+/// Interning and GC state (guide §12.3, §12.4): the `SSTATE_*` values, the GC constants,
+/// the `_Py_hashtable_t` shape and the build's `_Py_DebugOffsets` layout — all fixed for a
+/// minor version. Where the running interpreter keeps its state is exported separately
+/// (`crate::interpreter_state::offset_entries`), as located and proven at run time.
 fn interpreter_state(v: &mut Vec<Entry>) {
     let mut sstate = vec![
         ("SSTATE_NOT_INTERNED", compat::SSTATE_NOT_INTERNED),
@@ -539,73 +536,9 @@ fn interpreter_state(v: &mut Vec<Entry>) {
     for (name, value) in sstate {
         v.push((format!("const:{name}"), value as isize, 0, ""));
     }
-    let Some((hex, release)) = pyo3::Python::attach(|py| {
-        use pyo3::types::PyAnyMethods;
-        let hex: u32 = py
-            .import("sys")
-            .and_then(|s| s.getattr("hexversion"))
-            .and_then(|h| h.extract())
-            .ok()?;
-        compat::state_release(hex).ok().map(|r| (hex, r))
-    }) else {
-        return;
-    };
-    let gc_at = match (release.gc_in_interp, compat::DEBUG_OFFSETS) {
-        (Some(off), _) => Some(off),
-        (None, Some(d)) => super::interp::runtime_address()
-            .and_then(|rt| super::mem::read(rt, d.size).ok())
-            .and_then(|bytes| compat::parse_debug_offsets(&bytes, &d, hex).ok())
-            .map(|values| values.interp_gc),
-        (None, None) => None,
-    };
-    let g = &release.gc;
-    let gen = g.generation_size;
     let mut push = |key: &str, offset: usize, size: usize, header: &'static str| {
         v.push((key.to_string(), offset as isize, size as isize, header));
     };
-    if let Some(gc) = gc_at {
-        let p = "PyInterpreterState.gc";
-        push(p, gc, g.size, INTERP_HDR);
-        push(&format!("{p}.enabled"), gc + g.enabled, 4, INTERP_HDR);
-        push(&format!("{p}.debug"), gc + g.debug, 4, INTERP_HDR);
-        push(
-            &format!("{p}.generations"),
-            gc + g.generations,
-            3 * gen,
-            INTERP_HDR,
-        );
-        push(
-            &format!("{p}.generation0"),
-            gc + g.generation0,
-            8,
-            INTERP_HDR,
-        );
-        push(
-            &format!("{p}.permanent_generation"),
-            gc + g.permanent,
-            gen,
-            INTERP_HDR,
-        );
-        push(
-            &format!("{p}.permanent_generation.head"),
-            gc + g.permanent,
-            16,
-            INTERP_HDR,
-        );
-        push(
-            &format!("{p}.permanent_generation.threshold"),
-            gc + g.permanent + g.threshold,
-            4,
-            INTERP_HDR,
-        );
-        push(
-            &format!("{p}.permanent_generation.count"),
-            gc + g.permanent + g.count,
-            4,
-            INTERP_HDR,
-        );
-        push(&format!("{p}.collecting"), gc + g.collecting, 4, INTERP_HDR);
-    }
     push(
         "const:NUM_GENERATIONS",
         compat::NUM_GENERATIONS,
@@ -618,21 +551,7 @@ fn interpreter_state(v: &mut Vec<Entry>) {
         0,
         "internal/pycore_gc.h",
     );
-    if let Some(off) = release.interned_dict {
-        push(
-            "PyInterpreterState.cached_objects.interned_strings",
-            off,
-            8,
-            INTERP_HDR,
-        );
-    }
-    if let Some(off) = release.interned_static {
-        push(
-            "_PyRuntimeState.cached_objects.interned_strings",
-            off,
-            8,
-            RUNTIME_HDR,
-        );
+    if cfg!(Py_3_12) {
         use compat::hashtable as ht;
         for (name, off, size) in [
             ("nentries", ht::NENTRIES, 8),
@@ -666,22 +585,33 @@ fn interpreter_state(v: &mut Vec<Entry>) {
             HASHTABLE_HDR,
         );
     }
-    if let Some(d) = compat::DEBUG_OFFSETS {
+    if let Some(d) = crate::cpython::pycore_interp::DEBUG_OFFSETS {
+        use crate::cpython::pycore_interp::{DEBUG_COOKIE, INTERP_ANCHORS, RUNTIME_ANCHORS};
         let p = "_Py_DebugOffsets";
         push(
             &format!("{p}.cookie"),
             0,
-            compat::DEBUG_COOKIE.len(),
+            DEBUG_COOKIE.len(),
             DEBUG_OFFSETS_HDR,
         );
-        for (name, off) in [
-            ("version", d.version),
-            ("free_threaded", d.free_threaded),
-            ("interpreter_state.size", d.interp_size),
-            ("interpreter_state.gc", d.interp_gc),
-            ("gc.size", d.gc_size),
-            ("gc.collecting", d.gc_collecting),
-        ] {
+        let mut fields = vec![
+            ("version".to_string(), d.version),
+            ("free_threaded".to_string(), d.free_threaded),
+            ("runtime_state.size".to_string(), d.runtime_size),
+            ("interpreter_state.size".to_string(), d.interp_size),
+            ("interpreter_state.gc".to_string(), d.interp_gc),
+            ("gc.size".to_string(), d.gc_size),
+            ("gc.collecting".to_string(), d.gc_collecting),
+        ];
+        for a in INTERP_ANCHORS {
+            fields.push((format!("interpreter_state.{}", a.name), a.debug_at));
+        }
+        for a in RUNTIME_ANCHORS {
+            fields.push((format!("runtime_state.{}", a.name), a.debug_at));
+        }
+        fields.sort();
+        fields.dedup();
+        for (name, off) in fields {
             push(&format!("{p}.{name}"), off, 8, DEBUG_OFFSETS_HDR);
         }
         push(&format!("sizeof({p})"), 0, d.size, DEBUG_OFFSETS_HDR);
