@@ -162,6 +162,10 @@ static void gc(void) {
     printf("pub const GC: Result<GcProbe, &str> = Err(\"free-threaded builds keep no generation "
            "lists (their collector walks the mimalloc heaps)\");\n");
 #elif defined(PYHOOD_NO_GENERATIONS)
+    /* Compiles only where the incremental collector's fields exist, so no other failure of
+     * the probe is taken for this one. */
+    (void)offsetof(struct _gc_runtime_state, young);
+    (void)offsetof(struct _gc_runtime_state, old);
     printf("pub const GC: Result<GcProbe, &str> = Err(\"the headers pyhood was built with declare "
            "the incremental collector of 3.14.0-3.14.4 (young/old spaces), whose lists pyhood "
            "cannot prove here\");\n");
