@@ -567,12 +567,7 @@ pub fn gc_state(py: Python<'_>) -> PyResult<GcState> {
     };
     if let Some((d, _)) = published {
         if d.gc_size != p.size {
-            let hint = if (0x030e_0000..0x030e_0500).contains(&running_hexversion(py)?) {
-                " (3.14.0-3.14.4 run the incremental collector, whose young/old spaces pyhood \
-                 cannot prove here)"
-            } else {
-                ""
-            };
+            let hint = incremental_hint(py);
             return Err(not_located(
                 py,
                 member,
@@ -655,7 +650,23 @@ pub fn gc_state(py: Python<'_>) -> PyResult<GcState> {
             Err(Check::Proven) => unreachable!("gc_layout_at never returns Err(Proven)"),
         }
     }
-    Err(not_located(py, member, &format!("{tried}; last: {last}")))
+    Err(not_located(
+        py,
+        member,
+        &format!("{tried}; last: {last}{}", incremental_hint(py)),
+    ))
+}
+
+/// 3.14.0–3.14.4 run the incremental collector (gh-148726 reverted it in 3.14.5): a GC state
+/// that does not have the generational shape there is most likely that one.
+fn incremental_hint(py: Python<'_>) -> &'static str {
+    match running_hexversion(py) {
+        Ok(0x030e_0000..0x030e_0500) => {
+            " (CPython 3.14.0-3.14.4 run the incremental collector, whose young/old spaces \
+             pyhood cannot prove here)"
+        }
+        _ => "",
+    }
 }
 
 // ---------------------------------------------------------------------------------------
