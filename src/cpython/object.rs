@@ -4,7 +4,6 @@
 use core::mem::offset_of;
 
 use super::{Bits, FieldDef, Ptr};
-use crate::raw::object::HeaderBytes;
 
 declare! {
     /// `PyObject`. Before 3.14 a full-word reference count; 3.14 default builds
@@ -82,6 +81,10 @@ const OB_FLAGS_BITS: Bits = if cfg!(Py_3_15) {
 pub const HEADER_BITS: Option<(FieldDef, Bits)> = Some((PyObject::ob_flags, OB_FLAGS_BITS));
 #[cfg(not(all(Py_3_14, not(Py_GIL_DISABLED))))]
 pub const HEADER_BITS: Option<(FieldDef, Bits)> = None;
+
+/// The bytes of an object's `PyObject` header, copied once (by `raw::object::header_bytes`).
+#[derive(Clone, Copy)]
+pub struct HeaderBytes(pub [u8; PyObject::SIZE]);
 
 impl HeaderBytes {
     fn u64_at(&self, off: usize, len: usize) -> u64 {

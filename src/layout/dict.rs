@@ -159,7 +159,11 @@ fn shared_key_names(keys: usize, count: usize) -> Vec<Option<String>> {
             if i >= g.entries {
                 return None;
             }
-            let at = keys + g.entries_offset + i * g.entry_size + if g.kind == 0 { 8 } else { 0 };
+            let me_key = dicts::entry_fields(g.kind)
+                .iter()
+                .find(|d| d.name == "me_key")
+                .map_or(0, |d| d.offset);
+            let at = keys + g.entries_offset + i * g.entry_size + me_key;
             mem::read_usize(at).ok().and_then(str_note)
         })
         .collect()

@@ -16,9 +16,7 @@ use crate::cpython::longintrepr::SIZE_WORD;
 use crate::cpython::object::{PyObject as RawObject, PyVarObject};
 use crate::cpython::unicodeobject::PyASCIIObject;
 
-/// The bytes of an object's `PyObject` header, copied once.
-#[derive(Clone, Copy)]
-pub struct HeaderBytes(pub [u8; size_of::<RawObject>()]);
+pub use crate::cpython::object::HeaderBytes;
 
 /// Copy the `PyObject` header of a live object.
 pub fn header_bytes(obj: &Bound<'_, PyAny>) -> HeaderBytes {

@@ -6,9 +6,13 @@
 //! - `"Struct.field"`: `offsetof(Struct, field)` and `sizeof(((Struct *)0)->field)`
 //!   (size -1 for flexible array members, which have no size);
 //! - `"sizeof(Struct)"`: offset 0, `sizeof(Struct)`;
-//! - `"bits:Struct.field"`: a bit-field, as (shift, width);
+//! - `"bits:Struct.field.NAME"`: a bit-field, as (shift, width);
+//! - `"const:NAME"` / `"enum:NAME"`: the value of a macro / an enum constant (size 0);
 //! - `header`: the header that declares it (`""` = `Python.h`), `"!"` prefix when the
 //!   struct is not installed with that version (3.10 dict keys live in `Objects/`).
+//!
+//! The entries come from the declarations in `src/cpython/` (`cpython::probes`), then from
+//! the interpreter state of the running release (`interpreter_state` below).
 
 use super::compat;
 use crate::cpython;
