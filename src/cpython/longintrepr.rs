@@ -9,7 +9,7 @@
 use super::object::PyObject;
 #[cfg(not(Py_3_12))]
 use super::object::PyVarObject;
-use super::{Bits, FieldDef};
+use super::FieldDef;
 
 /// The head an int starts with.
 #[cfg(not(Py_3_12))]
@@ -39,17 +39,6 @@ pub const HAS_TAG: bool = cfg!(Py_3_12);
 pub const SIZE_WORD: FieldDef = PyVarObject::ob_size;
 #[cfg(Py_3_12)]
 pub const SIZE_WORD: FieldDef = PyLongObject::lv_tag;
-
-/// The bit-fields of `lv_tag` (`Include/internal/pycore_long.h`): sign in bits 0–1
-/// (0 positive, 1 zero, 2 negative), 3.14 immortality bit 2, digit count from bit 3.
-/// Empty before 3.12.
-pub const TAG_BITS: Bits = if cfg!(Py_3_14) {
-    &[("sign", 0, 2), ("immortal", 2, 1), ("ndigits", 3, 61)]
-} else if cfg!(Py_3_12) {
-    &[("sign", 0, 2), ("ndigits", 3, 61)]
-} else {
-    &[]
-};
 
 /// The digit array (`ob_digit`, `long_value.ob_digit`): its C name and offset.
 pub const DIGITS: FieldDef = PyLongObject::ob_digit;

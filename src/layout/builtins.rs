@@ -121,7 +121,7 @@ fn int(b: &mut Builder) {
         let at = tag.offset as isize;
         b.add_bits(
             tag.name,
-            longintrepr::TAG_BITS,
+            pycore_long::TAG_BITS,
             at,
             tag.size,
             tag.ctype,
