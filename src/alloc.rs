@@ -2,18 +2,16 @@
 //! from and what it really costs once allocator rounding and owned buffers count
 //! (guide §10.2–10.4, §12.1).
 
-use core::mem::offset_of;
-
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+use crate::cpython::obmalloc::{
+    pool_header, POOL_OVERHEAD, POOL_SIZE, PYMALLOC_ALIGNMENT, SMALL_REQUEST_THRESHOLD,
+};
 use crate::errors;
 use crate::layout::{self, read_err, PyLayout};
 use crate::raw::alloc as rawalloc;
 use crate::raw::mem::Snapshot;
-use crate::raw::structs::{
-    pool_header, POOL_OVERHEAD, POOL_SIZE, PYMALLOC_ALIGNMENT, SMALL_REQUEST_THRESHOLD,
-};
 
 /// Debug hooks (`PYTHONMALLOC=*_debug`) put two words before every block (requested size;
 /// API id and forbidden bytes) and one after it (forbidden bytes): `_PyMem_DebugRawAlloc`,
@@ -113,7 +111,7 @@ pub fn classify(
     } else {
         (block_address, requested)
     };
-    if name.starts_with("mimalloc") || crate::raw::compat::FREE_THREADED {
+    if name.starts_with("mimalloc") || crate::cpython::FREE_THREADED {
         info.domain = "mimalloc";
         info.block_size = None;
         return Ok(info);
@@ -133,13 +131,13 @@ pub fn classify(
 /// pymalloc: read and validate the pool header of the block's pool.
 fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize) -> PyResult<()> {
     let pool = raw_start & !(POOL_SIZE - 1);
-    let h = Snapshot::take(pool, core::mem::size_of::<pool_header>()).map_err(read_err)?;
+    let h = Snapshot::take(pool, pool_header::SIZE).map_err(read_err)?;
     let field = |off: usize, len: usize| h.uint(pool + off, len).unwrap_or(u64::MAX);
-    let count = field(offset_of!(pool_header, ref_count), 4) as u32;
-    let arenaindex = field(offset_of!(pool_header, arenaindex), 4) as u32;
-    let szidx = field(offset_of!(pool_header, szidx), 4) as u32;
-    let nextoffset = field(offset_of!(pool_header, nextoffset), 4) as usize;
-    let maxnextoffset = field(offset_of!(pool_header, maxnextoffset), 4) as usize;
+    let count = field(pool_header::ref_count.offset, 4) as u32;
+    let arenaindex = field(pool_header::arenaindex.offset, 4) as u32;
+    let szidx = field(pool_header::szidx.offset, 4) as u32;
+    let nextoffset = field(pool_header::nextoffset.offset, 4) as usize;
+    let maxnextoffset = field(pool_header::maxnextoffset.offset, 4) as usize;
     let expected_class = ((raw_len - 1) / PYMALLOC_ALIGNMENT) as u32;
     let size = (szidx as usize + 1) * PYMALLOC_ALIGNMENT;
     let capacity = ((POOL_SIZE - POOL_OVERHEAD) / size.max(1)) as u32;
@@ -197,7 +195,7 @@ pub fn block_info(obj: &Bound<'_, PyAny>) -> PyResult<PyBlockInfo> {
 
 /// The object's own allocation, from a layout already taken.
 fn own_block(obj: &Bound<'_, PyAny>, lay: &PyLayout) -> PyResult<PyBlockInfo> {
-    let static_hint = crate::raw::compat::ob_flags(&crate::raw::object::header_bytes(obj))
+    let static_hint = crate::cpython::object::ob_flags(&crate::raw::object::header_bytes(obj))
         .is_some_and(|f| f & 4 != 0);
     let start = (obj.as_ptr() as usize).wrapping_add_signed(lay.start);
     classify(obj.py(), start, (lay.end - lay.start) as usize, static_hint)

@@ -4,7 +4,8 @@
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-use crate::raw::compat;
+use crate::cpython::object as cobject;
+use crate::cpython::{frameobject, longintrepr};
 use crate::raw::object::{self as rawobj};
 
 /// An immutable snapshot of an object's `PyObject` (and `PyVarObject`) header.
@@ -76,14 +77,14 @@ pub fn is_var_object(obj: &Bound<'_, PyAny>) -> bool {
     let s = rawobj::type_slots(&ty);
     let has = |flag: core::ffi::c_ulong| s.flags & flag != 0;
     if has(ffi::Py_TPFLAGS_LONG_SUBCLASS) {
-        return !cfg!(Py_3_12); // 3.12+ ints carry lv_tag instead of ob_size
+        return !longintrepr::HAS_TAG; // 3.12+ ints carry lv_tag instead of ob_size
     }
     if has(ffi::Py_TPFLAGS_UNICODE_SUBCLASS) {
         return false;
     }
     // 3.11+ frames start with PyObject_HEAD although their tp_itemsize is 8.
     if crate::raw::object::frame_type_address() == s.address {
-        return crate::raw::compat::frame::FRAME_HAS_VAR_HEAD;
+        return frameobject::FRAME_HAS_VAR_HEAD;
     }
     // list and bytearray start with PyObject_VAR_HEAD although their tp_itemsize is 0.
     s.itemsize != 0
@@ -94,16 +95,16 @@ pub fn is_var_object(obj: &Bound<'_, PyAny>) -> bool {
 
 pub fn header(obj: &Bound<'_, PyAny>) -> PyObjectHeader {
     let h = rawobj::header_bytes(obj);
-    let ft = compat::ft_fields(&h);
+    let ft = cobject::ft_fields(&h);
     PyObjectHeader {
         address: obj.as_ptr() as usize,
         // `obj` is borrowed from the caller: no reference of ours is counted.
-        refcnt: compat::refcnt(&h),
+        refcnt: cobject::refcnt(&h),
         typ: obj.get_type().unbind(),
         type_address: h.type_address(),
         size: is_var_object(obj).then(|| rawobj::ob_size(obj)),
-        immortal: compat::immortal(&h),
-        flags: compat::ob_flags(&h),
+        immortal: cobject::immortal(&h),
+        flags: cobject::ob_flags(&h),
         tid: ft.map(|f| f.0),
         ref_local: ft.map(|f| f.1),
         ref_shared: ft.map(|f| f.2),

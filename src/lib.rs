@@ -2,7 +2,7 @@
 //! everything else is safe Rust.
 
 mod alloc;
-mod cpython;
+pub mod cpython;
 mod errors;
 mod freelists;
 mod gcstate;
@@ -15,8 +15,6 @@ pub mod raw;
 
 use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
-
-use raw::compat;
 
 /// The `PyObject` header of `obj`, as an immutable snapshot.
 #[pyfunction(name = "header")]
@@ -131,8 +129,8 @@ fn check_interpreter(py: Python<'_>) -> PyResult<()> {
         != 0;
     let built = format!(
         "CPython 3.{}{}",
-        compat::BUILT_FOR_MINOR,
-        if compat::FREE_THREADED { "t" } else { "" }
+        cpython::BUILT_FOR_MINOR,
+        if cpython::FREE_THREADED { "t" } else { "" }
     );
     let running = format!(
         "{implementation} {major}.{minor}{}",
@@ -174,8 +172,8 @@ fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     obmalloc::register(m)?;
     gcstate::register(m)?;
     objinfo::register(m)?;
-    m.add("BUILT_FOR", format!("3.{}", compat::BUILT_FOR_MINOR))?;
-    m.add("FREE_THREADED", compat::FREE_THREADED)?;
+    m.add("BUILT_FOR", format!("3.{}", cpython::BUILT_FOR_MINOR))?;
+    m.add("FREE_THREADED", cpython::FREE_THREADED)?;
     // The release whose headers the build-time probe read (`src/cpython/pycore_interp.c`).
     m.add("BUILT_HEXVERSION", cpython::pycore_interp::BUILT_HEXVERSION)?;
     m.add("BUILT_RELEASE", interpreter_state::built_release())?;

@@ -12,18 +12,22 @@
 //!
 //! Every loop over memory is bounded, and every read goes through the fault-free path.
 
-use core::mem::{offset_of, size_of};
+use core::mem::size_of;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyType};
 
+use crate::cpython::object::{self as cobject, TPFLAGS_MANAGED_WEAKREF, TPFLAGS_STATIC_BUILTIN};
+use crate::cpython::pycore_gc as gc;
+use crate::cpython::pycore_object::MANAGED_WEAKREF_OFFSET;
+use crate::cpython::weakrefobject::{PyWeakReference, MAX_WEAKREFS};
+use crate::cpython::{has_flag, pycore_long, FREE_THREADED};
 use crate::errors;
 use crate::gcstate::{self, MAX_GC_NODES};
 use crate::interpreter_state;
 use crate::raw::compat;
 use crate::raw::mem::{self, Snapshot};
 use crate::raw::object as rawobj;
-use crate::raw::structs::PyWeakReference;
 
 /// The object's membership in the cyclic garbage collector, as one snapshot.
 #[pyclass(frozen, module = "pyhood", name = "GCInfo")]
@@ -116,19 +120,19 @@ pub fn gc_info(obj: &Bound<'_, PyAny>) -> PyResult<PyGCInfo> {
     if !rawobj::is_gc(obj) {
         return Ok(untracked(address, None, None));
     }
-    if compat::FREE_THREADED {
+    if FREE_THREADED {
         // No PyGC_Head and no generation lists: the state is in `ob_gc_bits`.
-        let bits = compat::ft_fields(&rawobj::header_bytes(obj)).map_or(0, |f| f.3);
-        let tracked = bits & compat::GC_BITS_TRACKED != 0;
+        let bits = cobject::ft_fields(&rawobj::header_bytes(obj)).map_or(0, |f| f.3);
+        let tracked = bits & gc::GC_BITS_TRACKED != 0;
         return Ok(PyGCInfo {
             address,
             tracked,
-            gen_index: tracked.then_some(if bits & compat::GC_BITS_FROZEN != 0 {
+            gen_index: tracked.then_some(if bits & gc::GC_BITS_FROZEN != 0 {
                 compat::NUM_GENERATIONS
             } else {
                 0
             }),
-            finalized: bits & compat::GC_BITS_FINALIZED != 0,
+            finalized: bits & gc::GC_BITS_FINALIZED != 0,
             collecting: false,
             gc_next: None,
             gc_prev: None,
@@ -136,13 +140,13 @@ pub fn gc_info(obj: &Bound<'_, PyAny>) -> PyResult<PyGCInfo> {
     }
     // Validated first (this calls into the gc module); nothing below runs Python code.
     let heads = gcstate::validated_list_heads(obj.py())?;
-    let start = address - compat::GC_HEAD_SIZE;
+    let start = address - gc::GC_HEAD_SIZE;
     let (next, prev) = gc_words(start)?;
     if next == 0 {
         return Ok(untracked(address, Some(next), Some(prev)));
     }
     let mut node = start;
-    let mut link = next & compat::GC_NEXT_MASK;
+    let mut link = next & gc::GC_NEXT_MASK;
     for _ in 0..MAX_GC_NODES {
         if link == 0 || link == start {
             return Err(validation(format!(
@@ -163,14 +167,14 @@ pub fn gc_info(obj: &Bound<'_, PyAny>) -> PyResult<PyGCInfo> {
                 address,
                 tracked: true,
                 gen_index: Some(i),
-                finalized: prev & compat::GC_PREV_MASK_FINALIZED != 0,
-                collecting: prev & compat::GC_PREV_MASK_COLLECTING != 0,
+                finalized: prev & gc::GC_PREV_MASK_FINALIZED != 0,
+                collecting: prev & gc::GC_PREV_MASK_COLLECTING != 0,
                 gc_next: Some(next),
                 gc_prev: Some(prev),
             });
         }
         node = link;
-        link = after & compat::GC_NEXT_MASK;
+        link = after & gc::GC_NEXT_MASK;
     }
     Err(validation(format!(
         "no generation list head within {MAX_GC_NODES} steps of the object at {address:#x}; \
@@ -182,7 +186,7 @@ pub fn gc_info(obj: &Bound<'_, PyAny>) -> PyResult<PyGCInfo> {
 #[pyfunction]
 #[pyo3(signature = (obj, /))]
 pub fn is_immortal(obj: &Bound<'_, PyAny>) -> bool {
-    compat::immortal(&rawobj::header_bytes(obj))
+    cobject::immortal(&rawobj::header_bytes(obj))
 }
 
 /// Whether `obj` is the interpreter's cached small int for its value: an exact int in the
@@ -196,7 +200,7 @@ pub fn is_small_int(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     let Ok(v) = obj.extract::<i64>() else {
         return Ok(false);
     };
-    if !compat::is_small_int_value(v) {
+    if !pycore_long::is_small_int_value(v) {
         return Ok(false);
     }
     // PyLong_FromLongLong returns the cached object for every value in the range.
@@ -211,7 +215,7 @@ fn weaklist_slot(obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
     let slots = rawobj::type_slots(&obj.get_type());
     if let Ok(tp) = obj.cast::<PyType>() {
         let own = rawobj::type_slots(tp);
-        if compat::has_flag(own.flags, compat::TPFLAGS_STATIC_BUILTIN) {
+        if has_flag(own.flags, TPFLAGS_STATIC_BUILTIN) {
             // 3.12+: a static builtin type's weak-reference list lives in the interpreter's
             // per-type state (`_PyStaticType_GetState(interp, type)->tp_weaklist`), located
             // and proven by `interpreter_state`.
@@ -221,17 +225,14 @@ fn weaklist_slot(obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
             return Ok(Some(entry + at));
         }
     }
-    if compat::has_flag(slots.flags, compat::TPFLAGS_MANAGED_WEAKREF) {
-        if !compat::FREE_THREADED && slots.weaklistoffset != compat::MANAGED_WEAKREF_OFFSET {
+    if has_flag(slots.flags, TPFLAGS_MANAGED_WEAKREF) {
+        if !FREE_THREADED && slots.weaklistoffset != MANAGED_WEAKREF_OFFSET {
             return Err(errors::layout_error(format!(
                 "the type has Py_TPFLAGS_MANAGED_WEAKREF but tp_weaklistoffset {}, not {}",
-                slots.weaklistoffset,
-                compat::MANAGED_WEAKREF_OFFSET
+                slots.weaklistoffset, MANAGED_WEAKREF_OFFSET
             )));
         }
-        return Ok(Some(
-            address.wrapping_add_signed(compat::MANAGED_WEAKREF_OFFSET),
-        ));
+        return Ok(Some(address.wrapping_add_signed(MANAGED_WEAKREF_OFFSET)));
     }
     match slots.weaklistoffset {
         0 => Ok(None),
@@ -258,17 +259,17 @@ pub fn weakref_count(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
     let mut prev = 0usize;
     let mut n = 0usize;
     while node != 0 {
-        if n == compat::MAX_WEAKREFS {
+        if n == MAX_WEAKREFS {
             return Err(errors::layout_error(format!(
                 "more than {} weak references on one object; pyhood stops there",
-                compat::MAX_WEAKREFS
+                MAX_WEAKREFS
             )));
         }
-        let snap = Snapshot::take(node, size_of::<PyWeakReference>())
+        let snap = Snapshot::take(node, PyWeakReference::SIZE)
             .map_err(|e| unreadable("a weak reference", e))?;
         let word = |off: usize| snap.word(node + off).unwrap_or(usize::MAX);
-        let referent = word(offset_of!(PyWeakReference, wr_object));
-        let back = word(offset_of!(PyWeakReference, wr_prev));
+        let referent = word(PyWeakReference::wr_object.offset);
+        let back = word(PyWeakReference::wr_prev.offset);
         if referent != address || back != prev {
             return Err(errors::layout_error(format!(
                 "weak reference {n} at {node:#x} refers to {referent:#x} (not {address:#x}) or \
@@ -277,7 +278,7 @@ pub fn weakref_count(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
         }
         n += 1;
         prev = node;
-        node = word(offset_of!(PyWeakReference, wr_next));
+        node = word(PyWeakReference::wr_next.offset);
     }
     Ok(n)
 }

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyTuple};
 
+use crate::cpython::{Bits, Decode, FieldDef};
 use crate::errors;
-use crate::raw::compat::{Decode, FieldDef};
 use crate::raw::mem::{ReadError, Snapshot};
 
 use super::{PyField, PyLayout};
@@ -146,7 +146,7 @@ impl Builder {
     pub fn add_bits(
         &mut self,
         container: &str,
-        bits: &[(&'static str, u32, u32)],
+        bits: Bits,
         offset: isize,
         size: usize,
         ctype: &'static str,

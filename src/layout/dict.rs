@@ -1,16 +1,18 @@
 //! dict internals: the `PyDictObject`, its keys object (indices and entries), split-table
 //! values, and the 3.13+ inline values embedded in instances.
 
-use core::mem::size_of;
 use std::collections::HashMap;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
+use crate::cpython::dictobject::PyDictObject;
+use crate::cpython::object::PyObject;
+use crate::cpython::pycore_dict::{self as dicts, KeysGeometry, PyDictKeysObject};
+use crate::cpython::unicodeobject::{self as unicode, PyASCIIObject};
+use crate::cpython::Decode;
 use crate::errors;
-use crate::raw::compat::{self, Decode, KeysGeometry};
 use crate::raw::mem::{self, Snapshot};
-use crate::raw::structs;
 
 use super::{read_err, Builder, Region};
 
@@ -19,14 +21,14 @@ const MAX_KEYS_BYTES: usize = mem::MAX_READ;
 
 pub fn dict_body(obj: &Bound<'_, PyAny>, b: &mut Builder) -> PyResult<()> {
     let py = obj.py();
-    b.add_defs(compat::DICT_FIELDS, 0, Region::Body);
-    #[cfg(Py_3_15)]
-    if crate::raw::object::is_frozendict(obj) {
-        let at = core::mem::offset_of!(structs::PyFrozenDictObject, ma_hash) as isize;
-        b.add("ma_hash", at, 8, "Py_hash_t", Decode::Signed, Region::Body);
+    b.add_defs(PyDictObject::FIELDS, 0, Region::Body);
+    if let Some(ma_hash) = dicts::FROZEN_HASH {
+        if crate::raw::object::is_frozendict(obj) {
+            b.add_def(&ma_hash, 0, Region::Body);
+        }
     }
-    let keys = b.word(compat::DICT_FIELDS[2].offset as isize);
-    let values = b.word(compat::DICT_FIELDS[3].offset as isize);
+    let keys = b.word(PyDictObject::ma_keys.offset as isize);
+    let values = b.word(PyDictObject::ma_values.offset as isize);
     if keys == 0 {
         return Ok(());
     }
@@ -36,7 +38,7 @@ pub fn dict_body(obj: &Bound<'_, PyAny>, b: &mut Builder) -> PyResult<()> {
     if values != 0 {
         let own_inline = values >= b.base && values < b.base.wrapping_add_signed(b.end);
         if !own_inline {
-            let usable = compat::split_values_count(&geom);
+            let usable = dicts::split_values_count(&geom);
             b.blocks
                 .push(values_block(py, values, usable, keys, b.max_items)?);
         }
@@ -71,8 +73,8 @@ fn key_names(obj: &Bound<'_, PyAny>) -> PyResult<HashMap<usize, String>> {
 
 /// Read a keys object's header and return its geometry.
 fn geometry(keys: usize) -> PyResult<KeysGeometry> {
-    let head = Snapshot::take(keys, compat::KEYS_HEADER_SIZE).map_err(read_err)?;
-    compat::keys_geometry(|off, len| head.uint(keys + off, len)).ok_or_else(|| {
+    let head = Snapshot::take(keys, dicts::KEYS_HEADER_SIZE).map_err(read_err)?;
+    dicts::keys_geometry(|off, len| head.uint(keys + off, len)).ok_or_else(|| {
         errors::layout_error(format!(
             "dict keys object at {keys:#x} has an impossible header"
         ))
@@ -94,7 +96,7 @@ pub fn keys_block(
         )));
     }
     let mut b = Builder::new(keys, 0, total as isize, max_items).map_err(read_err)?;
-    b.add_defs(compat::KEYS_FIELDS, 0, Region::Header);
+    b.add_defs(PyDictKeysObject::FIELDS, 0, Region::Header);
     let (ctype, decode) = match g.index_width {
         1 => ("int8_t", Decode::Signed),
         2 => ("int16_t", Decode::Signed),
@@ -102,39 +104,28 @@ pub fn keys_block(
         _ => ("int64_t", Decode::Signed),
     };
     b.add_array(
-        "dk_indices",
-        compat::KEYS_HEADER_SIZE as isize,
+        PyDictKeysObject::dk_indices.name,
+        dicts::KEYS_HEADER_SIZE as isize,
         g.size,
         g.index_width,
         ctype,
         decode,
         Region::Items,
     );
-    let fields = compat::entry_fields(g.kind);
+    let fields = dicts::entry_fields(g.kind);
     let shown = g.entries.min(max_items);
     for i in 0..shown {
         let e = (g.entries_offset + i * g.entry_size) as isize;
-        for &(suffix, off, ct) in fields {
-            let d = if suffix == "me_hash" {
-                Decode::Signed
-            } else {
-                Decode::Pointer
-            };
-            let at = e + off as isize;
-            let note = if suffix == "me_key" {
+        for d in fields {
+            let at = e + d.offset as isize;
+            let note = if d.name == "me_key" {
                 names.get(&b.word(at)).cloned()
             } else {
                 None
             };
-            b.add(
-                format!("dk_entries[{i}].{suffix}"),
-                at,
-                8,
-                ct,
-                d,
-                Region::Items,
-            )
-            .note = note;
+            let name = format!("dk_entries[{i}].{}", d.name);
+            b.add(name, at, d.size, d.ctype, d.decode, Region::Items)
+                .note = note;
         }
     }
     if shown < g.entries {
@@ -152,7 +143,7 @@ pub fn keys_block(
         py,
         Some("ma_keys".into()),
         "PyDictKeysObject".into(),
-        compat::KEYS_HEADER_SIZE as isize,
+        dicts::KEYS_HEADER_SIZE as isize,
         g.entry_size as isize,
     )?;
     Ok((layout, g))
@@ -168,7 +159,11 @@ fn shared_key_names(keys: usize, count: usize) -> Vec<Option<String>> {
             if i >= g.entries {
                 return None;
             }
-            let at = keys + g.entries_offset + i * g.entry_size + if g.kind == 0 { 8 } else { 0 };
+            let me_key = dicts::entry_fields(g.kind)
+                .iter()
+                .find(|d| d.name == "me_key")
+                .map_or(0, |d| d.offset);
+            let at = keys + g.entries_offset + i * g.entry_size + me_key;
             mem::read_usize(at).ok().and_then(str_note)
         })
         .collect()
@@ -183,7 +178,7 @@ pub fn managed_values_block(
     max_items: usize,
 ) -> PyResult<super::PyLayout> {
     let usable = if cached_keys != 0 {
-        compat::split_values_count(&geometry(cached_keys)?)
+        dicts::split_values_count(&geometry(cached_keys)?)
     } else {
         0
     };
@@ -200,7 +195,7 @@ pub fn values_block(
     keys: usize,
     max_items: usize,
 ) -> PyResult<super::PyLayout> {
-    let g = compat::values_geometry(
+    let g = dicts::values_geometry(
         |d| {
             mem::read(values.wrapping_add_signed(d), 1)
                 .ok()
@@ -216,15 +211,16 @@ pub fn values_block(
     let mut b =
         Builder::new(values, -(g.prefix as isize), g.tail as isize, max_items).map_err(read_err)?;
     values_fields(&mut b, 0, &g, keys);
-    let type_name = if cfg!(Py_3_11) {
-        "PyDictValues"
-    } else {
-        "PyObject *[]"
-    };
-    b.finish(py, Some("ma_values".into()), type_name.into(), 0, 8)
+    b.finish(
+        py,
+        Some("ma_values".into()),
+        dicts::VALUES_CTYPE.into(),
+        0,
+        8,
+    )
 }
 
-fn values_fields(b: &mut Builder, at: isize, g: &compat::ValuesGeometry, keys: usize) {
+fn values_fields(b: &mut Builder, at: isize, g: &dicts::ValuesGeometry, keys: usize) {
     if g.prefix > 0 {
         b.add(
             "prefix",
@@ -236,18 +232,7 @@ fn values_fields(b: &mut Builder, at: isize, g: &compat::ValuesGeometry, keys: u
         );
     }
     let region = Region::Items;
-    if cfg!(Py_3_13) {
-        for (i, name) in ["capacity", "size", "embedded", "valid"].iter().enumerate() {
-            b.add(
-                *name,
-                at + i as isize,
-                1,
-                "uint8_t",
-                Decode::Unsigned,
-                Region::Header,
-            );
-        }
-    }
+    b.add_defs(dicts::VALUES_HEADER, at, Region::Header);
     let names = if keys != 0 {
         shared_key_names(keys, g.capacity.min(b.max_items))
     } else {
@@ -287,13 +272,7 @@ pub fn inline_values(
     cached_keys: usize,
 ) -> PyResult<()> {
     let cap = b.uint(at, 1) as usize;
-    let g = compat::ValuesGeometry {
-        prefix: 0,
-        values_offset: 8,
-        capacity: cap,
-        order_offset: Some(8 + 8 * cap),
-        tail: 8 + 8 * cap + cap.div_ceil(8) * 8,
-    };
+    let g = dicts::ValuesGeometry::with_header(cap);
     let first = b.fields.len();
     values_fields(b, at, &g, cached_keys);
     for f in &mut b.fields[first..] {
@@ -307,21 +286,18 @@ pub fn str_note(addr: usize) -> Option<String> {
     if addr == 0 {
         return None;
     }
-    let head = Snapshot::take(addr, size_of::<structs::PyASCIIObject>()).ok()?;
-    let state = head.uint(addr + compat::ASCII_FIELDS[2].offset, 4)? as u32;
-    let len = head.int(addr + compat::ASCII_FIELDS[0].offset, 8)?;
+    let head = Snapshot::take(addr, PyASCIIObject::SIZE).ok()?;
+    let state = head.uint(addr + PyASCIIObject::state.offset, 4)? as u32;
+    let len = head.int(addr + PyASCIIObject::length.offset, 8)?;
     // Only a str has these exact bits; check the type pointer too.
     // SAFETY-free check: compare against the address of `PyUnicode_Type`.
-    let ty = head.word(addr + core::mem::offset_of!(structs::PyObject, ob_type))?;
+    let ty = head.word(addr + PyObject::ob_type.offset)?;
     if ty != crate::raw::object::unicode_type_address() {
         return None;
     }
-    if compat::state_bit(state, "compact") != 1
-        || compat::state_bit(state, "ascii") != 1
-        || !(0..=40).contains(&len)
-    {
+    if !unicode::compact(state) || !unicode::ascii(state) || !(0..=40).contains(&len) {
         return None;
     }
-    let data = mem::read(addr + size_of::<structs::PyASCIIObject>(), len as usize).ok()?;
+    let data = mem::read(addr + PyASCIIObject::SIZE, len as usize).ok()?;
     Some(format!("{:?}", String::from_utf8_lossy(&data)))
 }

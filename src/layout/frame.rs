@@ -5,18 +5,23 @@
 //! Every address is read through the fault-free path; the code object found in the frame is
 //! checked against `frame.f_code` before anything else is decoded.
 
-use core::mem::offset_of;
-
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
+use crate::cpython::bytesobject::PyBytesObject;
+use crate::cpython::cellobject::PyCellObject;
+use crate::cpython::code::{self, CODE, CODEUNIT_SIZE};
+use crate::cpython::frameobject::{PyFrameObject, FRAME_DATA, FRAME_HAS_VAR_HEAD};
+use crate::cpython::genobject;
+use crate::cpython::object::{PyObject as RawObject, PyVarObject};
+use crate::cpython::pycore_frame::{self as fc, FRAME, IFRAME_FIELDS, SLOT_CTYPE};
+use crate::cpython::pycore_stackref::{decode_slot, Slot, STACKREF_TAG_BITS};
+use crate::cpython::typeobject::TypeObject;
+use crate::cpython::Decode;
 use crate::errors;
-use crate::raw::compat::frame::{self as fc, Slot, FRAME};
-use crate::raw::compat::Decode;
 use crate::raw::mem::{self, Snapshot};
 use crate::raw::object as rawobj;
-use crate::raw::structs::{PyBytesObject, PyCellObject, PyObject as RawObject, PyVarObject};
 
 use super::builtins::Kind;
 use super::instance::{self, Extent};
@@ -170,7 +175,7 @@ fn layout_error(msg: impl Into<String>) -> PyErr {
 /// One read of the code object's fields that `frame_layout` uses (all before
 /// `co_code_adaptive` / after `co_code` on 3.10, within the fixed part of the struct).
 fn code_head(address: usize) -> PyResult<Snapshot> {
-    let c = fc::CODE;
+    let c = CODE;
     let end = [
         Some(c.stacksize + 4),
         c.nlocalsplus.map(|o| o + 4),
@@ -192,12 +197,8 @@ fn head_int(head: &Snapshot, at: usize, len: usize) -> i64 {
 fn code_facts(code: &Bound<'_, PyAny>) -> PyResult<CodeFacts> {
     let address = code.as_ptr() as usize;
     let head = code_head(address)?;
-    let stacksize = head_int(&head, fc::CODE.stacksize, 4);
-    let (names, kinds) = match (
-        fc::CODE.nlocalsplus,
-        fc::CODE.localsplusnames,
-        fc::CODE.localspluskinds,
-    ) {
+    let stacksize = head_int(&head, CODE.stacksize, 4);
+    let (names, kinds) = match (CODE.nlocalsplus, CODE.localsplusnames, CODE.localspluskinds) {
         (Some(n_at), Some(names_at), Some(kinds_at)) => {
             let n = head_int(&head, n_at, 4);
             if !(0..=MAX_SLOTS as i64).contains(&n) {
@@ -213,15 +214,14 @@ fn code_facts(code: &Bound<'_, PyAny>) -> PyResult<CodeFacts> {
             }
             // The bytes object's header and its n bytes of data, in one read.
             let kinds_obj = head.word(address + kinds_at).unwrap_or(0);
-            let data = offset_of!(PyBytesObject, ob_sval);
+            let data = PyBytesObject::ob_sval.offset;
             let kb = Snapshot::take(kinds_obj, data + n as usize).map_err(read_err)?;
-            if kb.word(kinds_obj + offset_of!(RawObject, ob_type))
-                != Some(rawobj::bytes_type_address())
+            if kb.word(kinds_obj + RawObject::ob_type.offset) != Some(rawobj::bytes_type_address())
             {
                 return Err(layout_error("co_localspluskinds is not a bytes object"));
             }
             let len = kb
-                .int(kinds_obj + offset_of!(PyVarObject, ob_size), 8)
+                .int(kinds_obj + PyVarObject::ob_size.offset, 8)
                 .unwrap_or(-1);
             if len != n {
                 return Err(layout_error(format!(
@@ -233,7 +233,7 @@ fn code_facts(code: &Bound<'_, PyAny>) -> PyResult<CodeFacts> {
                 .iter()
                 .map(|s| Ok(s.cast_into::<PyString>()?.to_string()))
                 .collect::<PyResult<Vec<_>>>()?;
-            (names, kinds.iter().copied().map(fc::kind_name).collect())
+            (names, kinds.iter().copied().map(code::kind_name).collect())
         }
         _ => {
             // 3.10: f_localsplus holds co_varnames, then co_cellvars, then co_freevars.
@@ -258,11 +258,9 @@ fn code_facts(code: &Bound<'_, PyAny>) -> PyResult<CodeFacts> {
             names.len()
         )));
     }
-    let first_instr = match (fc::CODE.code_adaptive, fc::CODE.co_code) {
+    let first_instr = match (CODE.code_adaptive, CODE.co_code) {
         (Some(at), _) => address + at,
-        (None, Some(at)) => {
-            head.word(address + at).unwrap_or(0) + offset_of!(PyBytesObject, ob_sval)
-        }
+        (None, Some(at)) => head.word(address + at).unwrap_or(0) + PyBytesObject::ob_sval.offset,
         _ => 0,
     };
     Ok(CodeFacts {
@@ -278,19 +276,19 @@ type TypeNames = std::collections::HashMap<usize, Option<String>>;
 
 /// Type name, and cell contents when the object is a cell, of the object at `addr`.
 fn describe_object(addr: usize, names: &mut TypeNames) -> (Option<String>, Option<usize>) {
-    let Ok(ty) = mem::read_usize(addr + offset_of!(RawObject, ob_type)) else {
+    let Ok(ty) = mem::read_usize(addr + RawObject::ob_type.offset) else {
         return (None, None);
     };
     let name = names
         .entry(ty)
         .or_insert_with(|| {
-            mem::read_usize(ty + offset_of!(pyo3::ffi::PyTypeObject, tp_name))
+            mem::read_usize(ty + TypeObject::tp_name.offset)
                 .ok()
                 .and_then(|p| rawobj::read_cstr(p, 200).ok())
         })
         .clone();
     let cell = if ty == rawobj::cell_type_address() {
-        mem::read_usize(addr + offset_of!(PyCellObject, ob_ref))
+        mem::read_usize(addr + PyCellObject::ob_ref.offset)
             .ok()
             .filter(|&c| c != 0)
     } else {
@@ -307,7 +305,7 @@ fn slot(
     name: String,
     kind: String,
 ) -> PyFrameSlot {
-    let (address, tagged_int) = match fc::decode_slot(b.word(at)) {
+    let (address, tagged_int) = match decode_slot(b.word(at)) {
         Slot::Null => (None, None),
         Slot::Object(a) => (Some(a), None),
         Slot::TaggedInt(i) => (None, Some(i)),
@@ -332,7 +330,7 @@ fn slot(
         format!("{}[{index}]", FRAME.localsplus_name),
         at,
         8,
-        fc::SLOT_CTYPE,
+        SLOT_CTYPE,
         Decode::Pointer,
         Region::Items,
     )
@@ -383,7 +381,7 @@ fn add_slots(
         .collect();
     let (from, to) = (n + shown, n + code.stacksize);
     // 3.10 reuses frame objects (free list, zombie frames) that may have more slots.
-    let capacity = if fc::FRAME_HAS_VAR_HEAD {
+    let capacity = if FRAME_HAS_VAR_HEAD {
         ((b.end - base) / 8).max(0) as usize
     } else {
         to
@@ -393,7 +391,7 @@ fn add_slots(
             format!("{}[{to}..{capacity}]", FRAME.localsplus_name),
             base + 8 * to as isize,
             8 * (capacity - to),
-            fc::SLOT_CTYPE,
+            SLOT_CTYPE,
             Decode::Bytes,
             Region::Items,
         )
@@ -411,7 +409,7 @@ fn add_slots(
             format!("{}[{from}..{to}]", FRAME.localsplus_name),
             base + 8 * from as isize,
             8 * (to - from),
-            fc::SLOT_CTYPE,
+            SLOT_CTYPE,
             Decode::Bytes,
             Region::Items,
         )
@@ -425,14 +423,14 @@ fn lasti(raw: i64, code: &CodeFacts) -> (i64, Option<usize>) {
     let index = if FRAME.instr_is_index {
         raw
     } else {
-        (raw - code.first_instr as i64) / fc::CODEUNIT_SIZE as i64
+        (raw - code.first_instr as i64) / CODEUNIT_SIZE as i64
     };
     if index < 0 {
         (-1, None)
     } else {
         (
-            index * fc::CODEUNIT_SIZE as i64,
-            Some(code.first_instr + index as usize * fc::CODEUNIT_SIZE),
+            index * CODEUNIT_SIZE as i64,
+            Some(code.first_instr + index as usize * CODEUNIT_SIZE),
         )
     }
 }
@@ -447,8 +445,8 @@ pub fn is_frame(obj: &Bound<'_, PyAny>) -> bool {
 pub fn slot_capacity(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
     let code = obj.getattr("f_code")?;
     let head = code_head(code.as_ptr() as usize)?;
-    let n = fc::CODE.nlocalsplus.map_or(0, |at| head_int(&head, at, 4));
-    let stack = head_int(&head, fc::CODE.stacksize, 4);
+    let n = CODE.nlocalsplus.map_or(0, |at| head_int(&head, at, 4));
+    let stack = head_int(&head, CODE.stacksize, 4);
     if !(0..=MAX_SLOTS as i64).contains(&(n + stack)) || n < 0 || stack < 0 {
         return Err(layout_error(format!(
             "code object with {n} variables and stack size {stack} is beyond pyhood's bound"
@@ -483,7 +481,7 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
 
     // Validate against the public signal before decoding anything else.
     let code_obj = obj.getattr("f_code")?;
-    let code_ptr = word(FRAME.code) & !fc::STACKREF_TAG_BITS;
+    let code_ptr = word(FRAME.code) & !STACKREF_TAG_BITS;
     if code_ptr != code_obj.as_ptr() as usize
         || code_obj.get_type().as_ptr() as usize != rawobj::code_type_address()
     {
@@ -506,7 +504,7 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
         (None, None) => ("unknown".to_owned(), false),
         (Some(fc::OWNED_BY_FRAME_OBJECT), _) => ("completed".to_owned(), true),
         (Some(fc::OWNED_BY_GENERATOR), _) => {
-            let at = state.wrapping_add_signed(fc::GEN_FRAME_STATE_FROM_IFRAME);
+            let at = state.wrapping_add_signed(genobject::FRAME_STATE_FROM_IFRAME);
             let v = mem::read(at, 1).map_err(read_err)?[0] as i8 as i64;
             (fc::state_name(v).to_owned(), fc::state_is_stopped(v))
         }
@@ -533,10 +531,10 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
     // The frame object's own allocation.
     let kind = Kind::Other;
     let mut ext: Extent = instance::extent(obj, &tv, kind)?;
-    ext.var_head = fc::FRAME_HAS_VAR_HEAD;
+    ext.var_head = FRAME_HAS_VAR_HEAD;
     let mut b = Builder::new(frame, ext.start, ext.end, max_items).map_err(read_err)?;
     instance::common(obj, &tv, kind, &ext, &mut b)?;
-    b.add_defs(fc::FRAME_FIELDS, 0, Region::Body);
+    b.add_defs(PyFrameObject::FIELDS, 0, Region::Body);
     let (instr_raw, previous) = (
         if FRAME.instr_is_index {
             int(FRAME.instr, 4)
@@ -552,7 +550,7 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
         let data = FRAME.frame_data as isize;
         let owned = state == frame + FRAME.frame_data;
         b.add(
-            "_f_frame_data",
+            FRAME_DATA.name,
             data,
             (ext.end - data).max(0) as usize,
             "PyObject *[]",
@@ -566,13 +564,13 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
         });
         let end = FRAME.localsplus + 8 * (nslots + code.stacksize);
         let mut blk = Builder::new(state, 0, end as isize, max_items).map_err(read_err)?;
-        blk.add_defs(fc::IFRAME_FIELDS, 0, Region::Body);
+        blk.add_defs(IFRAME_FIELDS, 0, Region::Body);
         for f in blk.fields.iter_mut() {
             match f.name.as_ref() {
                 "owner" => f.note = owner.and_then(fc::owner_name).map(str::to_owned),
                 "f_code" | "f_executable" => f.note = Some(format!("code at {code_ptr:#x}")),
-                "f_funcobj" | "f_func" if fc::STACKREF_TAG_BITS != 0 => {
-                    if let Slot::Object(a) = fc::decode_slot(word(f.offset as usize)) {
+                "f_funcobj" | "f_func" if STACKREF_TAG_BITS != 0 => {
+                    if let Slot::Object(a) = decode_slot(word(f.offset as usize)) {
                         f.note = Some(format!("function at {a:#x} (tag bits cleared)"));
                     }
                 }

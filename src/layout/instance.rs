@@ -2,16 +2,23 @@
 //! `PyObject` header, `__slots__` members, `__dict__` / `__weakref__` slots and 3.13+
 //! inline values. Also the generic layout used for types pyhood has no decoder for.
 
-use core::mem::size_of;
-
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyString, PyTuple, PyType};
 
-use crate::raw::compat::{self, Decode};
+use crate::cpython::bytesobject::PyBytesObject;
+use crate::cpython::descrobject::MEMBER_AFTER_ITEMS;
+use crate::cpython::frameobject::FRAME_HAS_VAR_HEAD;
+use crate::cpython::object::{self as cobject, PyObject, PyVarObject, TPFLAGS_MANAGED_DICT};
+use crate::cpython::pycore_gc::{PyGC_Head, GC_HEAD_SIZE};
+use crate::cpython::pycore_object::{dict_or_values_values, inline_values_offset, preheader};
+use crate::cpython::tupleobject::PyTupleObject;
+use crate::cpython::typeobject::TypeObject;
+use crate::cpython::unicodeobject::{self as unicode, PyASCIIObject};
+use crate::cpython::unicodeobject::{PyCompactUnicodeObject, PyUnicodeObject};
+use crate::cpython::{has_flag, longintrepr, pycore_long, Decode};
 use crate::raw::mem::{self, Snapshot};
 use crate::raw::object::{self as rawobj, Member};
-use crate::raw::structs;
 
 use super::builtins::Kind;
 use super::dict;
@@ -39,16 +46,17 @@ fn round8(n: isize) -> isize {
 pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult<Extent> {
     let s = &tv.slots;
     let gc = rawobj::is_gc(obj);
-    let pre = compat::preheader(s.flags).len() as isize * 8;
-    let start = -(if gc { compat::GC_HEAD_SIZE as isize } else { 0 }) - pre;
+    let pre = preheader(s.flags).len() as isize * 8;
+    let start = -(if gc { GC_HEAD_SIZE as isize } else { 0 }) - pre;
     let heap = tv.has(ffi::Py_TPFLAGS_HEAPTYPE);
     let var_head = crate::header::is_var_object(obj);
     let (items, body_end) = match kind {
         Kind::Int => {
             let tag = rawobj::int_tag(obj.cast::<PyInt>()?);
-            let (_, nd) = compat::long_sign_and_digits(tag);
-            let alloc = compat::long_allocated_digits(nd);
-            (nd, (compat::LONG_DIGITS_OFFSET + alloc * 4) as isize)
+            let (_, nd) = pycore_long::sign_and_digits(tag);
+            let alloc = longintrepr::allocated_digits(nd);
+            let end = longintrepr::digits_offset() + alloc * longintrepr::DIGIT_SIZE;
+            (nd, end as isize)
         }
         Kind::Str => {
             let head = rawobj::ascii_header(obj.cast::<PyString>()?);
@@ -56,29 +64,27 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult
                 base: 0,
                 bytes: head.to_vec(),
             };
-            let state = p
-                .uint(p.base + compat::ASCII_FIELDS[2].offset, 4)
-                .unwrap_or(0) as u32;
+            let state = p.uint(p.base + PyASCIIObject::state.offset, 4).unwrap_or(0) as u32;
             let length = p
-                .int(p.base + compat::ASCII_FIELDS[0].offset, 8)
+                .int(p.base + PyASCIIObject::length.offset, 8)
                 .unwrap_or(0)
                 .max(0) as usize;
-            let k = compat::state_bit(state, "kind") as usize;
-            let end = if compat::state_bit(state, "compact") == 0 {
-                size_of::<structs::PyUnicodeObject>()
-            } else if compat::state_bit(state, "ascii") == 1 {
-                size_of::<structs::PyASCIIObject>() + length + 1
+            let k = unicode::kind(state) as usize;
+            let end = if !unicode::compact(state) {
+                PyUnicodeObject::SIZE
+            } else if unicode::ascii(state) {
+                PyASCIIObject::SIZE + length + 1
             } else {
-                size_of::<structs::PyCompactUnicodeObject>() + (length + 1) * k.max(1)
+                PyCompactUnicodeObject::SIZE + (length + 1) * k.max(1)
             };
             (0, end as isize)
         }
         Kind::Bytes | Kind::Tuple => {
             let n = rawobj::ob_size(obj).max(0) as usize;
             let end = if kind == Kind::Bytes {
-                core::mem::offset_of!(structs::PyBytesObject, ob_sval) + n + 1
+                PyBytesObject::ob_sval.offset + n + 1
             } else {
-                core::mem::offset_of!(structs::PyTupleObject, ob_item) + 8 * n
+                PyTupleObject::ob_item.offset + 8 * n
             };
             (n, end as isize)
         }
@@ -87,10 +93,10 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult
             if is_heap_type_object(obj) {
                 (n, s.basicsize + n as isize * s.itemsize)
             } else {
-                (0, size_of::<ffi::PyTypeObject>() as isize)
+                (0, TypeObject::SIZE as isize)
             }
         }
-        Kind::Other if super::frame::is_frame(obj) && !compat::frame::FRAME_HAS_VAR_HEAD => {
+        Kind::Other if super::frame::is_frame(obj) && !FRAME_HAS_VAR_HEAD => {
             // 3.11+ frames begin with PyObject_HEAD although tp_itemsize is 8: the slot count
             // comes from the code object (`_PyFrame_New_NoTrack`).
             let n = super::frame::slot_capacity(obj)?;
@@ -114,7 +120,7 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult
         end = end.max(sub_end);
     }
     let mut inline_values = None;
-    if let Some(at) = compat::inline_values_offset(s.flags, s.basicsize) {
+    if let Some(at) = inline_values_offset(s.flags, s.basicsize) {
         let cap = mem::read(obj.as_ptr() as usize + at, 1).map_err(read_err)?[0] as usize;
         let size = 8 + 8 * cap + cap.div_ceil(8) * 8;
         inline_values = Some((at, size));
@@ -147,13 +153,9 @@ pub fn common(
 ) -> PyResult<()> {
     let s = &tv.slots;
     if ext.gc {
-        b.add_defs(
-            compat::GC_HEAD,
-            -(compat::GC_HEAD_SIZE as isize),
-            Region::GcHead,
-        );
+        b.add_defs(PyGC_Head::FIELDS, -(GC_HEAD_SIZE as isize), Region::GcHead);
     }
-    for (name, off) in compat::preheader(s.flags) {
+    for (name, off) in preheader(s.flags) {
         let ctype = match name {
             "managed_weakref" => "PyObject *",
             "managed_values" => "PyDictValues *",
@@ -164,21 +166,26 @@ pub fn common(
         b.add(name, off, 8, ctype, Decode::Pointer, Region::Preheader);
     }
     // 3.11/3.12: values stored outside the object until a dict is materialised.
-    let values = match compat::preheader(s.flags).as_slice() {
+    let values = match preheader(s.flags).as_slice() {
         [("managed_values", at), _] => b.word(*at),
-        [_, ("dict_or_values", at)] => compat::dict_or_values_values(b.word(*at)).unwrap_or(0),
+        [_, ("dict_or_values", at)] => dict_or_values_values(b.word(*at)).unwrap_or(0),
         _ => 0,
     };
     if values != 0 {
         let blk = dict::managed_values_block(obj.py(), values, s.cached_keys, b.max_items)?;
         b.blocks.push(blk);
     }
-    b.add_defs(compat::OBJECT_HEAD, 0, Region::Header);
+    b.add_defs(PyObject::FIELDS, 0, Region::Header);
+    if let Some((container, bits)) = cobject::HEADER_BITS {
+        let at = container.offset as isize;
+        let (size, ctype) = (container.size, container.ctype);
+        b.add_bits(container.name, bits, at, size, ctype, Region::Header);
+    }
     if let Some(f) = b.fields.iter_mut().find(|f| f.name == "ob_type") {
         f.note = Some(tv.name.clone());
     }
     if ext.var_head {
-        b.add_def(&compat::OB_SIZE, 0, Region::Header);
+        b.add_def(&PyVarObject::ob_size, 0, Region::Header);
     }
     // `__slots__` and other members declared in tp_members.
     let mro = tv.ty.getattr("__mro__")?.cast_into::<PyTuple>()?;
@@ -203,7 +210,7 @@ pub fn common(
             Decode::Pointer,
             Region::Body,
         );
-    } else if s.dictoffset < 0 && s.dictoffset != -1 && !tv.has(compat::TPFLAGS_MANAGED_DICT) {
+    } else if s.dictoffset < 0 && s.dictoffset != -1 && !tv.has(TPFLAGS_MANAGED_DICT) {
         // `_PyObject_ComputedDictPointer`: counted back from the end of the items.
         let off = s.dictoffset + round8(s.basicsize + ext.items as isize * s.itemsize);
         b.add(
@@ -272,14 +279,14 @@ fn add_member(b: &mut Builder, m: &Member, items_bytes: isize) {
     if OFFSET_MEMBERS.contains(&m.name.as_str()) {
         return;
     }
-    let after_items = compat::has_flag(m.flags as u64, compat::MEMBER_AFTER_ITEMS as u64);
+    let after_items = has_flag(m.flags as u64, MEMBER_AFTER_ITEMS as u64);
     let offset = if after_items {
         m.offset + items_bytes
     } else {
         m.offset
     };
     if let Some((ctype, size, decode)) = member_type(m.kind) {
-        if b.covers(offset, size) && offset >= size_of::<structs::PyObject>() as isize {
+        if b.covers(offset, size) && offset >= PyObject::SIZE as isize {
             let f = b.add(m.name.clone(), offset, size, ctype, decode, Region::Body);
             f.note = Some("member".to_owned());
         }

@@ -6,9 +6,8 @@ use core::mem::size_of;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use super::compat;
 use super::object::HeaderBytes;
-use super::structs::PyObject as RawObject;
+use crate::cpython::object::{self as cobject, PyObject as RawObject};
 
 /// The `METH_O` implementation: `Py_REFCNT(arg)` as a Python int.
 unsafe extern "C" fn refcnt_o(
@@ -22,7 +21,7 @@ unsafe extern "C" fn refcnt_o(
     // - every object begins with a complete PyObject header of size_of::<RawObject>() bytes
     //   (proven against the headers by test_offsets.py); `h` is a distinct local buffer
     unsafe { core::ptr::copy_nonoverlapping(arg.cast::<u8>(), h.as_mut_ptr(), h.len()) };
-    let count = compat::refcnt(&HeaderBytes(h));
+    let count = cobject::refcnt(&HeaderBytes(h));
     // SAFETY: the thread is attached; PyLong_FromLongLong returns a new reference or NULL
     // with an exception set, which is what a METH_O function must return
     unsafe { ffi::PyLong_FromLongLong(count) }

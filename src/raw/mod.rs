@@ -2,11 +2,13 @@
 //!
 //! - `mem`: fault-free reads of arbitrary addresses (`process_vm_readv` on our own pid).
 //! - `object`: direct reads of a live object's `PyObject` header and its type object.
-//! - `structs`: `#[repr(C)]` mirrors of CPython structs, per version (never dereferenced).
-//! - `compat`: every version-dependent encoding, keyed on PyO3's `Py_3_N` cfgs.
+//! - `fast`: `pyhood.refcnt` as a bare `METH_O` function.
+//! - `alloc`: the allocator's own answers about a block (`malloc_usable_size`, pymalloc).
 //! - `debugstats`: pymalloc's `_PyObject_DebugMallocStats` report, captured into memory.
 //! - `interp`: anchors of interpreter-wide state (`PyInterpreterState_Get`, `_PyRuntime`)
 //!   and `#[repr(C)]` mirrors of the GC state and `_Py_hashtable_t`, per version.
+//! - `compat`: the interpreter-state offsets of each known release (safe code; the struct
+//!   mirrors and every other version difference are declared once in `src/cpython/`).
 //! - `offsets`: the table of every offset and size used, proven against the C headers.
 
 pub mod alloc;
@@ -17,4 +19,11 @@ pub mod interp;
 pub mod mem;
 pub mod object;
 pub mod offsets;
-pub mod structs;
+
+/// The struct mirrors under their old path, for the interpreter-state code (`gcstate.rs`).
+pub mod structs {
+    pub use crate::cpython::dictobject::PyDictObject;
+    pub use crate::cpython::object::PyObject;
+    pub use crate::cpython::pycore_dict::PyDictKeyEntry;
+    pub use crate::cpython::unicodeobject::PyASCIIObject;
+}

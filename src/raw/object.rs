@@ -11,11 +11,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 
 use super::mem;
-use super::structs::{PyMemberDef, PyObject as RawObject, PyVarObject};
+use crate::cpython::descrobject::PyMemberDef;
+use crate::cpython::longintrepr::SIZE_WORD;
+use crate::cpython::object::{PyObject as RawObject, PyVarObject};
+use crate::cpython::unicodeobject::PyASCIIObject;
 
-/// The bytes of an object's `PyObject` header, copied once.
-#[derive(Clone, Copy)]
-pub struct HeaderBytes(pub [u8; size_of::<RawObject>()]);
+pub use crate::cpython::object::HeaderBytes;
 
 /// Copy the `PyObject` header of a live object.
 pub fn header_bytes(obj: &Bound<'_, PyAny>) -> HeaderBytes {
@@ -174,7 +175,6 @@ pub fn unicode_type_address() -> usize {
 
 /// The word after the header of an int: `ob_size` (3.10/3.11) or `long_value.lv_tag` (3.12+).
 pub fn int_tag(obj: &Bound<'_, pyo3::types::PyInt>) -> u64 {
-    use super::compat::LONG_TAG;
     // SAFETY:
     // - the thread is attached and `obj` is a live int (or int subclass) for the call
     // - every int allocation holds at least the header and this tag word (`_PyLong_New` and
@@ -183,17 +183,15 @@ pub fn int_tag(obj: &Bound<'_, pyo3::types::PyInt>) -> u64 {
     unsafe {
         obj.as_ptr()
             .cast::<u8>()
-            .add(LONG_TAG.offset)
+            .add(SIZE_WORD.offset)
             .cast::<u64>()
             .read_unaligned()
     }
 }
 
 /// The `PyASCIIObject` part of a str: every str (compact or not) starts with it.
-pub fn ascii_header(
-    obj: &Bound<'_, pyo3::types::PyString>,
-) -> [u8; size_of::<super::structs::PyASCIIObject>()] {
-    let mut out = [0u8; size_of::<super::structs::PyASCIIObject>()];
+pub fn ascii_header(obj: &Bound<'_, pyo3::types::PyString>) -> [u8; size_of::<PyASCIIObject>()] {
+    let mut out = [0u8; size_of::<PyASCIIObject>()];
     // SAFETY:
     // - the thread is attached and `obj` is a live str (or str subclass) for the call
     // - `PyUnicode_New` and the subclass allocator both allocate at least a complete
@@ -255,8 +253,7 @@ pub fn borrowed_tuple_field<'py>(
     if ptr == 0 || ptr % 8 != 0 {
         return None;
     }
-    let ty =
-        mem::read_usize(ptr + core::mem::offset_of!(super::structs::PyObject, ob_type)).ok()?;
+    let ty = mem::read_usize(ptr + offset_of!(RawObject, ob_type)).ok()?;
     if ty != tuple_type_address() {
         return None;
     }
