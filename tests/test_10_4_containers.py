@@ -228,6 +228,9 @@ def test_list_gc_head_and_tracking():
         after = [None]
         lay = pyhood.layout(lst)
         lay_after = pyhood.layout(after)
+        # Read while collections are still off: a collection (once they are back on) would
+        # move the list to an older generation, and its _gc_next with it.
+        now = word(id(lst) - 16)
     finally:
         if was_enabled:
             gc.enable()
@@ -239,8 +242,8 @@ def test_list_gc_head_and_tracking():
     assert gc.is_tracked(lst)
     assert nxt.value == id(after) - GC_HEAD_SIZE
     assert lay_after.field("_gc_prev").value & ~3 == id(lst) - GC_HEAD_SIZE
-    # The word ctypes reads now is the same (nothing was tracked or freed since).
-    assert word(id(lst) - 16) == nxt.value
+    # The word ctypes read after both layouts is the same (nothing was tracked or freed since).
+    assert now == nxt.value
 
 
 def test_list_layout_tiles_its_allocation():
@@ -324,12 +327,13 @@ def test_tuple_extent_equals_getsizeof(n):
     assert_tiles(lay)
 
 
-def test_tuple_gc_tracking_follows_gc_next():
+def test_tuple_gc_tracking_follows_gc_next(gc_disabled):
     """``_gc_next != 0`` exactly when ``gc.is_tracked(t)``: a tuple built at run time is
     tracked; after a collection a tuple of atomic items is untracked
     (``_PyTuple_MaybeUntrack``, Objects/tupleobject.c) and its ``_gc_next`` is 0 (the word
     ctypes reads at -16); one holding a list stays tracked. 3.14 untracks a tuple of
-    atomic items already when it is built (Objects/tupleobject.c v3.14.10)."""
+    atomic items already when it is built (Objects/tupleobject.c v3.14.10). Automatic
+    collections are off, so the only collection that can untrack it is ``gc.collect()``."""
     atomic = tuple([1, 2, "x"])
     holder = tuple([[], 1])
     assert gc.is_tracked(atomic) == (sys.version_info < (3, 14))

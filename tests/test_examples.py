@@ -110,7 +110,10 @@ EXPECTED: dict[str, list[str]] = {
         "[ok] is_small_int agrees with identity at the low end of the cache",
         "[ok] is_small_int agrees with identity at the high end of the cache",
         "[ok] sys.intern returns one object for equal strings",
-        "[ok] a new object of the same size class gets the dead one's block and id",
+        "the next object took the dead one's block and id in",
+        "[ok] every new object's block is in the dead one's size class",
+        "[ok] whenever the new object has the dead one's id, it has its block",
+        "[ok] two live objects never share an id",
         {(3, 10): "[ok] nothing is immortal", (3, 11): "[ok] nothing is immortal"}.get(
             PY,
             "[ok] is_immortal equals sys._is_immortal"

@@ -39,6 +39,10 @@ class _Pair:
     __slots__ = ("a", "b")
 
 
+#: How many times §11.3 frees an object and allocates the next one of its size class.
+_REUSE_TRIES = 20
+
+
 def _fresh_int(v: int) -> int:
     return int(str(v))
 
@@ -180,22 +184,44 @@ def section_11_3() -> None:
     s1 = sys.intern("".join(["tour ", "eleven"]))
     s2 = sys.intern("".join(["tour", " eleven"]))
     _check("sys.intern returns one object for equal strings", s1 is s2 and id(s1) == id(s2))
-
+    print()
+    _say(
+        """When an object dies its block goes back to pymalloc, and the next object of the
+        same size class usually gets it, and with it the dead object's id. Usually, not
+        always: the interpreter promises only that ids are unique among live objects, so the
+        tour counts how often it happens and checks only what is guaranteed."""
+    )
+    tries, reused = _REUSE_TRIES, 0
+    same_class = id_is_block = live_differ = True
     was = gc.isenabled()
     gc.disable()
     try:
-        x = _Pair()
-        # A neighbour keeps x's pool in use: a pool emptied by the free would go back to its
-        # arena, and the next block could come from another pool.
-        neighbour = _Pair()
-        addr, block = id(x), pyhood.block_info(x).block_address
-        del x
-        y = _Pair()
-        reused = id(y) == addr and pyhood.block_info(y).block_address == block
-        del neighbour
+        for _ in range(tries):
+            x = _Pair()
+            # A neighbour keeps x's pool in use: a pool emptied by the free would go back to
+            # its arena, and the next block would come from another pool.
+            neighbour = _Pair()
+            addr, dead = id(x), pyhood.block_info(x)
+            del x
+            y = _Pair()
+            new = pyhood.block_info(y)
+            rounded = -(-sys.getsizeof(y) // 16) * 16
+            same_class &= new.size_class == dead.size_class and new.block_size == rounded
+            if id(y) == addr:
+                reused += 1
+                id_is_block &= new.block_address == dead.block_address
+            live_differ &= id(y) != id(neighbour)
+            del y, neighbour
     finally:
         (gc.enable if was else gc.disable)()
-    _check("a new object of the same size class gets the dead one's block and id", reused)
+    print(f"    the next object took the dead one's block and id in {reused} of {tries} tries")
+    print()
+    _check(
+        "every new object's block is in the dead one's size class (getsizeof rounded up to 16)",
+        same_class,
+    )
+    _check("whenever the new object has the dead one's id, it has its block", id_is_block)
+    _check("two live objects never share an id", live_differ)
     if sys.version_info >= (3, 14):
         samples: list[object] = [None, 5, (), object(), [], 10**30]
         _check(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import itertools
 import sys
 import textwrap
 from collections.abc import Callable
@@ -30,6 +31,10 @@ NAMES = {0: "not_interned", 1: "mortal", 2: "immortal", 3: "static"}
 def _ctypes_state(s: str) -> str:
     """``state.interned`` read with ctypes, independent of pyhood."""
     return NAMES[ctypes.c_uint32.from_address(id(s) + STATE_AT).value & 3]
+
+
+#: Numbers the strings §12.3 builds, so that each call builds values no earlier call interned.
+_FRESH = itertools.count(1)
 
 
 def _built(*parts: str) -> str:
@@ -68,7 +73,7 @@ def section_12_3() -> None:
         interned, 1 mortal (freed when no longer used), 2 immortal, 3 static (3.12+:
         statically allocated by CPython itself)."""
     )
-    fresh = _built("pyhood", "-", "example", "-", str(id(object()) % 7))
+    fresh = _built("pyhood", "-", "example", "-", str(next(_FRESH)))
     code = compile("spam.eggs", "<example>", "eval")
     samples = [
         ("a string built at run time", fresh),
@@ -144,7 +149,7 @@ def section_12_3() -> None:
     size = sys.getunicodeinternedsize()
     print(f"  pyhood.interned_count()        = {count}")
     print(f"  sys.getunicodeinternedsize()   = {size}")
-    extra = sys.intern(_built("pyhood", "-", "one-more", "-", str(id(object()))))
+    extra = sys.intern(_built("pyhood", "-", "one-more", "-", str(next(_FRESH))))
     after = pyhood.interned_count()
     print(f"  after interning one new string = {after}")
     print()
