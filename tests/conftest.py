@@ -122,18 +122,28 @@ def c_values(*exprs: str) -> tuple[int, ...]:
     return tuple(int(v) for v in out.split())
 
 
-def pytest_report_header(config):
+def _located_lines() -> list[str]:
     """Which release pyhood was built for, which one runs, and how each piece of interpreter
     state was located on it (on another patch release: re-established at run time)."""
     import pyhood._pyhood as native
 
     running = "{}.{}.{}".format(*sys.version_info[:3])
-    lines = [
-        f"pyhood: wheel built with the headers of CPython {native.BUILT_RELEASE}, running {running}"
-    ]
+    first = f"wheel built with the headers of CPython {native.BUILT_RELEASE}, running {running}"
     if native.BUILT_HEXVERSION != sys.hexversion:
-        lines[0] += ": interpreter state re-established at run time"
+        first += ": interpreter state re-established at run time"
+    lines = [first]
     for member, offset, built, how in native._located_state():
         moved = "" if offset == built else f" (build: +{built})"
         lines.append(f"  {member} at +{offset}{moved}: {how}")
     return lines
+
+
+def pytest_report_header(config):
+    return ["pyhood: " + line for line in _located_lines()]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The same at the end, where ``pytest -q`` (as CI runs it) shows it too."""
+    terminalreporter.write_sep("-", "pyhood interpreter state")
+    for line in _located_lines():
+        terminalreporter.write_line(line)
