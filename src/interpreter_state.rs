@@ -75,20 +75,9 @@ pub struct GcState {
     pub located: Located,
 }
 
-/// Offsets inside `struct _gc_runtime_state` on the running interpreter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct GcLayout {
-    pub size: usize,
-    pub enabled: usize,
-    pub debug: usize,
-    pub generations: usize,
-    pub generation_size: usize,
-    pub generation0: usize,
-    pub permanent: usize,
-    pub collecting: usize,
-    pub threshold: usize,
-    pub count: usize,
-}
+/// `struct _gc_runtime_state` as proven on the running interpreter: the build's shape
+/// ([`GcProbe`]) with `in_interp`, `generations`, `permanent` and `collecting` as found here.
+pub type GcLayout = GcProbe;
 
 static LOCATED: Mutex<Vec<Located>> = Mutex::new(Vec::new());
 static GC_LAYOUT: Mutex<Option<GcLayout>> = Mutex::new(None);
@@ -508,16 +497,10 @@ fn gc_layout_at(
         p.permanent
     };
     let l = GcLayout {
-        size: p.size,
-        enabled: p.enabled,
-        debug: p.debug,
         generations,
-        generation_size: gsize,
-        generation0: p.generation0,
         permanent,
         collecting,
-        threshold: p.threshold,
-        count: p.count,
+        ..*p
     };
     let int = |off: usize| snap.int(at + off, 4).unwrap_or(i64::MIN);
     let thresholds = [0, 1, 2].map(|i| int(generations + i * gsize + p.threshold));
@@ -621,7 +604,8 @@ pub fn gc_state(py: Python<'_>) -> PyResult<GcState> {
     let mut last = String::new();
     for (offset, collecting, how) in candidates {
         match gc_layout_at(interp + offset, &p, collecting, &public) {
-            Ok(layout) => {
+            Ok(mut layout) => {
+                layout.in_interp = offset;
                 let mut how = format!("{how}, proven: generation0 points at its own generations");
                 if layout.generations != p.generations {
                     how.push_str(&format!(
