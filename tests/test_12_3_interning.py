@@ -169,7 +169,7 @@ def test_non_str_is_a_type_error(obj):
 
 @requires((3, 12))
 @pytest.mark.skipif(FREE_THREADED, reason="no interpreter-state offsets for free-threaded builds")
-def test_interned_count_is_sys_getunicodeinternedsize():
+def test_interned_count_is_sys_getunicodeinternedsize(gc_disabled):
     """3.12+: the number of interned strings is the size of this interpreter's interned dict
     (``interp->cached_objects.interned_strings``) plus the runtime-wide table of statically
     allocated ones (``_PyRuntime.cached_objects.interned_strings``), which is what
@@ -180,7 +180,7 @@ def test_interned_count_is_sys_getunicodeinternedsize():
 
 @requires((3, 12))
 @pytest.mark.skipif(FREE_THREADED, reason="no interpreter-state offsets for free-threaded builds")
-def test_interning_a_new_string_adds_one():
+def test_interning_a_new_string_adds_one(gc_disabled):
     """Interning a string not seen before adds exactly one entry. 3.13+ interned strings
     are mortal: when the last reference goes, the entry goes too. 3.12 made them immortal:
     the entry stays for the life of the interpreter."""
