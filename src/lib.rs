@@ -5,8 +5,9 @@ mod alloc;
 pub mod cpython;
 mod errors;
 mod freelists;
-mod gcstate;
+mod generations;
 mod header;
+mod interning;
 mod interpreter_state;
 mod layout;
 mod objinfo;
@@ -87,10 +88,10 @@ fn _offsets(py: Python<'_>) -> Vec<raw::offsets::Entry> {
 #[pyfunction]
 fn _located_state(py: Python<'_>) -> Vec<(String, usize, usize, String)> {
     // Each call locates (once per process) what it reads; errors surface in those APIs.
-    let _ = gcstate::gc_generations(py);
+    let _ = generations::gc_generations(py);
     let _ = freelists::freelists(py);
     if cfg!(Py_3_12) {
-        let _ = gcstate::interned_count(py);
+        let _ = interning::interned_count(py);
         let int_type = py.get_type::<pyo3::types::PyInt>().as_ptr() as usize;
         let _ = interpreter_state::static_type_entry(py, int_type);
     }
@@ -170,7 +171,8 @@ fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<layout::PyLayout>()?;
     m.add_class::<layout::PyField>()?;
     obmalloc::register(m)?;
-    gcstate::register(m)?;
+    interning::register(m)?;
+    generations::register(m)?;
     objinfo::register(m)?;
     m.add("BUILT_FOR", format!("3.{}", cpython::BUILT_FOR_MINOR))?;
     m.add("FREE_THREADED", cpython::FREE_THREADED)?;

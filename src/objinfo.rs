@@ -5,7 +5,7 @@
 //!
 //! - The generation is found without scanning the heap: from the object's `PyGC_Head`,
 //!   `_gc_next` is followed (every node's `_gc_prev` must point back) until one of the four
-//!   list heads of the validated GC state (`gcstate::validated_list_heads`) is reached.
+//!   list heads of the validated GC state (`generations::validated_list_heads`) is reached.
 //! - The weak-reference list is walked from the object's weaklist slot (inside the object
 //!   at `tp_weaklistoffset`, or the managed pre-header word on 3.12+); every reference
 //!   must point at the object and back at its predecessor.
@@ -23,7 +23,7 @@ use crate::cpython::pycore_object::MANAGED_WEAKREF_OFFSET;
 use crate::cpython::weakrefobject::{PyWeakReference, MAX_WEAKREFS};
 use crate::cpython::{has_flag, pycore_long, FREE_THREADED};
 use crate::errors;
-use crate::gcstate::{self, MAX_GC_NODES};
+use crate::generations::{self, MAX_GC_NODES};
 use crate::interpreter_state;
 use crate::raw::compat;
 use crate::raw::mem::{self, Snapshot};
@@ -139,7 +139,7 @@ pub fn gc_info(obj: &Bound<'_, PyAny>) -> PyResult<PyGCInfo> {
         });
     }
     // Validated first (this calls into the gc module); nothing below runs Python code.
-    let heads = gcstate::validated_list_heads(obj.py())?;
+    let heads = generations::validated_list_heads(obj.py())?;
     let start = address - gc::GC_HEAD_SIZE;
     let (next, prev) = gc_words(start)?;
     if next == 0 {

@@ -5,7 +5,7 @@
 //!   addresses of exported symbols (`_PyRuntime`, `PyMem_RawMalloc`, `PyMem_RawFree`) found
 //!   with `dlsym(RTLD_DEFAULT, ...)`. Nothing here dereferences them: every read of the
 //!   state they lead to goes through the fault-free `mem` layer and is validated by the
-//!   caller (`src/gcstate.rs`) against a public signal before any number is shown.
+//!   caller (`src/interning.rs`, `src/generations.rs`) against a public signal before any number is shown.
 //! - `#[repr(C)]` mirrors of `_Py_hashtable_t` and its entries (`pycore_hashtable.h`,
 //!   unchanged 3.10–3.15). Like `structs.rs`, they are never dereferenced: `compat` takes
 //!   `offset_of!`/`size_of` from them, and `offsets.rs` exports those numbers so that

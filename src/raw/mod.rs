@@ -20,7 +20,7 @@ pub mod mem;
 pub mod object;
 pub mod offsets;
 
-/// The struct mirrors under their old path, for the interpreter-state code (`gcstate.rs`).
+/// The struct mirrors under their old path, for the interpreter-state code (`interning.rs`, `freelists.rs`).
 pub mod structs {
     pub use crate::cpython::dictobject::PyDictObject;
     pub use crate::cpython::object::PyObject;

@@ -1,7 +1,7 @@
 //! Encodings of interpreter-wide state that are fixed within a minor version (`SSTATE_*`,
 //! the GC list flags, `_Py_hashtable_t`; where the state itself is, is located at run time by
 //! `src/interpreter_state.rs`); and, under their `compat::` names, the facts from `src/cpython/` that the
-//! state code (`gcstate.rs`, `freelists.rs`, `offsets.rs`) and the object-identity code
+//! state code (`interning.rs`, `generations.rs`, `freelists.rs`, `offsets.rs`) and the object-identity code
 //! read. Struct shapes and every other version difference live in `src/cpython/`, declared
 //! once per C struct.
 //!
