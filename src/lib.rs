@@ -5,14 +5,16 @@ mod alloc;
 pub mod cpython;
 mod errors;
 mod freelists;
+mod gc_info;
 mod generations;
 mod header;
+mod identity;
 mod interning;
 mod interpreter_state;
 mod layout;
-mod objinfo;
 mod obmalloc;
 pub mod raw;
+mod weakrefs;
 
 use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
@@ -173,7 +175,9 @@ fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     obmalloc::register(m)?;
     interning::register(m)?;
     generations::register(m)?;
-    objinfo::register(m)?;
+    gc_info::register(m)?;
+    identity::register(m)?;
+    weakrefs::register(m)?;
     m.add("BUILT_FOR", format!("3.{}", cpython::BUILT_FOR_MINOR))?;
     m.add("FREE_THREADED", cpython::FREE_THREADED)?;
     // The release whose headers the build-time probe read (`src/cpython/pycore_interp.c`).

@@ -1,32 +1,27 @@
-//! What one object's memory says about its life (guide chapter 11): its GC membership and
-//! generation (`gc_info`), whether it is immortal or the interpreter's cached small int
-//! (`is_immortal`, `is_small_int`), and how many weak references point to it
-//! (`weakref_count`).
+//! The collector's view of one object (guide §11.2): whether it is tracked, which
+//! generation it is in (0, 1, 2 or the permanent generation of `gc.freeze()`), whether its
+//! finalizer has run, and the raw words of its `PyGC_Head` (`gc_info`, class `GCInfo`).
 //!
-//! - The generation is found without scanning the heap: from the object's `PyGC_Head`,
-//!   `_gc_next` is followed (every node's `_gc_prev` must point back) until one of the four
-//!   list heads of the validated GC state (`generations::validated_list_heads`) is reached.
-//! - The weak-reference list is walked from the object's weaklist slot (inside the object
-//!   at `tp_weaklistoffset`, or the managed pre-header word on 3.12+); every reference
-//!   must point at the object and back at its predecessor.
+//! The generation is found without scanning the heap: from the object's `PyGC_Head`,
+//! `_gc_next` is followed (every node's `_gc_prev` must point back) until one of the four
+//! list heads of the validated GC state (`generations::validated_list_heads`, §12.4) is
+//! reached. On free-threaded builds the state is read from `ob_gc_bits` instead. Every loop
+//! over memory is bounded, and every read goes through the fault-free path.
 //!
-//! Every loop over memory is bounded, and every read goes through the fault-free path.
+//! Tests: `tests/test_11_2_refcount_gc.py`. No Rust unit tests: `gc_info` reads a live
+//! interpreter.
 
 use core::mem::size_of;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyInt, PyType};
 
-use crate::cpython::object::{self as cobject, TPFLAGS_MANAGED_WEAKREF, TPFLAGS_STATIC_BUILTIN};
+use crate::cpython::object as cobject;
 use crate::cpython::pycore_gc as gc;
-use crate::cpython::pycore_object::MANAGED_WEAKREF_OFFSET;
-use crate::cpython::weakrefobject::{PyWeakReference, MAX_WEAKREFS};
-use crate::cpython::{has_flag, pycore_long, FREE_THREADED};
+use crate::cpython::FREE_THREADED;
 use crate::errors;
 use crate::generations::{self, MAX_GC_NODES};
-use crate::interpreter_state;
 use crate::raw::compat;
-use crate::raw::mem::{self, Snapshot};
+use crate::raw::mem::Snapshot;
 use crate::raw::object as rawobj;
 
 /// The object's membership in the cyclic garbage collector, as one snapshot.
@@ -182,113 +177,9 @@ pub fn gc_info(obj: &Bound<'_, PyAny>) -> PyResult<PyGCInfo> {
     )))
 }
 
-/// Whether the object is immortal (`_Py_IsImmortal`); always False before 3.12.
-#[pyfunction]
-#[pyo3(signature = (obj, /))]
-pub fn is_immortal(obj: &Bound<'_, PyAny>) -> bool {
-    cobject::immortal(&rawobj::header_bytes(obj))
-}
-
-/// Whether `obj` is the interpreter's cached small int for its value: an exact int in the
-/// small-int range whose address is that of the object the interpreter returns for the value.
-#[pyfunction]
-#[pyo3(signature = (obj, /))]
-pub fn is_small_int(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
-    if !obj.is_exact_instance_of::<PyInt>() {
-        return Ok(false);
-    }
-    let Ok(v) = obj.extract::<i64>() else {
-        return Ok(false);
-    };
-    if !pycore_long::is_small_int_value(v) {
-        return Ok(false);
-    }
-    // PyLong_FromLongLong returns the cached object for every value in the range.
-    let cached = v.into_pyobject(obj.py())?;
-    Ok(cached.as_ptr() == obj.as_ptr())
-}
-
-/// Where the head of `obj`'s weak-reference list is stored, or `None` when its type cannot
-/// be weakly referenced.
-fn weaklist_slot(obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
-    let address = obj.as_ptr() as usize;
-    let slots = rawobj::type_slots(&obj.get_type());
-    if let Ok(tp) = obj.cast::<PyType>() {
-        let own = rawobj::type_slots(tp);
-        if has_flag(own.flags, TPFLAGS_STATIC_BUILTIN) {
-            // 3.12+: a static builtin type's weak-reference list lives in the interpreter's
-            // per-type state (`_PyStaticType_GetState(interp, type)->tp_weaklist`), located
-            // and proven by `interpreter_state`.
-            let entry = interpreter_state::static_type_entry(obj.py(), own.address)?;
-            let at = interpreter_state::static_weaklist_at()
-                .ok_or_else(|| errors::layout_error("no static-type state layout".into()))?;
-            return Ok(Some(entry + at));
-        }
-    }
-    if has_flag(slots.flags, TPFLAGS_MANAGED_WEAKREF) {
-        if !FREE_THREADED && slots.weaklistoffset != MANAGED_WEAKREF_OFFSET {
-            return Err(errors::layout_error(format!(
-                "the type has Py_TPFLAGS_MANAGED_WEAKREF but tp_weaklistoffset {}, not {}",
-                slots.weaklistoffset, MANAGED_WEAKREF_OFFSET
-            )));
-        }
-        return Ok(Some(address.wrapping_add_signed(MANAGED_WEAKREF_OFFSET)));
-    }
-    match slots.weaklistoffset {
-        0 => Ok(None),
-        off if off > 0 => Ok(Some(address + off as usize)),
-        off => Err(errors::layout_error(format!(
-            "tp_weaklistoffset {off} without Py_TPFLAGS_MANAGED_WEAKREF"
-        ))),
-    }
-}
-
-/// `weakref.getweakrefcount(obj)`, counted by walking the object's weak-reference list.
-#[pyfunction]
-#[pyo3(signature = (obj, /))]
-pub fn weakref_count(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
-    let Some(slot) = weaklist_slot(obj)? else {
-        return Ok(0);
-    };
-    let address = obj.as_ptr() as usize;
-    let unreadable = |what: &str, e: mem::ReadError| {
-        errors::memory_read_error(format!("{what} is not readable ({e})"))
-    };
-    let mut node =
-        mem::read_usize(slot).map_err(|e| unreadable("the object's weaklist slot", e))?;
-    let mut prev = 0usize;
-    let mut n = 0usize;
-    while node != 0 {
-        if n == MAX_WEAKREFS {
-            return Err(errors::layout_error(format!(
-                "more than {} weak references on one object; pyhood stops there",
-                MAX_WEAKREFS
-            )));
-        }
-        let snap = Snapshot::take(node, PyWeakReference::SIZE)
-            .map_err(|e| unreadable("a weak reference", e))?;
-        let word = |off: usize| snap.word(node + off).unwrap_or(usize::MAX);
-        let referent = word(PyWeakReference::wr_object.offset);
-        let back = word(PyWeakReference::wr_prev.offset);
-        if referent != address || back != prev {
-            return Err(errors::layout_error(format!(
-                "weak reference {n} at {node:#x} refers to {referent:#x} (not {address:#x}) or \
-                 links back to {back:#x} (not {prev:#x}): not this object's list"
-            )));
-        }
-        n += 1;
-        prev = node;
-        node = word(PyWeakReference::wr_next.offset);
-    }
-    Ok(n)
-}
-
-/// Register this module's functions and classes on the native module.
+/// Register this module's function and class on the native module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gc_info, m)?)?;
-    m.add_function(wrap_pyfunction!(is_immortal, m)?)?;
-    m.add_function(wrap_pyfunction!(is_small_int, m)?)?;
-    m.add_function(wrap_pyfunction!(weakref_count, m)?)?;
     m.add_class::<PyGCInfo>()?;
     Ok(())
 }
