@@ -1,5 +1,8 @@
 //! pyhood's native module `pyhood._pyhood`: wiring only. Unsafe code lives in `raw/`;
-//! everything else is safe Rust.
+//! everything else is safe Rust, which the compiler enforces: `unsafe_code` is denied for
+//! the whole crate, with the one exception of the `raw` module.
+
+#![deny(unsafe_code)]
 
 mod alloc;
 pub mod cpython;
@@ -13,6 +16,7 @@ mod interning;
 mod interpreter_state;
 mod layout;
 mod obmalloc;
+#[allow(unsafe_code)] // the raw-read layer: the only place with `unsafe` code
 pub mod raw;
 mod weakrefs;
 
