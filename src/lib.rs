@@ -156,8 +156,8 @@ fn check_interpreter(py: Python<'_>) -> PyResult<()> {
 fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     check_interpreter(m.py())?;
     m.add_function(wrap_pyfunction!(py_header, m)?)?;
-    // `refcnt` is a bare METH_O function (see raw/fast.rs) to cost what sys.getrefcount costs.
-    m.add("refcnt", raw::fast::refcnt_function(m)?)?;
+    // `refcnt` is a bare METH_O function (see raw/refcnt.rs) to cost what sys.getrefcount costs.
+    m.add("refcnt", raw::refcnt::refcnt_function(m)?)?;
     m.add_function(wrap_pyfunction!(py_layout, m)?)?;
     m.add_function(wrap_pyfunction!(py_peek, m)?)?;
     m.add_function(wrap_pyfunction!(py_frame_layout, m)?)?;

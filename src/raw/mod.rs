@@ -2,8 +2,10 @@
 //!
 //! - `mem`: fault-free reads of arbitrary addresses (`process_vm_readv` on our own pid).
 //! - `object`: direct reads of a live object's `PyObject` header and its type object.
-//! - `fast`: `pyhood.refcnt` as a bare `METH_O` function.
-//! - `alloc`: the allocator's own answers about a block (`malloc_usable_size`, pymalloc).
+//! - `refcnt`: `pyhood.refcnt` as a bare `METH_O` function.
+//! - `dynlink`: what the dynamic linker answers: the active allocator's name (a `dlsym`
+//!   lookup of `_PyMem_GetCurrentAllocatorName`) and whether an address lies inside a loaded
+//!   image (`dladdr`, for statically allocated objects).
 //! - `debugstats`: pymalloc's `_PyObject_DebugMallocStats` report, captured into memory.
 //! - `interp`: anchors of interpreter-wide state (`PyInterpreterState_Get`, `_PyRuntime`)
 //!   and `#[repr(C)]` mirrors of the GC state and `_Py_hashtable_t`, per version.
@@ -11,14 +13,17 @@
 //!   mirrors and every other version difference are declared once in `src/cpython/`).
 //! - `offsets`: the table of every offset and size used, proven against the C headers.
 
-pub mod alloc;
 pub mod compat;
 pub mod debugstats;
-pub mod fast;
+pub mod dynlink;
 pub mod interp;
 pub mod mem;
 pub mod object;
 pub mod offsets;
+pub mod refcnt;
+
+// Old name, kept until the layout work lands (`src/alloc.rs` uses `crate::raw::alloc`).
+pub use dynlink as alloc;
 
 /// The struct mirrors under their old path, for the interpreter-state code (`interning.rs`, `freelists.rs`).
 pub mod structs {

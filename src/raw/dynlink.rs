@@ -1,5 +1,8 @@
-//! What the allocator can tell about an address: the active allocator's name, and whether
-//! an address lies inside a loaded image (statically allocated objects).
+//! What the dynamic linker can tell: the active allocator's name (`dlsym` of
+//! `_PyMem_GetCurrentAllocatorName`), and whether an address lies inside a loaded image
+//! (`dladdr`; statically allocated objects). Used by `block_info`/`footprint` (guide §12.1).
+//!
+//! Tests: `tests/test_12_1_blocks.py` (e.g. statically allocated objects are "static").
 
 use core::ffi::CStr;
 

@@ -1,5 +1,7 @@
 //! `pyhood.refcnt` as a bare `METH_O` C function: no argument parsing and no trampoline, so
-//! that reading a refcount costs about what `sys.getrefcount` costs.
+//! that reading a refcount costs about what `sys.getrefcount` costs (guide §10.1, §11.2).
+//!
+//! Tests: `tests/test_10_1_pyobject.py` (`refcnt` equals `sys.getrefcount`).
 
 use core::mem::size_of;
 
