@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from typing import Any
 
 __all__ = ["layout_dict", "layout_html", "layout_text"]
@@ -53,11 +54,14 @@ def _title(layout: Any) -> str:
     )
 
 
-def _table(layout: Any, indent: str) -> list[str]:
+def fields_table(fields: Iterable[Any], indent: str = "") -> list[str]:
+    """The rows of a layout's text table (a heading, then one row per ``Field``) for the given
+    fields: what :func:`layout_text` prints for all of a layout's fields."""
+    shown = tuple(fields)
     rows = [("offset", "size", "region", "field", "ctype", "value")]
-    for i, f in enumerate(layout.fields):
+    for i, f in enumerate(shown):
         if i == TEXT_ROWS:
-            rows.append(("…", "", "", f"{len(layout.fields) - TEXT_ROWS} more fields", "", ""))
+            rows.append(("…", "", "", f"{len(shown) - TEXT_ROWS} more fields", "", ""))
             break
         value = _value(f) + (f"  {f.note}" if f.note else "")
         rows.append((str(f.offset), str(f.size), f.region, f.name, f.ctype, value))
@@ -99,11 +103,11 @@ def frame_summary(layout: Any) -> list[str]:
 
 def layout_text(layout: Any) -> str:
     """An aligned table a person reads in a terminal, blocks indented below."""
-    lines = [*frame_summary(layout), _title(layout), *_table(layout, "  ")]
+    lines = [*frame_summary(layout), _title(layout), *fields_table(layout.fields, "  ")]
     for block in layout.blocks:
         lines.append("")
         lines.append("  block " + _title(block))
-        lines.extend(_table(block, "    "))
+        lines.extend(fields_table(block.fields, "    "))
     return "\n".join(line.rstrip() for line in lines)
 
 
