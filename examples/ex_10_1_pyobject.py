@@ -6,15 +6,15 @@ Prints, for objects of eleven types, the header pyhood reads (``ob_refcnt``, ``o
 ``pyhood.peek()``, the reference count rising and falling as names and containers bind and
 unbind (next to ``sys.getrefcount``), and immortal objects (3.12+).
 
-The text lives in :func:`pyhood._tour.section_10_1`, shared with ``python -m pyhood tour``.
+The text lives in :func:`pyhood._tour.ch10.section_10_1`, shared with ``python -m pyhood tour``.
 Run: ``python examples/ex_10_1_pyobject.py``
 """
 
-from pyhood import _tour
+from pyhood._tour import ch10
 
 
 def main() -> None:
-    _tour.section_10_1()
+    ch10.section_10_1()
 
 
 if __name__ == "__main__":

@@ -6,15 +6,15 @@ on 3.10, a managed pre-header from 3.11, inline values named by attribute on 3.1
 reference appearing in the weakref slot; and proof that inspecting the object did not create
 its ``__dict__`` (only Python's own ``obj.__dict__`` access does).
 
-The text lives in :func:`pyhood._tour.section_10_2`, shared with ``python -m pyhood tour``.
+The text lives in :func:`pyhood._tour.ch10.section_10_2`, shared with ``python -m pyhood tour``.
 Run: ``python examples/ex_10_2_user_classes.py``
 """
 
-from pyhood import _tour
+from pyhood._tour import ch10
 
 
 def main() -> None:
-    _tour.section_10_2()
+    ch10.section_10_2()
 
 
 if __name__ == "__main__":

@@ -5,15 +5,15 @@ header, no ``__dict__`` and no weakref slot, NULL members for unset attributes, 
 members following its base's, and the bytes saved against the same class without
 ``__slots__`` (pyhood's allocation sizes next to ``sys.getsizeof``).
 
-The text lives in :func:`pyhood._tour.section_10_3`, shared with ``python -m pyhood tour``.
+The text lives in :func:`pyhood._tour.ch10.section_10_3`, shared with ``python -m pyhood tour``.
 Run: ``python examples/ex_10_3_slots.py``
 """
 
-from pyhood import _tour
+from pyhood._tour import ch10
 
 
 def main() -> None:
-    _tour.section_10_3()
+    ch10.section_10_3()
 
 
 if __name__ == "__main__":

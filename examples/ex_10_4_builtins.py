@@ -7,15 +7,15 @@ over-allocation while appending), tuple (items inside the object), set (small ta
 the object, large table in its own block, dummies) and dict (keys object with indices and
 entries; combined and split tables).
 
-The text lives in :func:`pyhood._tour.section_10_4`, shared with ``python -m pyhood tour``.
+The text lives in :func:`pyhood._tour.ch10.section_10_4`, shared with ``python -m pyhood tour``.
 Run: ``python examples/ex_10_4_builtins.py``
 """
 
-from pyhood import _tour
+from pyhood._tour import ch10
 
 
 def main() -> None:
-    _tour.section_10_4()
+    ch10.section_10_4()
 
 
 if __name__ == "__main__":

@@ -5,15 +5,15 @@ the collector's counts and collections (shown next to ``gc.get_stats()`` and the
 ``gc.DEBUG_STATS`` log the collector writes to stderr), and, while tracemalloc traces, the
 lines whose memory grew, next to tracemalloc's own snapshot comparison.
 
-The text lives in :func:`pyhood._track_tour.section_11_5`, shared with ``python -m pyhood
+The text lives in :func:`pyhood._tour.ch11.section_11_5`, shared with ``python -m pyhood
 tour``. Run: ``python examples/ex_11_5_tracking.py``
 """
 
-from pyhood import _track_tour
+from pyhood._tour import ch11
 
 
 def main() -> None:
-    _track_tour.section_11_5()
+    ch11.section_11_5()
 
 
 if __name__ == "__main__":

@@ -12,15 +12,15 @@ way a user would have to (``os.dup2`` into a temporary file), and with the arith
 ``Objects/obmalloc.c``. Under ``PYTHONMALLOC=malloc`` there is no pymalloc to show, and the
 script says so. Runs in well under a second.
 
-The text lives in :func:`pyhood._tour12.section_12_1`, shared with ``python -m pyhood tour``.
+The text lives in :func:`pyhood._tour.ch12.section_12_1`, shared with ``python -m pyhood tour``.
 Run: ``python examples/ex_12_1_obmalloc.py``
 """
 
-from pyhood import _tour12
+from pyhood._tour import ch12
 
 
 def main() -> None:
-    _tour12.section_12_1()
+    ch12.section_12_1()
 
 
 if __name__ == "__main__":

@@ -13,15 +13,15 @@ state word read with ctypes at its header offset (32), ``sys.intern`` identity,
 ``sys._is_interned`` (3.13+) and ``sys.getunicodeinternedsize()`` (3.12+). Runs in well
 under a second.
 
-The text lives in :func:`pyhood._tour12_gc.section_12_3`, shared with ``python -m pyhood tour``.
+The text lives in :func:`pyhood._tour.ch12.section_12_3`, shared with ``python -m pyhood tour``.
 Run: ``python examples/ex_12_3_interning.py``
 """
 
-from pyhood import _tour12_gc
+from pyhood._tour import ch12
 
 
 def main() -> None:
-    _tour12_gc.section_12_3()
+    ch12.section_12_3()
 
 
 if __name__ == "__main__":

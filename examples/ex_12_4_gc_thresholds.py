@@ -13,15 +13,15 @@ The checks (``[ok]`` / ``[MISMATCH]``) compare pyhood with the ``gc`` module:
 example's own allocations move the numbers; everything is restored at the end. Runs in well
 under a second.
 
-The text lives in :func:`pyhood._tour12_gc.section_12_4`, shared with ``python -m pyhood tour``.
+The text lives in :func:`pyhood._tour.ch12.section_12_4`, shared with ``python -m pyhood tour``.
 Run: ``python examples/ex_12_4_gc_thresholds.py``
 """
 
-from pyhood import _tour12_gc
+from pyhood._tour import ch12
 
 
 def main() -> None:
-    _tour12_gc.section_12_4()
+    ch12.section_12_4()
 
 
 if __name__ == "__main__":

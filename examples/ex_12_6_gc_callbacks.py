@@ -11,15 +11,15 @@ watch: the generation given to ``gc.collect``, its return value (collected + unc
 the number of objects the example put in cycles, and ``gc.callbacks`` before and after the
 block. Thresholds and the enabled flag are restored at the end. Runs in well under a second.
 
-The text lives in :func:`pyhood._tour12_gc.section_12_6`, shared with ``python -m pyhood tour``.
+The text lives in :func:`pyhood._tour.ch12.section_12_6`, shared with ``python -m pyhood tour``.
 Run: ``python examples/ex_12_6_gc_callbacks.py``
 """
 
-from pyhood import _tour12_gc
+from pyhood._tour import ch12
 
 
 def main() -> None:
-    _tour12_gc.section_12_6()
+    ch12.section_12_6()
 
 
 if __name__ == "__main__":

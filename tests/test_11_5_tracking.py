@@ -24,7 +24,7 @@ import tracemalloc
 
 import pyhood
 import pytest
-from pyhood import _tour12
+from pyhood._tour import ch12
 
 #: Most blocks (and gc-tracked objects) track's bookkeeping may add to the block's own.
 SLACK = 16
@@ -113,9 +113,9 @@ def test_arenas_delta_agrees_with_debugmallocstats(no_tracing):
     sys._debugmallocstats() prints on the block's first and last lines (give or take one)."""
     gc.collect()
     with pyhood.track() as t:
-        before = _tour12.printed(_tour12.report_and_stats()[0], "# arenas allocated current")
+        before = ch12.printed(ch12.report_and_stats()[0], "# arenas allocated current")
         kept = [bytes(20) for _ in range(400_000)]
-        after = _tour12.printed(_tour12.report_and_stats()[0], "# arenas allocated current")
+        after = ch12.printed(ch12.report_and_stats()[0], "# arenas allocated current")
     assert before > 0
     # Capturing the report makes objects of its own (a temporary file, the text): when the
     # last arena is full they may need one more, once in about twenty runs here.

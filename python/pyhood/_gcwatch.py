@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from . import _render
+
 __all__ = ["GCEvent", "GCWatch", "gc_watch"]
 
 
@@ -44,10 +46,7 @@ class GCEvent:
         return self.duration_ns / 1e9
 
     def __str__(self) -> str:
-        return (
-            f"gen {self.generation}: {self.duration_ns / 1e6:.3f} ms, "
-            f"collected {self.collected}, uncollectable {self.uncollectable}"
-        )
+        return _render.gc_event_text(self)
 
 
 class GCWatch:
@@ -123,25 +122,10 @@ class GCWatch:
         return dict(sorted(out.items()))
 
     def __str__(self) -> str:
-        events = self.events
-        if not events:
-            return "no collections"
-        total = sum(e.duration_ns for e in events)
-        lines = [
-            f"{len(events)} collection{'s' if len(events) != 1 else ''} in "
-            f"{total / 1e6:.3f} ms, collected {sum(e.collected for e in events)}, "
-            f"uncollectable {sum(e.uncollectable for e in events)}"
-        ]
-        for gen, (n, ns, c, u) in self.summary().items():
-            lines.append(
-                f"  gen {gen}: {n} collection{'s' if n != 1 else ''}, {ns / 1e6:.3f} ms, "
-                f"collected {c}, uncollectable {u}"
-            )
-        return "\n".join(lines)
+        return _render.gc_watch_text(self)
 
     def __repr__(self) -> str:
-        state = "active" if self._active else "done" if self._frozen is not None else "new"
-        return f"<GCWatch {state}: {len(self.events)} events>"
+        return _render.gc_watch_repr(self)
 
 
 def gc_watch() -> GCWatch:

@@ -1,11 +1,38 @@
-"""Rendering of :class:`pyhood.Layout`: a terminal table, a notebook byte map, and a dict."""
+"""Every rendering of pyhood's results as text, HTML or a dict, in one place.
+
+- :class:`pyhood.Layout` (and ``FrameLayout``): a terminal table (:func:`layout_text`), a
+  notebook byte map (:func:`layout_html`) and a JSON-ready dict (:func:`layout_dict`); the
+  native module's ``__str__``, ``_repr_html_`` and ``to_dict`` call these.
+- :class:`pyhood.Tracker` and its :class:`pyhood.Growth` lines (``pyhood.track()``):
+  :func:`tracker_text`, :func:`tracker_html`, :func:`tracker_repr`, :func:`growth_text`.
+- :class:`pyhood.GCWatch` and its :class:`pyhood.GCEvent` (``pyhood.gc_watch()``):
+  :func:`gc_watch_text`, :func:`gc_watch_repr`, :func:`gc_event_text`.
+
+The classes' own methods only call these functions. This module imports nothing of pyhood's,
+so every other module can import it. (The tour's narration, in :mod:`pyhood._tour.narrate`,
+is not a rendering of results: it prints the tour's headings, paragraphs and checks.)
+"""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["layout_dict", "layout_html", "layout_text"]
+__all__ = [
+    "fields_table",
+    "frame_summary",
+    "gc_event_text",
+    "gc_watch_repr",
+    "gc_watch_text",
+    "growth_text",
+    "layout_dict",
+    "layout_html",
+    "layout_text",
+    "tracker_html",
+    "tracker_repr",
+    "tracker_text",
+]
 
 #: Colours of the byte map, one per region.
 REGION_COLOURS = {
@@ -53,11 +80,14 @@ def _title(layout: Any) -> str:
     )
 
 
-def _table(layout: Any, indent: str) -> list[str]:
+def fields_table(fields: Iterable[Any], indent: str = "") -> list[str]:
+    """The rows of a layout's text table (a heading, then one row per ``Field``) for the given
+    fields: what :func:`layout_text` prints for all of a layout's fields."""
+    shown = tuple(fields)
     rows = [("offset", "size", "region", "field", "ctype", "value")]
-    for i, f in enumerate(layout.fields):
+    for i, f in enumerate(shown):
         if i == TEXT_ROWS:
-            rows.append(("…", "", "", f"{len(layout.fields) - TEXT_ROWS} more fields", "", ""))
+            rows.append(("…", "", "", f"{len(shown) - TEXT_ROWS} more fields", "", ""))
             break
         value = _value(f) + (f"  {f.note}" if f.note else "")
         rows.append((str(f.offset), str(f.size), f.region, f.name, f.ctype, value))
@@ -99,11 +129,11 @@ def frame_summary(layout: Any) -> list[str]:
 
 def layout_text(layout: Any) -> str:
     """An aligned table a person reads in a terminal, blocks indented below."""
-    lines = [*frame_summary(layout), _title(layout), *_table(layout, "  ")]
+    lines = [*frame_summary(layout), _title(layout), *fields_table(layout.fields, "  ")]
     for block in layout.blocks:
         lines.append("")
         lines.append("  block " + _title(block))
-        lines.extend(_table(block, "    "))
+        lines.extend(fields_table(block.fields, "    "))
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -194,3 +224,118 @@ def layout_dict(layout: Any) -> dict[str, Any]:
         "fields": [f.to_dict() for f in layout.fields],
         "blocks": [layout_dict(b) for b in layout.blocks],
     }
+
+
+# --- pyhood.track() ---------------------------------------------------------------------------
+
+
+def growth_text(growth: Any) -> str:
+    """One ``Growth`` line: ``file:line: +bytes in +blocks``."""
+    return f"{growth.where}: {growth.size_diff:+,} bytes in {growth.count_diff:+,} blocks"
+
+
+def _tracker_rows(t: Any) -> list[tuple[str, str]]:
+    """The (label, reading) rows of a finished ``Tracker``'s report."""
+    rows = [
+        ("allocated blocks", f"{t.blocks_delta:+,} (sys.getallocatedblocks)"),
+    ]
+    if t.size_class_deltas is not None:
+        if t.size_class_deltas:
+            size, d = max(t.size_class_deltas.items(), key=lambda kv: abs(kv[1]))
+            n = len(t.size_class_deltas)
+            classes = f"{size} B {d:+,} (largest change of {n} classes)"
+        else:
+            classes = "no change"
+        rows.append(("pymalloc blocks", f"{t.pymalloc_blocks_delta:+,} (obmalloc_stats)"))
+        rows.append(("size classes", classes))
+        rows.append(("arenas", f"{t.arenas_delta:+,}"))
+    else:
+        rows.append(("size classes", str(t.allocator_note)))
+    per_gen = [sum(1 for e in t.collections if e.generation == g) for g in range(3)]
+    ms = sum(e.duration_ns for e in t.collections) / 1e6
+    rows.append(
+        (
+            "collections",
+            f"{len(t.collections)} (gen 0/1/2: {'/'.join(map(str, per_gen))}), "
+            f"{ms:.3f} ms, collected {sum(e.collected for e in t.collections):,}",
+        )
+    )
+    rows.append(("gc.get_count()", f"{t._count0} -> {t._count1}"))
+    if t.top_growth:
+        top = t.top_growth[0]
+        more = len(t.top_growth) - 1
+        rows.append(("top growth", f"{top} (+{more} more lines)" if more else str(top)))
+    elif t.top_growth is not None:
+        rows.append(("top growth", "no traced line grew"))
+    else:
+        rows.append(("top growth", "tracemalloc not tracing"))
+    return rows
+
+
+def tracker_text(t: Any) -> str:
+    """A ``Tracker``'s report, one reading per line (its ``repr`` until the block has ended)."""
+    if t._state != "done":
+        return tracker_repr(t)
+    rows = _tracker_rows(t)
+    width = max(len(k) for k, _ in rows)
+    head = f"track: {t.elapsed_ns / 1e6:.3f} ms"
+    return "\n".join([head, *(f"  {k:<{width}}  {v}" for k, v in rows)])
+
+
+def tracker_html(t: Any) -> str:
+    """A ``Tracker``'s report as an HTML table for notebooks."""
+    if t._state != "done":
+        return f"<code>{html.escape(tracker_repr(t))}</code>"
+    cells = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+        f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+        for k, v in _tracker_rows(t)
+    )
+    caption = f"track: {t.elapsed_ns / 1e6:.3f} ms"
+    return f"<table><caption>{html.escape(caption)}</caption>{cells}</table>"
+
+
+def tracker_repr(t: Any) -> str:
+    """``<Tracker new>``, ``<Tracker active>`` or a one-line summary once done."""
+    if t._state != "done":
+        return f"<Tracker {t._state}>"
+    return (
+        f"<Tracker done: {t.blocks_delta:+,} blocks, "
+        f"{len(t.collections)} collections, traced={t.traced}>"
+    )
+
+
+# --- pyhood.gc_watch() ------------------------------------------------------------------------
+
+
+def gc_event_text(event: Any) -> str:
+    """One collection: ``gen 1: 2.500 ms, collected 7, uncollectable 1``."""
+    return (
+        f"gen {event.generation}: {event.duration_ns / 1e6:.3f} ms, "
+        f"collected {event.collected}, uncollectable {event.uncollectable}"
+    )
+
+
+def gc_watch_text(watch: Any) -> str:
+    """A ``GCWatch``'s collections: totals, then one line per generation."""
+    events = watch.events
+    if not events:
+        return "no collections"
+    total = sum(e.duration_ns for e in events)
+    lines = [
+        f"{len(events)} collection{'s' if len(events) != 1 else ''} in "
+        f"{total / 1e6:.3f} ms, collected {sum(e.collected for e in events)}, "
+        f"uncollectable {sum(e.uncollectable for e in events)}"
+    ]
+    for gen, (n, ns, c, u) in watch.summary().items():
+        lines.append(
+            f"  gen {gen}: {n} collection{'s' if n != 1 else ''}, {ns / 1e6:.3f} ms, "
+            f"collected {c}, uncollectable {u}"
+        )
+    return "\n".join(lines)
+
+
+def gc_watch_repr(watch: Any) -> str:
+    """``<GCWatch new|active|done: N events>``."""
+    state = "active" if watch._active else "done" if watch._frozen is not None else "new"
+    return f"<GCWatch {state}: {len(watch.events)} events>"

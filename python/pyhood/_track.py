@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import fnmatch
 import gc
-import html
 import sys
 import time
 import tracemalloc
 from dataclasses import dataclass
 from typing import Any
 
-from . import _gcwatch, _pyhood
+from . import _gcwatch, _pyhood, _render
 from ._errors import AllocatorError
 from ._gcwatch import GCEvent, GCWatch
 
@@ -62,7 +61,7 @@ class Growth:
         return f"{self.filename}:{self.lineno}"
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.size_diff:+,} bytes in {self.count_diff:+,} blocks"
+        return _render.growth_text(self)
 
 
 def _pymalloc() -> tuple[Any, str | None]:
@@ -195,68 +194,14 @@ class Tracker:
         """The collections that ran inside the block, oldest first (from ``gc_watch``)."""
         return self._watch.events
 
-    def _rows(self) -> list[tuple[str, str]]:
-        rows = [
-            ("allocated blocks", f"{self.blocks_delta:+,} (sys.getallocatedblocks)"),
-        ]
-        if self.size_class_deltas is not None:
-            if self.size_class_deltas:
-                size, d = max(self.size_class_deltas.items(), key=lambda kv: abs(kv[1]))
-                n = len(self.size_class_deltas)
-                classes = f"{size} B {d:+,} (largest change of {n} classes)"
-            else:
-                classes = "no change"
-            rows.append(("pymalloc blocks", f"{self.pymalloc_blocks_delta:+,} (obmalloc_stats)"))
-            rows.append(("size classes", classes))
-            rows.append(("arenas", f"{self.arenas_delta:+,}"))
-        else:
-            rows.append(("size classes", str(self.allocator_note)))
-        per_gen = [sum(1 for e in self.collections if e.generation == g) for g in range(3)]
-        ms = sum(e.duration_ns for e in self.collections) / 1e6
-        rows.append(
-            (
-                "collections",
-                f"{len(self.collections)} (gen 0/1/2: {'/'.join(map(str, per_gen))}), "
-                f"{ms:.3f} ms, collected {sum(e.collected for e in self.collections):,}",
-            )
-        )
-        rows.append(("gc.get_count()", f"{self._count0} -> {self._count1}"))
-        if self.top_growth:
-            top = self.top_growth[0]
-            more = len(self.top_growth) - 1
-            rows.append(("top growth", f"{top} (+{more} more lines)" if more else str(top)))
-        elif self.top_growth is not None:
-            rows.append(("top growth", "no traced line grew"))
-        else:
-            rows.append(("top growth", "tracemalloc not tracing"))
-        return rows
-
     def __str__(self) -> str:
-        if self._state != "done":
-            return repr(self)
-        rows = self._rows()
-        width = max(len(k) for k, _ in rows)
-        head = f"track: {self.elapsed_ns / 1e6:.3f} ms"
-        return "\n".join([head, *(f"  {k:<{width}}  {v}" for k, v in rows)])
+        return _render.tracker_text(self)
 
     def _repr_html_(self) -> str:
-        if self._state != "done":
-            return f"<code>{html.escape(repr(self))}</code>"
-        cells = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
-            for k, v in self._rows()
-        )
-        caption = f"track: {self.elapsed_ns / 1e6:.3f} ms"
-        return f"<table><caption>{html.escape(caption)}</caption>{cells}</table>"
+        return _render.tracker_html(self)
 
     def __repr__(self) -> str:
-        if self._state != "done":
-            return f"<Tracker {self._state}>"
-        return (
-            f"<Tracker done: {self.blocks_delta:+,} blocks, "
-            f"{len(self.collections)} collections, traced={self.traced}>"
-        )
+        return _render.tracker_repr(self)
 
 
 def track(top: int = TOP) -> Tracker:

@@ -1,34 +1,43 @@
 """The tour of the guide's chapter 11 (object lifetimes) on live objects: the header as the
 unit of memory management, reference counts and the cycle collector, identity and reuse,
-and weak references.
+weak references, memory usage tracking (``pyhood.track``) and frames.
 
-Same conventions as :mod:`pyhood._tour`: explanations, pyhood's readings, and ``[ok]`` /
-``[MISMATCH]`` checks against something pyhood does not compute.
+Same conventions as :mod:`pyhood._tour.ch10`: explanations, pyhood's readings, and ``[ok]`` /
+``[MISMATCH]`` checks against something pyhood does not compute (for §11.5:
+``sys.getallocatedblocks()``, ``gc.get_count()``, ``gc.get_stats()``, the ``gc.DEBUG_STATS``
+log, tracemalloc's own snapshot comparison).
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import inspect
+import io
 import itertools
+import re
 import sys
 import traceback
+import tracemalloc
 import weakref
-from collections.abc import Callable
+from pathlib import Path
 
 import pyhood
 
-from ._render import frame_summary
-from ._tour import _check, _grid, _heading, _say, _sub
+from .._render import frame_summary
+from .narrate import check, grid, heading, say, sub
 
 __all__ = [
-    "SECTIONS",
     "section_11_1",
     "section_11_2",
     "section_11_3",
     "section_11_4",
+    "section_11_5",
     "section_11_6",
 ]
+
+
+# --- §11.1–11.4 -----------------------------------------------------------------------------
 
 
 class _Node:
@@ -57,24 +66,24 @@ def _generation_truth(x: object) -> int | str | None:
 
 def section_11_1() -> None:
     """§11.1: every object starts with the same header; the count in it is the lifetime."""
-    _heading("11.1", "The PyObject revisited: the header is the unit of memory management")
-    _say(
+    heading("11.1", "The PyObject revisited: the header is the unit of memory management")
+    say(
         """Whatever its type, an object starts with a reference count and a pointer to its
         type. Names do not own objects: binding a name adds one to the count, unbinding
         takes one away, and the object is freed when the count reaches zero."""
     )
     samples: list[object] = [_Node(), [1, 2], {"k": 1}, 2.5, "".join(["a", "b"])]
     rows = [(type(o).__name__, hex(id(o)), pyhood.refcnt(o)) for o in samples]
-    _grid(("type", "address", "refcnt"), rows)
-    _check(
+    grid(("type", "address", "refcnt"), rows)
+    check(
         "header(obj).address == id(obj) for every object",
         all(pyhood.header(o).address == id(o) for o in samples),
     )
-    _check(
+    check(
         "header(obj).type_address == id(type(obj)) for every object",
         all(pyhood.header(o).type_address == id(type(o)) for o in samples),
     )
-    _sub("names bind and unbind")
+    sub("names bind and unbind")
     x = _Node()
     counts = [pyhood.refcnt(x)]
     truth = [sys.getrefcount(x)]
@@ -89,13 +98,13 @@ def section_11_1() -> None:
     truth.append(sys.getrefcount(x))
     print(f"    refcnt after: x; y = x; z = [x, x]; del y, z  ->  {counts}")
     print()
-    _check("pyhood.refcnt agrees with sys.getrefcount at every step", counts == truth)
-    _check(
+    check("pyhood.refcnt agrees with sys.getrefcount at every step", counts == truth)
+    check(
         "each binding adds one and each unbinding removes one",
         [b - a for a, b in itertools.pairwise(counts)] == [1, 2, -3],
     )
     a, b = [1, 2, 3], [1, 2, 3]
-    _check(
+    check(
         "equal objects have their own headers; one object has one header",
         pyhood.header(a).address != pyhood.header(b).address
         and pyhood.header(a).address == pyhood.header(a).address,
@@ -105,8 +114,8 @@ def section_11_1() -> None:
 
 def section_11_2() -> None:
     """§11.2: reference counts free most objects; the collector frees cycles."""
-    _heading("11.2", "Reference counting and the garbage collector")
-    _say(
+    heading("11.2", "Reference counting and the garbage collector")
+    say(
         """A cycle keeps its own counts above zero, so del alone does not free it: it waits
         for the cycle collector. pyhood.gc_info(obj) reads the object's GC head and finds
         its generation by following _gc_next to a generation list head, without scanning
@@ -120,21 +129,19 @@ def section_11_2() -> None:
         a.other, b.other = b, a  # type: ignore[attr-defined]
         r = weakref.ref(a, lambda _: died.append(True))
         del a, b
-        _check(
-            "after del, the cycle is still alive (no callback yet)", not died and r() is not None
-        )
+        check("after del, the cycle is still alive (no callback yet)", not died and r() is not None)
         gc.collect()
-        _check("gc.collect() frees the cycle (the weakref callback fired)", died == [True])
+        check("gc.collect() frees the cycle (the weakref callback fired)", died == [True])
         fresh = _Node()
         info = pyhood.gc_info(fresh)
         print(f"    {info!r}")
         print()
-        _check(
+        check(
             "a fresh object is in generation 0, as gc.get_objects(generation=0) shows",
             info.generation == 0 == _generation_truth(fresh),
         )
         gc.collect()
-        _check(
+        check(
             "after gc.collect() it is in generation 2, as gc.get_objects(generation=2) shows",
             pyhood.gc_info(fresh).generation == 2 == _generation_truth(fresh),
         )
@@ -144,11 +151,9 @@ def section_11_2() -> None:
             truth = _generation_truth(fresh)
         finally:
             gc.unfreeze()
-        _check(
-            "after gc.freeze() it is in the permanent generation", frozen == "permanent" == truth
-        )
+        check("after gc.freeze() it is in the permanent generation", frozen == "permanent" == truth)
         untracked = [12345, 2.5, "text"]
-        _check(
+        check(
             "ints, floats and strs are untracked, as gc.is_tracked says",
             all(
                 pyhood.gc_info(o).generation is None and not pyhood.gc_info(o).tracked
@@ -163,29 +168,29 @@ def section_11_2() -> None:
 
 def section_11_3() -> None:
     """§11.3: small ints and interned strings are shared; dead objects' ids are reused."""
-    _heading("11.3", "Identity, caching and reuse")
+    heading("11.3", "Identity, caching and reuse")
     last = 1024 if sys.version_info >= (3, 15) else 256
-    _say(
+    say(
         f"""The interpreter keeps one object for each int from -5 to {last}; every
         computation that yields such a value returns that object. Beyond the range, equal
         ints are separate objects."""
     )
     values = [-6, -5, last, last + 1]
     rows = [(v, pyhood.is_small_int(_fresh_int(v)), _fresh_int(v) is _fresh_int(v)) for v in values]
-    _grid(("value", "is_small_int", "int(str(v)) is int(str(v))"), rows)
-    _check(
+    grid(("value", "is_small_int", "int(str(v)) is int(str(v))"), rows)
+    check(
         "is_small_int agrees with identity at the low end of the cache",
         all(r[1] == r[2] for r in rows[:2]) and rows[1][1] and not rows[0][1],
     )
-    _check(
+    check(
         "is_small_int agrees with identity at the high end of the cache",
         all(r[1] == r[2] for r in rows[2:]) and rows[2][1] and not rows[3][1],
     )
     s1 = sys.intern("".join(["tour ", "eleven"]))
     s2 = sys.intern("".join(["tour", " eleven"]))
-    _check("sys.intern returns one object for equal strings", s1 is s2 and id(s1) == id(s2))
+    check("sys.intern returns one object for equal strings", s1 is s2 and id(s1) == id(s2))
     print()
-    _say(
+    say(
         """When an object dies its block goes back to pymalloc, and the next object of the
         same size class usually gets it, and with it the dead object's id. Usually, not
         always: the interpreter promises only that ids are unique among live objects, so the
@@ -216,15 +221,15 @@ def section_11_3() -> None:
         (gc.enable if was else gc.disable)()
     print(f"    the next object took the dead one's block and id in {reused} of {tries} tries")
     print()
-    _check(
+    check(
         "every new object's block is in the dead one's size class (getsizeof rounded up to 16)",
         same_class,
     )
-    _check("whenever the new object has the dead one's id, it has its block", id_is_block)
-    _check("two live objects never share an id", live_differ)
+    check("whenever the new object has the dead one's id, it has its block", id_is_block)
+    check("two live objects never share an id", live_differ)
     if sys.version_info >= (3, 14):
         samples: list[object] = [None, 5, (), object(), [], 10**30]
-        _check(
+        check(
             "is_immortal equals sys._is_immortal for every object",
             all(pyhood.is_immortal(o) is sys._is_immortal(o) for o in samples),  # type: ignore[attr-defined]
         )
@@ -233,19 +238,19 @@ def section_11_3() -> None:
         extra = [None] * 100
         unchanged = pyhood.refcnt(None) == before
         del extra
-        _check(
+        check(
             "None is immortal and binding names to it leaves its count alone",
             pyhood.is_immortal(None) and unchanged,
         )
     else:
-        _check("nothing is immortal before 3.12", not pyhood.is_immortal(None))
+        check("nothing is immortal before 3.12", not pyhood.is_immortal(None))
     print()
 
 
 def section_11_4() -> None:
     """§11.4: weak references are kept on a list in the object, and do not count."""
-    _heading("11.4", "Weak references")
-    _say(
+    heading("11.4", "Weak references")
+    say(
         """A weak reference does not keep its object alive. The object keeps a list of the
         weak references to it (inside the object, or before it for 3.12+ managed weakrefs);
         pyhood.weakref_count walks that list."""
@@ -257,25 +262,199 @@ def section_11_4() -> None:
     counts.append((1, pyhood.weakref_count(x), weakref.getweakrefcount(x)))
     more = [weakref.ref(x, lambda _: None), weakref.proxy(x)]
     counts.append((3, pyhood.weakref_count(x), weakref.getweakrefcount(x)))
-    _grid(("created", "weakref_count", "getweakrefcount"), counts)
-    _check(
+    grid(("created", "weakref_count", "getweakrefcount"), counts)
+    check(
         "weakref_count equals weakref.getweakrefcount for 0, 1 and 3 references",
         all(a == b == c for a, b, c in counts),
     )
-    _check("weak references leave the reference count unchanged", pyhood.refcnt(x) == before)
+    check("weak references leave the reference count unchanged", pyhood.refcnt(x) == before)
     del more
-    _check(
+    check(
         "after two references die the count is 1",
         pyhood.weakref_count(x) == weakref.getweakrefcount(x) == 1,
     )
-    _check("an int cannot be weakly referenced: its count is 0", pyhood.weakref_count(12345) == 0)
+    check("an int cannot be weakly referenced: its count is 0", pyhood.weakref_count(12345) == 0)
     fired: list[object] = []
     y = _Node()
     r2 = weakref.ref(y, fired.append)
     del y
-    _check("the callback fires when the object dies", fired == [r2] and r2() is None)
+    check("the callback fires when the object dies", fired == [r2] and r2() is None)
     del r1
     print()
+
+
+# --- §11.5 ----------------------------------------------------------------------------------
+
+#: Most blocks (or gc-tracked objects) track's own bookkeeping adds between its readings and
+#: the block's first and last lines.
+SLACK = 16
+
+
+def _cycles(n: int) -> list[list[object]]:
+    kept = []
+    for i in range(n):
+        node: list[object] = [i]
+        node.append(node)  # a cycle: only the collector frees it
+        if i % 10 == 0:
+            kept.append(node)
+    return kept
+
+
+def _allocator_part() -> None:
+    gc.collect()
+    with pyhood.track() as t:
+        b0, c0 = sys.getallocatedblocks(), gc.get_count()
+        kept = [bytes(20) for _ in range(10_000)]
+        c1, b1 = gc.get_count(), sys.getallocatedblocks()
+    print("    with pyhood.track() as t:")
+    print("        kept = [bytes(20) for _ in range(10_000)]")
+    print()
+    print("\n".join("    " + line for line in str(t).splitlines()))
+    print()
+    size = -(-sys.getsizeof(bytes(20)) // 16) * 16
+    in_class = (t.size_class_deltas or {}).get(size, 0)
+    check(
+        f"blocks_delta = the change of sys.getallocatedblocks() in the block (+/- {SLACK})",
+        0 <= t.blocks_delta - (b1 - b0) <= SLACK,
+    )
+    check(
+        f"10,000 bytes(20) ({sys.getsizeof(bytes(20))} bytes each) added at least 10,000 "
+        f"blocks to the {size}-byte size class",
+        in_class >= 10_000,
+    )
+    inner = [b - a for a, b in zip(c0, c1, strict=True)]
+    check(
+        "gc_count_delta is the change of gc.get_count() in the block",
+        0 <= t.gc_count_delta[0] - inner[0] <= SLACK and list(t.gc_count_delta[1:]) == inner[1:],
+    )
+    print()
+    del kept
+    say(
+        """sys.getallocatedblocks() also counts the requests over 512 bytes that pymalloc
+        passes on to malloc; obmalloc_stats' size classes hold only pymalloc's own blocks."""
+    )
+    big: list[bytes | None] = [None] * 300
+    del t  # not freed inside the next block when the name is bound again
+    gc.collect()
+    with pyhood.track() as t:
+        for i in range(300):
+            big[i] = bytes(1000)
+    pymalloc_change = abs(t.pymalloc_blocks_delta or 0)
+    print(
+        f"    300 x bytes(1000): allocated blocks {t.blocks_delta:+,}, "
+        f"pymalloc blocks changed by {pymalloc_change}"
+    )
+    print()
+    check(
+        "blocks over 512 bytes count in blocks_delta, not in pymalloc's size classes",
+        300 <= t.blocks_delta <= 300 + SLACK
+        and t.pymalloc_blocks_delta is not None
+        and abs(t.pymalloc_blocks_delta) <= SLACK,
+    )
+    print()
+    del big
+
+
+def _collector_part() -> None:
+    say(
+        """gc.set_debug(gc.DEBUG_STATS) makes the collector write to sys.stderr at every
+        collection: the generation, the objects in each generation, and when it is done, the
+        unreachable objects it found and the time it took. Captured here:"""
+    )
+    log = io.StringIO()
+    old = gc.get_debug()
+    gc.collect()
+    gc.set_debug(gc.DEBUG_STATS)
+    try:
+        with contextlib.redirect_stderr(log), pyhood.track() as t:
+            before = [s["collections"] for s in gc.get_stats()]
+            kept = _cycles(20_000)
+            gc.collect(1)
+            after = [s["collections"] for s in gc.get_stats()]
+    finally:
+        gc.set_debug(old)
+    text = log.getvalue()
+    lines = text.splitlines()
+    last = max(i for i, line in enumerate(lines) if line.startswith("gc: collecting generation"))
+    print("\n".join("    " + line for line in lines[last:]))
+    print()
+    gens = [int(g) for g in re.findall(r"^gc: collecting generation (\d+)", text, re.M)]
+    unreachable = [int(u) for u in re.findall(r"^gc: done, (\d+) unreachable", text, re.M)]
+    per_gen = [sum(1 for e in t.collections if e.generation == g) for g in range(3)]
+    grid(
+        ("generation", "track", "gc.get_stats()", "DEBUG_STATS log"),
+        [(g, per_gen[g], after[g] - before[g], gens.count(g)) for g in range(min(3, len(before)))],
+    )
+    check(
+        "track recorded the collections gc.get_stats() counted, per generation",
+        per_gen[: len(before)] == [a - b for a, b in zip(after, before, strict=True)],
+    )
+    check(
+        "the DEBUG_STATS log names the same collections, in order",
+        gens == [e.generation for e in t.collections],
+    )
+    check(
+        "each log's unreachable count is the event's collected + uncollectable",
+        unreachable == [e.collected + e.uncollectable for e in t.collections],
+    )
+    check("the gc callback is gone after the block", t._watch._cb not in gc.callbacks)
+    print()
+    del kept
+
+
+def _tracemalloc_part() -> None:
+    say(
+        """While tracemalloc traces, its hooks stand in front of pymalloc and obmalloc_stats()
+        refuses: track says so, still counts blocks with sys.getallocatedblocks(), and adds
+        the source lines whose traced memory grew between snapshots taken at entry and exit."""
+    )
+    tracemalloc.start()
+    try:
+        with pyhood.track() as t:
+            snap0 = tracemalloc.take_snapshot()
+            line = sys._getframe().f_lineno + 1
+            kept = [bytes(100) for _ in range(10_000)]
+            snap1 = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    theirs = snap1.compare_to(snap0, "lineno")[0]
+    top = t.top_growth[0] if t.top_growth else None
+    report = str(t).replace(__file__, Path(__file__).name)  # this file, without its directory
+    print("\n".join("    " + row for row in report.splitlines()))
+    print()
+    check(
+        "under tracemalloc, only sys.getallocatedblocks() counts blocks; the note says why",
+        t.pymalloc_blocks_delta is None
+        and t.size_class_deltas is None
+        and "tracemalloc" in (t.allocator_note or ""),
+    )
+    check(
+        "top_growth[0] is the line tracemalloc's own compare_to puts first: the list above",
+        top is not None
+        and (top.filename, top.lineno) == (theirs.traceback[0].filename, theirs.traceback[0].lineno)
+        and (top.filename, top.lineno) == (__file__, line)
+        and 0 <= theirs.count_diff - top.count_diff <= 1,
+    )
+    print()
+    del kept
+
+
+def section_11_5() -> None:
+    """§11.5: one ``with`` block's effect on the allocator, the collector and traced lines."""
+    heading("11.5", "Memory usage tracking")
+    say(
+        """pyhood.track() measures what a block of code did to memory: pymalloc blocks in
+        use, per size class and in arenas (from obmalloc_stats), the collector's counts and
+        the collections that ran (gc_watch), and, when tracemalloc traces, the lines that
+        grew. Each number is checked against the interpreter's own counter read inside the
+        same block."""
+    )
+    _allocator_part()
+    _collector_part()
+    _tracemalloc_part()
+
+
+# --- §11.6 ----------------------------------------------------------------------------------
 
 
 def _countdown(n: int):
@@ -291,8 +470,8 @@ def _divide(numerator: int, denominator: int) -> float:
 
 def section_11_6() -> None:
     """§11.6: a frame holds the code, the instruction, the variables and the value stack."""
-    _heading("11.6", "Stack frames and exceptions")
-    _say(
+    heading("11.6", "Stack frames and exceptions")
+    say(
         """A call runs in a frame: the code object, the instruction it is at, the previous
         frame, and one slot per local, cell and free variable followed by the value stack.
         3.10 keeps all of it in the frame object; from 3.11 it lives in a
@@ -310,19 +489,19 @@ def section_11_6() -> None:
         return seen, dict(sys._getframe().f_locals), shout
 
     fl, f_locals, shout = greet("ab")
-    _sub("A running frame, seen from inside")
+    sub("A running frame, seen from inside")
     print("\n".join(frame_summary(fl)))
     values_match = all(
         (v.cell_contents if "cell" in v.kind else v.address) == id(f_locals[v.name])
         for v in fl.variables
         if v.name in f_locals and v.address is not None
     )
-    _check("every bound variable's slot holds the object f_locals shows", values_match)
-    _check(
+    check("every bound variable's slot holds the object f_locals shows", values_match)
+    check(
         "the cell variable's slot holds the cell in the closure of the inner function",
         fl.variable("message").address == id(shout.__closure__[0]),
     )
-    _check(
+    check(
         "variables not yet bound are empty slots (seen, shout)",
         fl.variable("seen").address is None and fl.variable("shout").address is None,
     )
@@ -332,30 +511,30 @@ def section_11_6() -> None:
     caller_frame = (
         pyhood.frame_layout(back).interpreter_frame if sys.version_info >= (3, 11) else id(back)
     )
-    _check("its previous frame is the caller's (frame.f_back)", here.previous == caller_frame)
-    _check(
+    check("its previous frame is the caller's (frame.f_back)", here.previous == caller_frame)
+    check(
         "a running frame records no stack top: the evaluation loop holds it",
         here.stack_depth is None and here.state == "executing",
     )
 
-    _sub("A suspended generator keeps its value stack")
+    sub("A suspended generator keeps its value stack")
     gen = _countdown(3)
     next(gen)
     gl = pyhood.frame_layout(gen.gi_frame)
     print("\n".join(frame_summary(gl)))
     referents = gc.get_referents(gen) + gc.get_referents(gen.gi_frame)
     iterator = next(r for r in referents if type(r).__name__ == "range_iterator")
-    _check(
+    check(
         "state is suspended, as inspect.getgeneratorstate says",
         gl.state == "suspended" and inspect.getgeneratorstate(gen) == inspect.GEN_SUSPENDED,
     )
-    _check(
+    check(
         "the for loop's range_iterator (found by gc.get_referents) is on the stack",
         id(iterator) in [s.address for s in gl.stack],
     )
-    _check("f_lasti equals gen.gi_frame.f_lasti", gl.f_lasti == gen.gi_frame.f_lasti)
+    check("f_lasti equals gen.gi_frame.f_lasti", gl.f_lasti == gen.gi_frame.f_lasti)
 
-    _sub("An exception's traceback keeps the frames it unwound through")
+    sub("An exception's traceback keeps the frames it unwound through")
     try:
         _divide(1, 0)
     except ZeroDivisionError as e:
@@ -365,28 +544,19 @@ def section_11_6() -> None:
     for f in frames[1:]:
         lay = pyhood.frame_layout(f)
         rows.append((f.f_code.co_name, lay.state, lay.f_lasti, f.f_lasti, lay.stack_depth))
-    _grid(("frame", "state", "f_lasti", "frame.f_lasti", "stack depth"), rows)
+    grid(("frame", "state", "f_lasti", "frame.f_lasti", "stack depth"), rows)
     inner = pyhood.frame_layout(frames[-1])
-    _check(
+    check(
         "the finished frames' f_lasti equal what the frames report",
         all(r[2] == r[3] for r in rows),
     )
-    _check(
+    check(
         "the frame that raised still holds its arguments (denominator is 0)",
         inner.variable("denominator").address == id(frames[-1].f_locals["denominator"]),
     )
-    _check(
+    check(
         "the store the division never reached left 'ratio' empty",
         inner.variable("ratio").address is None,
     )
     del frames
     print()
-
-
-SECTIONS: dict[str, Callable[[], None]] = {
-    "11.1": section_11_1,
-    "11.2": section_11_2,
-    "11.3": section_11_3,
-    "11.4": section_11_4,
-    "11.6": section_11_6,
-}

@@ -1,10 +1,11 @@
-"""A tour of the guide's chapter 10 (§10.1–10.4) on live objects of the running interpreter.
+"""The tour of the guide's chapter 10 (§10.1–10.4, how objects are laid out in memory) on
+live objects of the running interpreter.
 
 One function per section prints what the section teaches: a few sentences of explanation,
 the fields pyhood reads, and checks (``[ok]`` / ``[MISMATCH]``) that compare what pyhood
 reports with something it does not compute (``id()``, ``len()``, ``sys.getsizeof``,
 ``sys.getrefcount``, the type's ``__basicsize__``). ``python -m pyhood tour`` runs them
-all; the scripts in ``examples/`` each run one.
+all (:mod:`pyhood._tour`); the scripts in ``examples/`` each run one.
 
 Addresses, reference counts and hashes differ from run to run; which lines are printed
 depends only on the interpreter version.
@@ -13,89 +14,29 @@ depends only on the interpreter version.
 from __future__ import annotations
 
 import gc
-import io
 import itertools
 import struct
 import sys
 import textwrap
 import weakref
-from collections.abc import Callable, Iterable
-from types import SimpleNamespace
+from collections.abc import Iterable
 from typing import Any
 
 import pyhood
 
-from . import _render
+from .narrate import check, grid, heading, say, show, sub
 
-__all__ = [
-    "SECTIONS",
-    "all_sections",
-    "run",
-    "section_10_1",
-    "section_10_2",
-    "section_10_3",
-    "section_10_4",
-]
+__all__ = ["section_10_1", "section_10_2", "section_10_3", "section_10_4"]
 
 #: The running interpreter's (major, minor): layouts are chosen by it.
 PY = sys.version_info[:2]
-#: Text width of the explanations.
-WIDTH = 96
-#: Marker of a claim that held / did not hold on this interpreter.
-OK, MISMATCH = "[ok]", "[MISMATCH]"
 
 
-# --- printing -------------------------------------------------------------------------------
-
-
-def _tolerant_stdout() -> None:
-    """Let the non-ASCII text of §10.4 through a terminal that cannot encode it."""
-    out = sys.stdout
-    if isinstance(out, io.TextIOWrapper) and out.errors == "strict":
-        out.reconfigure(errors="backslashreplace")
-
-
-def _heading(number: str, title: str) -> None:
-    _tolerant_stdout()
-    line = f"§{number}  {title}"
-    print(line)
-    print("=" * len(line))
-    print()
-
-
-def _sub(title: str) -> None:
-    print(f"--- {title} ---")
-    print()
-
-
-def _say(text: str) -> None:
-    """Print a paragraph, re-wrapped."""
-    print(textwrap.fill(" ".join(text.split()), width=WIDTH))
-    print()
-
-
-def _show(fields: Iterable[Any], indent: str = "    ") -> None:
-    """Print chosen fields as rows of the table ``str(pyhood.layout(obj))`` prints."""
-    rows = _render._table(SimpleNamespace(fields=tuple(fields)), indent)
-    print("\n".join(row.rstrip() for row in rows))
-    print()
-
-
-def _check(claim: str, holds: bool) -> bool:
-    print(f"  {OK if holds else MISMATCH} {claim}")
-    return holds
+# --- reading fields -------------------------------------------------------------------------
 
 
 def _hex(value: int) -> str:
     return f"{value:#x}"
-
-
-def _grid(header: tuple[str, ...], rows: list[tuple[Any, ...]], indent: str = "  ") -> None:
-    cells = [tuple(str(c) for c in header)] + [tuple(str(c) for c in r) for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    for r in cells:
-        print((indent + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))).rstrip())
-    print()
 
 
 def _named(fields: Iterable[Any], *names: str) -> list[Any]:
@@ -118,8 +59,8 @@ def _attr(note: str | None) -> str:
 
 def section_10_1() -> None:
     """§10.1 The Great Unification: the PyObject header every object shares."""
-    _heading("10.1", "The Great Unification: PyObject layout")
-    _say(
+    heading("10.1", "The Great Unification: PyObject layout")
+    say(
         """Every object CPython creates starts with the same header, the C struct PyObject:
         ob_refcnt (8 bytes at offset 0) counts the references to the object and ob_type
         (8 bytes at offset 8) points at its type object. Objects whose length varies
@@ -146,19 +87,19 @@ def section_10_1() -> None:
         h = pyhood.header(obj)
         size = "-" if h.size is None else h.size
         rows.append((expr, h.type.__name__, _hex(h.address), _hex(h.type_address), size))
-    _grid(("object", "type", "id (header address)", "ob_type", "ob_size"), rows)
+    grid(("object", "type", "id (header address)", "ob_type", "ob_size"), rows)
     headers = [pyhood.header(obj) for _, obj in samples]
     pairs = [(h, obj) for h, (_, obj) in zip(headers, samples, strict=True)]
-    _check(
+    check(
         "header(obj).address == id(obj) for every object",
         all(h.address == id(obj) for h, obj in pairs),
     )
-    _check(
+    check(
         "ob_type == id(type(obj)) for every object",
         all(h.type_address == id(type(obj)) for h, obj in pairs),
     )
     sized = [(h, obj) for h, obj in pairs if isinstance(obj, (tuple, list, bytes))]
-    _check(
+    check(
         "ob_size == len(obj) for the tuple, the list and the bytes",
         all(h.size == len(obj) for h, obj in sized),
     )
@@ -169,26 +110,26 @@ def section_10_1() -> None:
         print("  (str keeps its own length field instead of ob_size; see §10.4.)")
     print()
 
-    _say("The same first rows in pyhood.layout() of a float, a list and a dict:")
+    say("The same first rows in pyhood.layout() of a float, a list and a dict:")
     for expr, obj in (samples[1], samples[4], samples[6]):
         print(f"  pyhood.layout({expr})")
-        _show(_named(pyhood.layout(obj).fields, "ob_refcnt", "ob_type", "ob_size"))
+        show(_named(pyhood.layout(obj).fields, "ob_refcnt", "ob_type", "ob_size"))
 
     lst = [1, 2, 3]
     raw = pyhood.peek(lst, 0, 24)
     words = [int.from_bytes(raw[i : i + 8], sys.byteorder, signed=True) for i in (0, 8, 16)]
     print(f"  pyhood.peek(lst, 0, 24) = {raw.hex(' ')}")
     print(f"  read as three {sys.byteorder}-endian words: {words[0]}, {_hex(words[1])}, {words[2]}")
-    _check(
+    check(
         "the first word is ob_refcnt, as pyhood.refcnt(lst) reads it",
         words[0] == pyhood.refcnt(lst),
     )
-    _check("the second word is id(list), the type object", words[1] == id(list))
-    _check("the third word is len(lst)", words[2] == len(lst))
+    check("the second word is id(list), the type object", words[1] == id(list))
+    check("the third word is len(lst)", words[2] == len(lst))
     print()
 
-    _sub("reference counts follow the names and containers that hold the object")
-    _say(
+    sub("reference counts follow the names and containers that hold the object")
+    say(
         """pyhood.refcnt(obj) reads ob_refcnt. Like sys.getrefcount it also counts the
         temporary reference held by the call's own argument, so a list held by one name
         reads 2."""
@@ -205,47 +146,45 @@ def section_10_1() -> None:
     counts.append((pyhood.refcnt(obj), sys.getrefcount(obj)))
     labels = ("obj = []", "alias = obj", "box = [obj]", "del alias", "box.clear()")
     rows = [(label, a, b) for label, (a, b) in zip(labels, counts, strict=True)]
-    _grid(("after", "pyhood.refcnt(obj)", "sys.getrefcount(obj)"), rows)
-    _check(
-        "pyhood.refcnt agrees with sys.getrefcount at every step", all(a == b for a, b in counts)
-    )
+    grid(("after", "pyhood.refcnt(obj)", "sys.getrefcount(obj)"), rows)
+    check("pyhood.refcnt agrees with sys.getrefcount at every step", all(a == b for a, b in counts))
     ups = [b[0] - a[0] for a, b in itertools.pairwise(counts)]
-    _check("each binding adds one and each unbinding removes one", ups == [1, 1, -1, -1])
+    check("each binding adds one and each unbinding removes one", ups == [1, 1, -1, -1])
     print()
 
-    _sub("immortal objects")
+    sub("immortal objects")
     none = pyhood.header(None)
     before = pyhood.refcnt(None)
     many = [None] * 1000
     after = pyhood.refcnt(None)
     del many
     if PY >= (3, 12):
-        _say(
+        say(
             f"""Since 3.12 (PEP 683) some objects are immortal: None, True, False, small ints,
             interned strings and the static types carry a fixed reference count that
             Py_INCREF and Py_DECREF leave alone. None's ob_refcnt reads {none.refcnt}, and
             a list of 1000 Nones does not move it."""
         )
-        _check("header(None).immortal", none.immortal)
-        _check(f"refcnt(None) is {before} before and after [None] * 1000", before == after)
-        _check("a new list is not immortal", not pyhood.header([]).immortal)
+        check("header(None).immortal", none.immortal)
+        check(f"refcnt(None) is {before} before and after [None] * 1000", before == after)
+        check("a new list is not immortal", not pyhood.header([]).immortal)
     else:
-        _say(
+        say(
             f"""Immortal objects arrived in 3.12 (PEP 683). On {PY[0]}.{PY[1]} None's count is
             an ordinary counter: {before} before [None] * 1000, {after} while that list
             lives."""
         )
-        _check("header(None).immortal is False before 3.12", not none.immortal)
-        _check("the list of 1000 Nones added 1000 references", after - before == 1000)
+        check("header(None).immortal is False before 3.12", not none.immortal)
+        check("the list of 1000 Nones added 1000 references", after - before == 1000)
     print()
     if none.tid is not None:
-        _say(
+        say(
             f"""This is a free-threaded build: the header also has ob_tid (the owning thread,
             {_hex(none.tid)} for None), ob_ref_local and ob_ref_shared (the split reference
             count) and ob_gc_bits."""
         )
     else:
-        _say(
+        say(
             """This is a default (GIL) build. Free-threaded builds (3.13t) split the count into
             ob_ref_local and ob_ref_shared and add ob_tid and ob_gc_bits; header() reports
             them there."""
@@ -278,7 +217,7 @@ def _attribute_values(lay: Any) -> dict[str, int]:
 
 def section_10_2() -> None:
     """§10.2 Memory layout of user-defined classes: GC head, dict and weakref slots."""
-    _heading("10.2", "Memory layout of user-defined classes")
+    heading("10.2", "Memory layout of user-defined classes")
 
     class Point:
         def __init__(self, x: Any, y: Any) -> None:
@@ -290,36 +229,36 @@ def section_10_2() -> None:
 
     p = Point(1.5, "two")
     lay = pyhood.layout(p)
-    _say(
+    say(
         f"""An instance of a plain class, p = Point(1.5, 'two'). Its allocation runs from
         offset {lay.start} to {lay.end} around id(p): the fields before offset 0 belong to
         the same memory block but come before the PyObject header."""
     )
     rows, hidden = _instance_rows(lay)
-    _show(rows)
+    show(rows)
     for block in lay.blocks:
         block_rows, block_hidden = _instance_rows(block)
         print(f'    block "{block.name}" at {_hex(block.address)}: {block.size} bytes')
-        _show(block_rows)
+        show(block_rows)
         hidden += block_hidden
     if hidden:
         print(f"    ({hidden} empty value slots, padding and prefix bytes not shown)")
         print()
 
-    _say(
+    say(
         """GC head: instances of user classes can take part in reference cycles, so a
         PyGC_Head (_gc_next and _gc_prev, at -16 and -8) links each one into the cyclic
         garbage collector's list of tracked objects."""
     )
-    _check("p is tracked by the collector (gc.is_tracked)", gc.is_tracked(p))
-    _check("_gc_next is a non-NULL link", lay.field("_gc_next").value != 0)
+    check("p is tracked by the collector (gc.is_tracked)", gc.is_tracked(p))
+    check("_gc_next is a non-NULL link", lay.field("_gc_next").value != 0)
     print()
 
     dict_word = {(3, 10): "__dict__", (3, 11): "managed_dict", (3, 12): "dict_or_values"}
     dict_name = dict_word.get(PY, "managed_dict")
     weak_name = "__weakref__" if PY < (3, 12) else "managed_weakref"
     if PY < (3, 11):
-        _say(
+        say(
             f"""3.10: __dict__ and __weakref__ are slots inside the object, at
             Point.__dictoffset__ = {Point.__dictoffset__} and Point.__weakrefoffset__ =
             {Point.__weakrefoffset__}. The first attribute store in __init__ created a real
@@ -327,11 +266,11 @@ def section_10_2() -> None:
             whose values array holds this instance's attributes."""
         )
         d = p.__dict__
-        _check("the __dict__ slot holds id(p.__dict__)", lay.field("__dict__").value == id(d))
+        check("the __dict__ slot holds id(p.__dict__)", lay.field("__dict__").value == id(d))
         values = _attribute_values(pyhood.layout(d))
     elif PY < (3, 13):
         values_at = "managed_values (-32)" if PY == (3, 11) else "dict_or_values (-24)"
-        _say(
+        say(
             f"""{PY[0]}.{PY[1]}: the class has Py_TPFLAGS_MANAGED_DICT (its __dictoffset__,
             {Point.__dictoffset__}, no longer points into the object). The dict lives in a
             pre-header before the GC head, and until someone asks for p.__dict__ there is
@@ -341,27 +280,27 @@ def section_10_2() -> None:
             {values_at}."""
         )
         if PY == (3, 11):
-            _say(
+            say(
                 """__weakref__ is still a slot inside the object, at
                 Point.__weakrefoffset__ = 16."""
             )
-            _check("managed_dict (-24) is NULL: no dict object", lay.field(dict_name).value == 0)
+            check("managed_dict (-24) is NULL: no dict object", lay.field(dict_name).value == 0)
         else:
             tagged = lay.field("dict_or_values").value
-            _say(
+            say(
                 f"""3.12 also moves the weakref list into the pre-header (managed_weakref at -32,
                 Py_TPFLAGS_MANAGED_WEAKREF) and folds dict and values into one word at -24:
                 dict_or_values = {_hex(tagged)} is the values pointer minus one: an odd
                 word marks values, an even one a dict."""
             )
-            _check("dict_or_values has the values tag (low bit 1)", tagged & 1 == 1)
-            _check(
+            check("dict_or_values has the values tag (low bit 1)", tagged & 1 == 1)
+            check(
                 "dict_or_values + 1 is the values array's address",
                 tagged + 1 == lay.block("values").address,
             )
         values = _attribute_values(lay)
     else:
-        _say(
+        say(
             f"""3.13: the attribute values are embedded in the object itself
             (Py_TPFLAGS_INLINE_VALUES), right after the header at offset 16: capacity, size,
             embedded and valid bytes, then values[i] (named by the class's shared keys), then
@@ -370,33 +309,33 @@ def section_10_2() -> None:
             ({lay.field("capacity").value}) comes from the class's shared keys, not from the
             two attributes this instance has."""
         )
-        _check("managed_dict (-24) is NULL: no dict object", lay.field("managed_dict").value == 0)
-        _check("size == 2 attributes stored inline", lay.field("size").value == 2)
+        check("managed_dict (-24) is NULL: no dict object", lay.field("managed_dict").value == 0)
+        check("size == 2 attributes stored inline", lay.field("size").value == 2)
         values = _attribute_values(lay)
     for name in ("x", "y"):
         print(f"    {name}: {_hex(values.get(name, 0))}")
-    _check("the value named x is id(p.x) and y is id(p.y)", values == {"x": id(p.x), "y": id(p.y)})
+    check("the value named x is id(p.x) and y is id(p.y)", values == {"x": id(p.x), "y": id(p.y)})
     print()
 
-    _sub("a weak reference appears in the weakref slot")
+    sub("a weak reference appears in the weakref slot")
     before = pyhood.layout(p).field(weak_name).value
     ref = weakref.ref(p)
     after = pyhood.layout(p).field(weak_name).value
     print(f"    {weak_name} before weakref.ref(p): {_hex(before)}")
     print(f"    {weak_name} after:                 {_hex(after)}   id(ref) = {_hex(id(ref))}")
-    _check(f"{weak_name} was NULL and now points at the weakref", before == 0 and after == id(ref))
+    check(f"{weak_name} was NULL and now points at the weakref", before == 0 and after == id(ref))
     print()
 
-    _sub("looking does not create the __dict__")
+    sub("looking does not create the __dict__")
     if PY < (3, 11):
         subject: Any = Empty()
-        _say(
+        say(
             """3.10 creates the dict at the first attribute store, so take an instance of an
             empty class, whose __dict__ slot is still NULL."""
         )
     else:
         subject = Point(3, 4)
-        _say(
+        say(
             f"""A fresh Point: its {dict_name} word (-24) before and after pyhood reads the
             object many times, then after Python code touches __dict__."""
         )
@@ -412,15 +351,15 @@ def section_10_2() -> None:
     print(f"    {dict_name} before: {_hex(first)}")
     print(f"    after 10 x layout/header/peek: {_hex(again)}")
     print(f"    after subject.__dict__: {_hex(touched)}   id(subject.__dict__) = {_hex(id(d))}")
-    _check("pyhood's reads left the word unchanged", first == again)
+    check("pyhood's reads left the word unchanged", first == again)
     if PY == (3, 12):
-        _check("before, the word was a tagged values pointer, not a dict", first & 1 == 1)
+        check("before, the word was a tagged values pointer, not a dict", first & 1 == 1)
     else:
-        _check("before, the word was NULL: no dict existed", first == 0)
-    _check("only Python's own __dict__ access put a dict there", touched == id(d))
+        check("before, the word was NULL: no dict existed", first == 0)
+    check("only Python's own __dict__ access put a dict there", touched == id(d))
     if PY >= (3, 13):
         ma_values = pyhood.layout(d).field("ma_values").value
-        _check(
+        check(
             "3.13: the new dict borrows the inline values (ma_values == id(subject) + 16)",
             ma_values == id(subject) + lay_after.field("capacity").offset,
         )
@@ -428,7 +367,7 @@ def section_10_2() -> None:
 
     size = sys.getsizeof(p)
     owned = sum(b.size for b in lay.blocks)
-    _say(
+    say(
         f"""Size: pyhood counts {lay.size} bytes for p's own allocation, offsets
         [{lay.start}, {lay.end}); sys.getsizeof(p) says {size}."""
         + (
@@ -458,7 +397,7 @@ def _footprint(obj: Any) -> list[tuple[str, int]]:
 
 def section_10_3() -> None:
     """§10.3 Memory layout of slotted classes: members at fixed offsets, no dict."""
-    _heading("10.3", "Memory layout of slotted classes")
+    heading("10.3", "Memory layout of slotted classes")
 
     class Plain:
         def __init__(self, x: Any, y: Any, z: Any) -> None:
@@ -478,7 +417,7 @@ def section_10_3() -> None:
 
     s = Slotted(10, 20.5, "thirty")
     lay = pyhood.layout(s)
-    _say(
+    say(
         """__slots__ = ("x", "y", "z") turns each attribute into a member: a PyObject * at a
         fixed offset after the header, reached through a descriptor on the class. The
         instance is the header plus a fixed-size array of three pointers:"""
@@ -489,20 +428,20 @@ def section_10_3() -> None:
     for f in slots:
         print(f"    {f.name} at offset {f.offset}: {_hex(f.value)}   id(s.{f.name}) = ", end="")
         print(_hex(id(getattr(s, f.name))))
-    _check(
+    check(
         "each member holds id() of the attribute",
         all(f.value == id(getattr(s, f.name)) for f in slots),
     )
-    _check(
+    check(
         "members x, y, z at offsets 16, 24, 32",
         [(f.name, f.offset) for f in slots] == [("x", 16), ("y", 24), ("z", 32)],
     )
-    _check(
+    check(
         f"Slotted.__basicsize__ == 16 + 3 * 8 == {Slotted.__basicsize__}",
         Slotted.__basicsize__ == 40,
     )
-    _check("no __dict__ attribute", not hasattr(s, "__dict__"))
-    _check(
+    check("no __dict__ attribute", not hasattr(s, "__dict__"))
+    check(
         "no pre-header, no __dict__ or __weakref__ field",
         not any(
             f.region == "preheader" or f.name in ("__dict__", "__weakref__") for f in lay.fields
@@ -513,41 +452,41 @@ def section_10_3() -> None:
         weak_refused = False
     except TypeError:
         weak_refused = True
-    _check("weakref.ref(s) raises TypeError: no __weakref__ slot", weak_refused)
+    check("weakref.ref(s) raises TypeError: no __weakref__ slot", weak_refused)
     print()
 
-    _say(
+    say(
         """A member that was never assigned holds NULL, which is how the descriptor knows to
         raise AttributeError. A subclass adds its own members after its base's, and
         "__weakref__" in __slots__ buys one more pointer slot for the weakref list."""
     )
     blank = Slotted.__new__(Slotted)
-    _show(_named(pyhood.layout(blank).fields, "x", "y", "z"))
+    show(_named(pyhood.layout(blank).fields, "x", "y", "z"))
     try:
         blank.x  # noqa: B018 - the attribute access is the demonstration
         unset = False
     except AttributeError:
         unset = True
-    _check("Slotted.__new__(Slotted) has NULL members and .x raises AttributeError", unset)
+    check("Slotted.__new__(Slotted) has NULL members and .x raises AttributeError", unset)
     four = pyhood.layout(Slotted4(1, 2, 3))
-    _check("Slotted4(Slotted) adds w at offset 40", four.field("w").offset == 40)
+    check("Slotted4(Slotted) adds w at offset 40", four.field("w").offset == 40)
     weak = pyhood.layout(SlottedWeak())
     if PY >= (3, 12):
-        _check(
+        check(
             "3.12+: a __weakref__ slot becomes a managed weakref in the pre-header (-32)",
             weak.field("managed_weakref").offset == SlottedWeak.__weakrefoffset__ == -32,
         )
     else:
-        _check(
+        check(
             "SlottedWeak has __weakref__ at offset 40",
             weak.field("__weakref__").offset == SlottedWeak.__weakrefoffset__ == 40,
         )
     print()
 
-    _sub("bytes saved against the same class without __slots__")
+    sub("bytes saved against the same class without __slots__")
     plain = Plain(10, 20.5, "thirty")
     plain_parts, slot_parts = _footprint(plain), _footprint(s)
-    _grid(
+    grid(
         ("instance", "owns", "bytes", "sys.getsizeof"),
         [
             ("Plain", what, n, sys.getsizeof(plain) if i == 0 else "")
@@ -560,7 +499,7 @@ def section_10_3() -> None:
     )
     total_plain = sum(n for _, n in plain_parts)
     total_slot = sum(n for _, n in slot_parts)
-    _say(
+    say(
         f"""Per instance: Plain {total_plain} bytes, Slotted {total_slot} bytes; __slots__
         saves {total_plain - total_slot} bytes ({total_plain / total_slot:.1f}x). The
         attribute names are not counted: Plain's keys are shared by all its instances
@@ -574,12 +513,12 @@ def section_10_3() -> None:
             if f.name.startswith("values[")
         )
         where = "inline values" if PY >= (3, 13) else "values array"
-        _say(
+        say(
             f"""Plain's {where} are sized by the class's shared keys: room for {slots_for}
             attributes although the instance holds three."""
         )
-    _check("the slotted instance is the size sys.getsizeof reports", total_slot == sys.getsizeof(s))
-    _check("the slotted instance is smaller", total_slot < total_plain)
+    check("the slotted instance is the size sys.getsizeof reports", total_slot == sys.getsizeof(s))
+    check("the slotted instance is smaller", total_slot < total_plain)
     print()
 
 
@@ -599,17 +538,17 @@ def _int_parts(lay: Any) -> tuple[int, list[int]]:
 
 
 def _ints() -> None:
-    _sub("int: a sign and base-2**30 digits")
+    sub("int: a sign and base-2**30 digits")
     bits = sys.int_info.bits_per_digit
     if PY >= (3, 12):
-        _say(
+        say(
             f"""An int stores its magnitude as an array of {bits}-bit digits, least
             significant first. Since 3.12 the header word after ob_type is
             long_value.lv_tag: bits 0-1 are the sign (0 positive, 1 zero, 2 negative),
             bit 2 is reserved and the rest is the number of digits."""
         )
     else:
-        _say(
+        say(
             f"""An int is a PyVarObject: ob_size is the number of {bits}-bit digits, negated
             for negative numbers (0 for zero), and ob_digit holds the magnitude least
             significant digit first."""
@@ -621,46 +560,46 @@ def _ints() -> None:
         rebuilt = sign * sum(d << (bits * i) for i, d in enumerate(digits))
         rebuilt_all &= rebuilt == value
         rows.append((value, sign, digits, rebuilt, lay.size, sys.getsizeof(value)))
-    _grid(("value", "sign", "digits", "rebuilt", "bytes", "getsizeof"), rows)
-    _check("sign * sum(digit[i] << 30*i) rebuilds every value", rebuilt_all)
+    grid(("value", "sign", "digits", "rebuilt", "bytes", "getsizeof"), rows)
+    check("sign * sum(digit[i] << 30*i) rebuilds every value", rebuilt_all)
     print("    pyhood.layout(-(10 ** 20)), header and digits:")
-    _show(f for f in pyhood.layout(-(10**20)).fields if f.name != "ob_refcnt")
+    show(f for f in pyhood.layout(-(10**20)).fields if f.name != "ob_refcnt")
 
 
 def _bools() -> None:
-    _sub("bool: two singletons with the int layout")
-    _say(
+    sub("bool: two singletons with the int layout")
+    say(
         """bool is a subclass of int with exactly two instances. True is an int object with
         one digit equal to 1, False one with no digits; every comparison or bool() call
         returns one of these two objects."""
     )
     for value in (True, False):
         print(f"    pyhood.layout({value})")
-        _show(pyhood.layout(value).fields)
+        show(pyhood.layout(value).fields)
     n = len("xy")
-    _check(
+    check(
         "bool(n) is True and (n > 5) is False: comparisons return the two singletons",
         bool(n) is True and (n > 5) is False,
     )
-    _check("header(True).type is bool", pyhood.header(True).type is bool)
+    check("header(True).type is bool", pyhood.header(True).type is bool)
     if PY >= (3, 12):
-        _check("both are immortal", pyhood.header(True).immortal and pyhood.header(False).immortal)
+        check("both are immortal", pyhood.header(True).immortal and pyhood.header(False).immortal)
     print()
 
 
 def _floats() -> None:
-    _sub("float: one C double")
+    sub("float: one C double")
     x = 1 / 3
     lay = pyhood.layout(x)
-    _say(
+    say(
         """A float is the header plus ob_fval, an IEEE 754 double. It holds no references to
         other objects, so it has no GC head: the allocation starts at offset 0."""
     )
-    _show(lay.fields)
+    show(lay.fields)
     (unpacked,) = struct.unpack("d", pyhood.peek(x, 16, 8))
-    _check("ob_fval == 1 / 3", lay.field("ob_fval").value == x)
-    _check("the 8 raw bytes at offset 16 unpack to the same double", unpacked == x)
-    _check(f"layout size {lay.size} == sys.getsizeof(x)", lay.size == sys.getsizeof(x))
+    check("ob_fval == 1 / 3", lay.field("ob_fval").value == x)
+    check("the 8 raw bytes at offset 16 unpack to the same double", unpacked == x)
+    check(f"layout size {lay.size} == sys.getsizeof(x)", lay.size == sys.getsizeof(x))
     print()
 
 
@@ -668,8 +607,8 @@ _INTERNED = {0: "no", 1: "yes (mortal)", 2: "yes (immortal)", 3: "yes (static)"}
 
 
 def _strings() -> None:
-    _sub("str: compact strings, one to four bytes per character")
-    _say(
+    sub("str: compact strings, one to four bytes per character")
+    say(
         """A str (PEP 393) stores each character in 1, 2 or 4 bytes, the smallest kind that
         fits its widest character, right after the header (a "compact" string). The state
         bit field records kind, ascii, compact and interned. Pure-ASCII strings use the
@@ -702,7 +641,7 @@ def _strings() -> None:
                 sys.getsizeof(s),
             )
         )
-    _grid(
+    grid(
         (
             "",
             "text",
@@ -717,23 +656,23 @@ def _strings() -> None:
         ),
         rows,
     )
-    _check("kinds are 1, 1, 2, 4", kinds == [1, 1, 2, 4])
+    check("kinds are 1, 1, 2, 4", kinds == [1, 1, 2, 4])
     at = [row[6] for row in rows]
-    _check(
+    check(
         f"ASCII data at {at[0]} (after PyASCIIObject), the others at {at[1]} "
         "(after PyCompactUnicodeObject)",
         at[0] < at[1] == at[2] == at[3],
     )
     print()
     print('    pyhood.layout("café")')
-    _show(f for f in pyhood.layout(samples["latin-1"]).fields if f.region != "padding")
+    show(f for f in pyhood.layout(samples["latin-1"]).fields if f.region != "padding")
 
     s = "".join(["tour", "-", "hash"])
     h0 = pyhood.layout(s).field("hash").value
     h = hash(s)
     h1 = pyhood.layout(s).field("hash").value
     print(f"    hash field of a new str: {h0}; after hash(s): {h1}")
-    _check("the hash is computed on first use and cached in the object", h0 == -1 and h1 == h)
+    check("the hash is computed on first use and cached in the object", h0 == -1 and h1 == h)
 
     latin = samples["latin-1"]
     u0 = pyhood.layout(latin).field("utf8").value
@@ -743,7 +682,7 @@ def _strings() -> None:
     print(
         f"    utf8 of 'café' before: {_hex(u0)}; after compile(): {_hex(lay.field('utf8').value)}"
     )
-    _check(
+    check(
         "the UTF-8 copy is made on demand and kept: 'café'.encode() + NUL",
         u0 == 0 and cached == latin.encode() + b"\0",
     )
@@ -755,13 +694,13 @@ def _strings() -> None:
         f"    state.interned of a new str: {i0} ({_INTERNED[i0]}); after sys.intern: {i1} "
         f"({_INTERNED.get(i1, i1)})"
     )
-    _check("sys.intern sets the interned state", i0 == 0 and i1 != 0)
+    check("sys.intern sets the interned state", i0 == 0 and i1 != 0)
     print()
 
 
 def _lists() -> None:
-    _sub("list: a pointer to a separate, over-allocated array")
-    _say(
+    sub("list: a pointer to a separate, over-allocated array")
+    say(
         """A list object holds only ob_size, a pointer ob_item to an array of PyObject * and
         allocated, the array's capacity. Appending past the capacity grows it by about 1/8
         plus 6 (list_resize: (n + n // 8 + 6) & ~3), so most appends need no realloc."""
@@ -774,7 +713,7 @@ def _lists() -> None:
         if not growth or growth[-1][1] != allocated:
             growth.append((len(lst), allocated))
     print("    len -> allocated on append: " + ", ".join(f"{n} -> {a}" for n, a in growth))
-    _check(
+    check(
         "each growth matches (n + (n >> 3) + 6) & ~3",
         all(a == (n + (n >> 3) + 6) & ~3 for n, a in growth),
     )
@@ -788,11 +727,11 @@ def _lists() -> None:
     print()
     items = lay.block("ob_item")
     spare = [f for f in items.fields if f.note and f.note.startswith("spare")]
-    _check(
+    check(
         f"{len(spare)} spare slots == allocated - len",
         len(spare) == lay.field("allocated").value - len(small),
     )
-    _check(
+    check(
         "sys.getsizeof(small) == list object + its item array",
         sys.getsizeof(small) == lay.size + items.size,
     )
@@ -800,17 +739,17 @@ def _lists() -> None:
 
 
 def _tuples() -> None:
-    _sub("tuple: items inside the object")
+    sub("tuple: items inside the object")
     t = tuple([1, "two", 3.0])
     lay = pyhood.layout(t)
-    _say(
+    say(
         """A tuple cannot grow, so its item pointers are part of the object itself, right
         after ob_size (3.14 puts a cached hash, ob_hash, in between): one allocation, no
         separate array."""
     )
-    _show(f for f in lay.fields if f.region != "gc_head")
+    show(f for f in lay.fields if f.region != "gc_head")
     first = 32 if sys.version_info >= (3, 14) else 24
-    _check(
+    check(
         f"ob_item[i] == id(t[i]) at offset {first} + 8 * i",
         all(
             lay.field(f"ob_item[{i}]").offset == first + 8 * i
@@ -818,23 +757,23 @@ def _tuples() -> None:
             for i, x in enumerate(t)
         ),
     )
-    _check("no owned blocks", lay.blocks == ())
-    _check(f"layout size {lay.size} == sys.getsizeof(t)", lay.size == sys.getsizeof(t))
+    check("no owned blocks", lay.blocks == ())
+    check(f"layout size {lay.size} == sys.getsizeof(t)", lay.size == sys.getsizeof(t))
     print()
 
 
 def _sets() -> None:
-    _sub("set: an open-addressing hash table of (key, hash) entries")
-    _say(
+    sub("set: an open-addressing hash table of (key, hash) entries")
+    say(
         """A set keeps fill (used + dummy entries), used (live keys), mask (table size - 1)
         and table, a pointer to its entries. Up to 5 keys fit in the 8-entry smalltable
         inside the object; larger sets point table at a separate block."""
     )
     small = {1, 2, 3}
     lay = pyhood.layout(small)
-    _show(_named(lay.fields, "fill", "used", "mask", "table"))
+    show(_named(lay.fields, "fill", "used", "mask", "table"))
     inside = lay.field("smalltable[0].key").offset
-    _check(
+    check(
         f"small set: table == id(small) + {inside}, the smalltable",
         lay.field("table").value == id(small) + inside and lay.blocks == (),
     )
@@ -843,14 +782,14 @@ def _sets() -> None:
     lay = pyhood.layout(large)
     table = lay.block("table")
     taken = sum(1 for f in table.fields if f.name.endswith(".key") and f.value)
-    _show(_named(lay.fields, "fill", "used", "mask", "table"))
+    show(_named(lay.fields, "fill", "used", "mask", "table"))
     print(f"    block table: {table.size} bytes = {lay.field('mask').value + 1} entries x 16")
-    _check("large set: table points at a separate block", table.address == lay.field("table").value)
-    _check("used == len(large) == 99", lay.field("used").value == len(large) == 99)
-    _check(
+    check("large set: table points at a separate block", table.address == lay.field("table").value)
+    check("used == len(large) == 99", lay.field("used").value == len(large) == 99)
+    check(
         "discard leaves a dummy: fill 100 == entries with a key", lay.field("fill").value == taken
     )
-    _check(
+    check(
         "sys.getsizeof(large) == set object + its table",
         sys.getsizeof(large) == lay.size + table.size,
     )
@@ -871,33 +810,33 @@ def _keys_rows(keys: Any, used: int) -> list[Any]:
 
 
 def _dicts() -> None:
-    _sub("dict: a keys object with indices and entries")
-    _say(
+    sub("dict: a keys object with indices and entries")
+    say(
         """A dict points at a keys object (ma_keys). It holds a small hash index (dk_indices:
         -1 empty, else a position in the entries) followed by the entries in insertion
         order, which is why dicts keep that order. A combined table keeps key and value in
         each entry and ma_values is NULL."""
     )
     if PY >= (3, 11):
-        _say(
+        say(
             """Since 3.11 dk_kind says what the entries are: 0 general (hash, key, value),
             1 all-str keys (key, value: a str caches its own hash), 2 split."""
         )
     d = {"one": 1, "two": 2, "three": 3}
     lay = pyhood.layout(d)
     keys = lay.block("ma_keys")
-    _show(_named(lay.fields, "ma_used", "ma_keys", "ma_values"))
+    show(_named(lay.fields, "ma_used", "ma_keys", "ma_values"))
     print(f"    block ma_keys ({keys.size} bytes)")
-    _show(_keys_rows(keys, len(d)))
+    show(_keys_rows(keys, len(d)))
     names = [_attr(f.note) for f in keys.fields if f.name.endswith(".me_key")][: len(d)]
     used_indices = [f for f in keys.fields if f.name.startswith("dk_indices[") and f.value >= 0]
-    _check("combined: ma_values is NULL", lay.field("ma_values").value == 0)
-    _check("entries are in insertion order: one, two, three", names == list(d))
-    _check("one used index per key", sorted(f.value for f in used_indices) == [0, 1, 2])
+    check("combined: ma_values is NULL", lay.field("ma_values").value == 0)
+    check("entries are in insertion order: one, two, three", names == list(d))
+    check("one used index per key", sorted(f.value for f in used_indices) == [0, 1, 2])
     if PY >= (3, 11):
         general = pyhood.layout({1: "a"}).block("ma_keys")
-        _check("dk_kind is 1 (str keys) here", keys.field("dk_kind").value == 1)
-        _check(
+        check("dk_kind is 1 (str keys) here", keys.field("dk_kind").value == 1)
+        check(
             "{1: 'a'} has dk_kind 0 and entries with me_hash",
             general.field("dk_kind").value == 0
             and "dk_entries[0].me_hash" in [f.name for f in general.fields],
@@ -912,22 +851,22 @@ def _dicts() -> None:
     da = a.__dict__
     lay = pyhood.layout(da)
     keys = lay.block("ma_keys")
-    _say(
+    say(
         """An instance __dict__ is a split table: the keys object belongs to the class and is
         shared by every instance (its entries have no values), and each dict's own values
         live in ma_values."""
     )
-    _show(_named(lay.fields, "ma_used", "ma_keys", "ma_values"))
+    show(_named(lay.fields, "ma_used", "ma_keys", "ma_values"))
     vals = lay.block("ma_values")
-    _show(f for f in vals.fields if f.name.startswith("values[") and f.value)
-    _check("split: ma_values is not NULL", lay.field("ma_values").value != 0)
-    _check(
+    show(f for f in vals.fields if f.name.startswith("values[") and f.value)
+    check("split: ma_values is not NULL", lay.field("ma_values").value != 0)
+    check(
         "a.__dict__ and b.__dict__ share one keys object",
         pyhood.layout(b.__dict__).field("ma_keys").value == lay.field("ma_keys").value,
     )
     if PY >= (3, 11):
-        _check("dk_kind is 2 (split)", keys.field("dk_kind").value == 2)
-    _check(
+        check("dk_kind is 2 (split)", keys.field("dk_kind").value == 2)
+    check(
         "the values named left and right are id(a.left) and id(a.right)",
         _attribute_values(lay) == {"left": id(a.left), "right": id(a.right)},
     )
@@ -936,8 +875,8 @@ def _dicts() -> None:
 
 def section_10_4() -> None:
     """§10.4 Memory layout of core built-ins: int, bool, float, str, list, tuple, set, dict."""
-    _heading("10.4", "Memory layout of core built-ins")
-    _say(
+    heading("10.4", "Memory layout of core built-ins")
+    say(
         """Each core type is a C struct that begins with the common header and adds the
         fields its job needs, laid out for speed and size."""
     )
@@ -949,46 +888,3 @@ def section_10_4() -> None:
     _tuples()
     _sets()
     _dicts()
-
-
-#: Section number -> function, in guide order.
-SECTIONS: dict[str, Callable[[], None]] = {
-    "10.1": section_10_1,
-    "10.2": section_10_2,
-    "10.3": section_10_3,
-    "10.4": section_10_4,
-}
-
-
-def all_sections() -> dict[str, Callable[[], None]]:
-    """Every section of the tour in guide order: chapter 10 here, §11.1-11.4 and §11.6 in
-    :mod:`pyhood._tour11`, chapter 12 in
-    :mod:`pyhood._tour12` (§12.1, §12.2) and :mod:`pyhood._tour12_gc` (§12.3, §12.4, §12.6),
-    §11.5 in :mod:`pyhood._track_tour`, imported late: they use this module's printing helpers."""
-    from . import _tour11, _tour12, _tour12_gc, _track_tour
-
-    return dict(
-        sorted(
-            {
-                **SECTIONS,
-                **_tour11.SECTIONS,
-                **_tour12.SECTIONS,
-                **_tour12_gc.SECTIONS,
-                **_track_tour.SECTIONS,
-            }.items(),
-            key=lambda kv: tuple(map(int, kv[0].split("."))),
-        )
-    )
-
-
-def run(sections: Iterable[str] | None = None) -> None:
-    """Print the given sections (all of them by default), in guide order."""
-    every = all_sections()
-    wanted = set(every if sections is None else sections)
-    unknown = wanted - set(every)
-    if unknown:
-        raise ValueError(f"no such section: {', '.join(sorted(unknown))}")
-    for i, number in enumerate(n for n in every if n in wanted):
-        if i:
-            print()
-        every[number]()
