@@ -142,10 +142,7 @@ fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize) -> PyResult<()
     let size = (szidx as usize + 1) * PYMALLOC_ALIGNMENT;
     let capacity = ((POOL_SIZE - POOL_OVERHEAD) / size.max(1)) as u32;
     let from_first = raw_start.wrapping_sub(pool + POOL_OVERHEAD);
-    // The class may exceed the layout's span by a little: 3.13+ sizes inline values from the
-    // class's shared keys at allocation time, which can be one slot more than the
-    // capacity the instance then records.
-    let valid = (expected_class..=expected_class + 1).contains(&szidx)
+    let valid = szidx == expected_class
         && raw_start >= pool + POOL_OVERHEAD
         && from_first % size == 0
         && maxnextoffset == POOL_SIZE - size
@@ -186,6 +183,45 @@ fn malloc_chunk(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize) -> PyR
     info.domain = "malloc";
     info.block_size = Some(usable);
     Ok(())
+}
+
+/// Which of `candidates` (possible byte sizes of the allocation at `addr`, the first being
+/// the reading CPython's own data gives) the allocator's header agrees with, ascending.
+/// Static and mimalloc blocks have no header to check: only the first candidate is kept.
+/// Empty when the header accepts none of them.
+pub fn accepted_sizes(py: Python<'_>, addr: usize, candidates: &[usize]) -> Vec<usize> {
+    let Some(&first) = candidates.first() else {
+        return Vec::new();
+    };
+    let mut sorted = candidates.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    match classify(py, addr, first, false) {
+        Ok(info) if matches!(info.domain, "static" | "mimalloc") => vec![first],
+        // glibc: a chunk of `max(32, (n + 8 + 15) & !15)` bytes, usable size 8 less; the
+        // candidates whose usual chunk has the usable size read.
+        Ok(info) if info.domain == "malloc" => {
+            let usable = info.block_size.unwrap_or(0);
+            let glibc = |n: usize| ((n + 8 + 15) & !15).max(32) - 8;
+            sorted.retain(|&n| glibc(n) == usable);
+            sorted
+        }
+        _ => {
+            sorted.retain(|&n| classify(py, addr, n, false).is_ok_and(|i| i.domain == "pymalloc"));
+            sorted
+        }
+    }
+}
+
+/// The largest of `candidates` the allocator accepts (bytes it set aside for the block
+/// belong to the block); the first candidate when it accepts none, so that the check of
+/// that size reports the disagreement.
+pub fn resolve_size(py: Python<'_>, addr: usize, candidates: &[usize]) -> usize {
+    let first = candidates.first().copied().unwrap_or(0);
+    accepted_sizes(py, addr, candidates)
+        .last()
+        .copied()
+        .unwrap_or(first)
 }
 
 /// The object's own allocation.

@@ -86,6 +86,11 @@ pub fn is_var_object(obj: &Bound<'_, PyAny>) -> bool {
     if crate::raw::object::frame_type_address() == s.address {
         return frameobject::FRAME_HAS_VAR_HEAD;
     }
+    // Generators, coroutines and async generators start with PyObject_HEAD; from 3.11 their
+    // tp_itemsize is 8 for the embedded frame's slots.
+    if crate::raw::object::generator_type_addresses().contains(&s.address) {
+        return false;
+    }
     // list and bytearray start with PyObject_VAR_HEAD although their tp_itemsize is 0.
     s.itemsize != 0
         || has(ffi::Py_TPFLAGS_LIST_SUBCLASS)

@@ -8,6 +8,7 @@ use pyo3::types::{PyFloat, PyFrozenSet, PySet};
 use crate::cpython::bytesobject::PyBytesObject;
 use crate::cpython::descrobject::PyMemberDef;
 use crate::cpython::floatobject::PyFloatObject;
+use crate::cpython::genobject::GenKind;
 use crate::cpython::listobject::PyListObject;
 use crate::cpython::object::PyVarObject;
 use crate::cpython::setobject::{setentry, PySetObject, SET_MINSIZE};
@@ -32,6 +33,8 @@ pub enum Kind {
     Set,
     Dict,
     Type,
+    /// A generator, coroutine or async generator.
+    Gen(GenKind),
     Other,
 }
 
@@ -53,6 +56,8 @@ impl Kind {
             Kind::Dict
         } else if has(ffi::Py_TPFLAGS_TYPE_SUBCLASS) {
             Kind::Type
+        } else if let Some(g) = super::generator::kind_of(tv) {
+            Kind::Gen(g)
         } else if obj.is_instance_of::<PyFloat>() {
             Kind::Float
         } else if obj.is_instance_of::<PySet>() || obj.is_instance_of::<PyFrozenSet>() {
@@ -108,6 +113,7 @@ pub fn body(
         Kind::Set => set(py, b)?,
         Kind::Dict => dict::dict_body(obj, b)?,
         Kind::Type => type_object(b, tv, ext),
+        Kind::Gen(g) => super::generator::fields(obj, g, b)?,
         Kind::Other => {}
     }
     Ok(())

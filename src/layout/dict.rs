@@ -208,9 +208,30 @@ pub fn values_block(
             "dict values at {values:#x} have an impossible header"
         ))
     })?;
+    let (g, unsure) = if g.prefix > 0 {
+        prefixed_capacity(py, values, g)
+    } else {
+        (g, 0)
+    };
     let mut b =
         Builder::new(values, -(g.prefix as isize), g.tail as isize, max_items).map_err(read_err)?;
     values_fields(&mut b, 0, &g, keys);
+    for j in 0..unsure {
+        let k = g.capacity + j;
+        b.add(
+            format!("(values[{k}] or rounding)"),
+            (g.values_offset + 8 * k) as isize,
+            8,
+            "PyObject *",
+            Decode::Pointer,
+            Region::Items,
+        )
+        .note = Some(
+            "CPython records no capacity: an array with this slot fills the same allocator \
+             block as one without it"
+                .into(),
+        );
+    }
     b.finish(
         py,
         Some("ma_values".into()),
@@ -218,6 +239,40 @@ pub fn values_block(
         0,
         8,
     )
+}
+
+/// 3.11/3.12 (`new_values`, Objects/dictobject.c v3.11.7, v3.12.1): the array is
+/// `PyMem_Malloc(prefix + 8 * size)` with `prefix = _Py_SIZE_ROUND_UP(size + 2, 8)` stored in
+/// byte [-1], and `size` the class's `shared_keys_usable_size` *when the instance was made*
+/// (`init_inline_values` / `_PyObject_InitializeDict`; each new instance then lowers the
+/// keys' `dk_usable`, so that size never grows: it is at least `usable_now`). CPython
+/// records no capacity: the sizes the prefix allows that the allocator's block accepts
+/// remain. Returns the geometry with the smallest of them as the capacity (slots proven to
+/// be the array's) and the block's extent up to the largest (bytes the block holds), and
+/// how many slots past the capacity may be the array's or the allocator's rounding.
+fn prefixed_capacity(
+    py: Python<'_>,
+    values: usize,
+    g: dicts::ValuesGeometry,
+) -> (dicts::ValuesGeometry, usize) {
+    let p = g.prefix;
+    let lo = p.saturating_sub(9).max(1).max(g.capacity);
+    let hi = p.saturating_sub(2);
+    if lo > hi {
+        return (g, 0);
+    }
+    let bytes: Vec<usize> = (lo..=hi).map(|k| p + 8 * k).collect();
+    let accepted = crate::alloc::accepted_sizes(py, values - p, &bytes);
+    let (Some(&small), Some(&large)) = (accepted.first(), accepted.last()) else {
+        return (g, 0);
+    };
+    let cap = (small - p) / 8;
+    let g = dicts::ValuesGeometry {
+        capacity: cap,
+        tail: large - p,
+        ..g
+    };
+    (g, (large - small) / 8)
 }
 
 fn values_fields(b: &mut Builder, at: isize, g: &dicts::ValuesGeometry, keys: usize) {

@@ -96,6 +96,10 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult
                 (0, TypeObject::SIZE as isize)
             }
         }
+        Kind::Gen(_) => {
+            let n = super::generator::slots(obj)?;
+            (n, s.basicsize + 8 * n as isize)
+        }
         Kind::Other if super::frame::is_frame(obj) && !FRAME_HAS_VAR_HEAD => {
             // 3.11+ frames begin with PyObject_HEAD although tp_itemsize is 8: the slot count
             // comes from the code object (`_PyFrame_New_NoTrack`).
@@ -111,6 +115,8 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult
     // Instances of heap subclasses also hold the subclass's slots and, for variable-size
     // bases, a `__dict__` pointer placed after the items (`_PyObject_VAR_SIZE`).
     let mut end = body_end;
+    // Other sizes the allocation may have, which only the allocator's block can tell apart.
+    let mut alt_ends = Vec::new();
     if heap && kind != Kind::Type {
         let sub_end = if s.itemsize != 0 {
             round8(s.basicsize + items as isize * s.itemsize)
@@ -118,13 +124,32 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, kind: Kind) -> PyResult
             s.basicsize
         };
         end = end.max(sub_end);
+        if s.itemsize != 0 {
+            // `PyType_GenericAlloc` (`_PyType_AllocNoTrack`, Objects/typeobject.c
+            // v3.10–v3.15) allocates `_PyObject_VAR_SIZE(type, nitems + 1)`; int subclasses
+            // may ask for one digit more than they use (`long_subtype_new`).
+            for extra in 1..=2 {
+                let n = items as isize + extra;
+                alt_ends.push(end.max(round8(s.basicsize + n * s.itemsize)));
+            }
+        }
     }
     let mut inline_values = None;
     if let Some(at) = inline_values_offset(s.flags, s.basicsize) {
         let cap = mem::read(obj.as_ptr() as usize + at, 1).map_err(read_err)?[0] as usize;
-        let size = 8 + 8 * cap + cap.div_ceil(8) * 8;
-        inline_values = Some((at, size));
-        end = end.max((at + size) as isize);
+        let size = |cap: usize| 8 + 8 * cap + cap.div_ceil(8) * 8;
+        inline_values = Some((at, size(cap)));
+        // 3.13+ `_PyType_AllocNoTrack` adds `_PyInlineValuesSize(type)` for the class's
+        // shared keys as they are then; `_PyObject_InitInlineValues` then takes one usable
+        // slot from the keys (while `dk_usable > 1`) and records the smaller capacity.
+        alt_ends.push(end.max((at + size(cap + 1)) as isize));
+        end = end.max((at + size(cap)) as isize);
+    }
+    if !alt_ends.is_empty() {
+        let mut cands = vec![(end - start) as usize];
+        cands.extend(alt_ends.iter().map(|e| (e - start) as usize));
+        let addr = (obj.as_ptr() as usize).wrapping_add_signed(start);
+        end = start + crate::alloc::resolve_size(obj.py(), addr, &cands) as isize;
     }
     Ok(Extent {
         start,
@@ -193,7 +218,7 @@ pub fn common(
         let t = t.cast_into::<PyType>()?;
         let ts = rawobj::type_slots(&t);
         let heap = ts.flags & ffi::Py_TPFLAGS_HEAPTYPE != 0;
-        if !(heap || kind == Kind::Other) {
+        if !(heap || matches!(kind, Kind::Other | Kind::Gen(_))) {
             continue;
         }
         for m in rawobj::members(&ts).map_err(read_err)? {
@@ -232,8 +257,24 @@ pub fn common(
             Region::Body,
         );
     }
-    if let Some((at, _)) = ext.inline_values {
+    if let Some((at, size)) = ext.inline_values {
         dict::inline_values(obj.py(), b, at as isize, s.cached_keys)?;
+        let spare = (at + size) as isize;
+        if ext.end > spare {
+            b.add(
+                "(spare inline values)",
+                spare,
+                (ext.end - spare) as usize,
+                "char[]",
+                Decode::Bytes,
+                Region::InlineValues,
+            )
+            .note = Some(
+                "allocated for the class's shared keys before the instance took one usable \
+                 slot from them (_PyType_AllocNoTrack, _PyObject_InitInlineValues)"
+                    .into(),
+            );
+        }
     }
     if kind == Kind::Other {
         generic_items(b, tv, ext);

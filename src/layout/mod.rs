@@ -4,6 +4,7 @@ mod builder;
 mod builtins;
 mod dict;
 mod frame;
+mod generator;
 mod instance;
 
 use pyo3::exceptions::{PyKeyError, PyValueError};

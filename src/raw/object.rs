@@ -222,6 +222,15 @@ pub fn frame_type_address() -> usize {
     core::ptr::addr_of!(ffi::PyFrame_Type) as usize
 }
 
+/// `PyGen_Type`, `PyCoro_Type`, `PyAsyncGen_Type`.
+pub fn generator_type_addresses() -> [usize; 3] {
+    [
+        core::ptr::addr_of!(ffi::PyGen_Type) as usize,
+        core::ptr::addr_of!(ffi::PyCoro_Type) as usize,
+        core::ptr::addr_of!(ffi::PyAsyncGen_Type) as usize,
+    ]
+}
+
 pub fn cell_type_address() -> usize {
     core::ptr::addr_of!(ffi::PyCell_Type) as usize
 }
