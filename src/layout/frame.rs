@@ -23,9 +23,50 @@ use crate::errors;
 use crate::raw::mem::{self, Snapshot};
 use crate::raw::object as rawobj;
 
-use super::builtins::Kind;
-use super::instance::{self, Extent};
-use super::{read_err, Builder, PyLayout, Region, TypeView};
+use super::common::{self, Body, Extent};
+use super::{read_err, Builder, Decoder, PyLayout, Region, TypeView};
+
+/// Frame objects (`PyFrameObject`), as `block_info` and `footprint` see them;
+/// `frame_layout` adds the execution state.
+pub struct Frame;
+
+impl Decoder for Frame {
+    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
+        FRAME_HAS_VAR_HEAD // 3.11+ frames start with PyObject_HEAD; tp_itemsize is 8
+    }
+
+    fn static_members(&self) -> bool {
+        true
+    }
+
+    fn body(&self, obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
+        let s = &tv.slots;
+        // 3.11+: the slot count comes from the code object (`_PyFrame_New_NoTrack`); 3.10:
+        // `ob_size` (frames are reused with more slots than their code needs).
+        let n = if FRAME_HAS_VAR_HEAD {
+            rawobj::ob_size(obj).unsigned_abs()
+        } else {
+            slot_capacity(obj)?
+        };
+        Ok(Body {
+            items: n,
+            end: s.basicsize + n as isize * s.itemsize,
+            var_head: FRAME_HAS_VAR_HEAD,
+            heap_tail: true,
+        })
+    }
+
+    fn fields(
+        &self,
+        _obj: &Bound<'_, PyAny>,
+        _tv: &TypeView<'_>,
+        _ext: &Extent,
+        b: &mut Builder,
+    ) -> PyResult<()> {
+        b.add_defs(PyFrameObject::FIELDS, 0, Region::Body);
+        Ok(())
+    }
+}
 
 /// Most `localsplus` slots (variables + stack) pyhood reads from one frame.
 const MAX_SLOTS: usize = 1 << 20;
@@ -578,12 +619,10 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
     };
 
     // The frame object's own allocation.
-    let kind = Kind::Other;
-    let mut ext: Extent = instance::extent(obj, &tv, kind)?;
-    ext.var_head = FRAME_HAS_VAR_HEAD;
+    let ext: Extent = common::extent(obj, &tv, Frame.body(obj, &tv)?)?;
     let mut b = Builder::new(frame, ext.start, ext.end, max_items).map_err(read_err)?;
-    instance::common(obj, &tv, kind, &ext, &mut b)?;
-    b.add_defs(PyFrameObject::FIELDS, 0, Region::Body);
+    common::fields(obj, &tv, Frame.static_members(), &ext, &mut b)?;
+    Frame.fields(obj, &tv, &ext, &mut b)?;
     let (instr_raw, previous) = (
         if FRAME.instr_is_index {
             int(FRAME.instr, 4)

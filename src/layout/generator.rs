@@ -17,16 +17,55 @@ use crate::cpython::pycore_stackref::STACKREF_TAG_BITS;
 use crate::raw::mem;
 use crate::raw::object as rawobj;
 
-use super::{frame, read_err, Builder, Region, TypeView};
+use super::common::{Body, Extent};
+use super::{frame, read_err, Builder, Decoder, Region, TypeView};
 
-/// Which of the three the object's type is (exact types: none of them can be subclassed).
-pub fn kind_of(tv: &TypeView<'_>) -> Option<GenKind> {
+/// The decoder of one of the three types.
+pub struct Generator(pub GenKind);
+
+pub static GENERATOR: Generator = Generator(GenKind::Generator);
+pub static COROUTINE: Generator = Generator(GenKind::Coroutine);
+pub static ASYNC_GENERATOR: Generator = Generator(GenKind::AsyncGenerator);
+
+/// The decoder for the object's type, if it is one of the three (exact types: none of
+/// them can be subclassed).
+pub fn decoder_of(tv: &TypeView<'_>) -> Option<&'static Generator> {
     let [g, c, a] = rawobj::generator_type_addresses();
     match tv.slots.address {
-        x if x == g => Some(GenKind::Generator),
-        x if x == c => Some(GenKind::Coroutine),
-        x if x == a => Some(GenKind::AsyncGenerator),
+        x if x == g => Some(&GENERATOR),
+        x if x == c => Some(&COROUTINE),
+        x if x == a => Some(&ASYNC_GENERATOR),
         _ => None,
+    }
+}
+
+impl Decoder for Generator {
+    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
+        false
+    }
+
+    fn static_members(&self) -> bool {
+        true
+    }
+
+    fn body(&self, obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
+        let n = slots(obj)?;
+        Ok(Body {
+            items: n,
+            end: tv.slots.basicsize + 8 * n as isize,
+            var_head: false,
+            heap_tail: true,
+        })
+    }
+
+    fn fields(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        _tv: &TypeView<'_>,
+        _ext: &Extent,
+        b: &mut Builder,
+    ) -> PyResult<()> {
+        fields(obj, self.0, b)
     }
 }
 
@@ -37,7 +76,7 @@ fn code_address(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
 }
 
 /// Number of frame slots allocated after `tp_basicsize` (0 on 3.10).
-pub fn slots(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+fn slots(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
     if !gen::EMBEDS_FRAME {
         return Ok(0);
     }
@@ -45,7 +84,7 @@ pub fn slots(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
 }
 
 /// The generator's fields; `items` is the number of frame slots (`slots()`).
-pub fn fields(obj: &Bound<'_, PyAny>, kind: GenKind, b: &mut Builder) -> PyResult<()> {
+fn fields(obj: &Bound<'_, PyAny>, kind: GenKind, b: &mut Builder) -> PyResult<()> {
     let prefix = kind.prefix();
     for d in kind.fields() {
         let name = match d.name.strip_prefix("gi_") {

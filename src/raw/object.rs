@@ -39,7 +39,7 @@ pub fn ob_size(obj: &Bound<'_, PyAny>) -> isize {
     // SAFETY:
     // - the thread is attached and `obj` is live for the call
     // - callers only ask for objects whose C struct starts with PyObject_VAR_HEAD
-    //   (see `layout::is_var_object`), so offset `ob_size` is inside the allocation
+    //   (see `layout::has_var_head`), so offset `ob_size` is inside the allocation
     unsafe {
         obj.as_ptr()
             .cast::<u8>()
