@@ -130,7 +130,7 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, body: Body) -> PyResult
         let mut cands = vec![(end - start) as usize];
         cands.extend(alt_ends.iter().map(|e| (e - start) as usize));
         let addr = (obj.as_ptr() as usize).wrapping_add_signed(start);
-        end = start + crate::alloc::resolve_size(obj.py(), addr, &cands) as isize;
+        end = start + crate::blocks::resolve_size(obj.py(), addr, &cands) as isize;
     }
     Ok(Extent {
         start,
@@ -430,7 +430,7 @@ fn prefixed_capacity(
         return (g, 0);
     }
     let bytes: Vec<usize> = (lo..=hi).map(|k| p + 8 * k).collect();
-    let accepted = crate::alloc::accepted_sizes(py, values - p, &bytes);
+    let accepted = crate::blocks::accepted_sizes(py, values - p, &bytes);
     let (Some(&small), Some(&large)) = (accepted.first(), accepted.last()) else {
         return (g, 0);
     };
