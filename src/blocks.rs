@@ -84,6 +84,53 @@ pub fn classify(
     requested: usize,
     static_hint: bool,
 ) -> PyResult<PyBlockInfo> {
+    classify_with(py, block_address, requested, static_hint, Fit::Exact)
+}
+
+/// How an allocation's block may differ from the size its object or buffer spans now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// The size is what CPython asked the allocator for.
+    Exact,
+    /// CPython may have shrunk it with `PyObject_Realloc` (see `classify_resized`).
+    Realloc,
+    /// CPython may have asked for more and used less (an int normalized after
+    /// allocation): any block at least this large.
+    AtLeast,
+}
+
+/// `classify` for an allocation CPython may have shrunk with `PyObject_Realloc` /
+/// `PyMem_Realloc` (`_PyTuple_Resize`, `resize_compact`, `_PyBytes_Resize`, `list_resize`):
+/// pymalloc keeps the old block when the new size is more than 3/4 of its size class
+/// (`pymalloc_realloc`, Objects/obmalloc.c v3.10–v3.15), and a block that came from
+/// malloc stays there (`PyMem_RawRealloc`) even once the size would fit a pool.
+pub fn classify_resized(
+    py: Python<'_>,
+    block_address: usize,
+    requested: usize,
+    static_hint: bool,
+) -> PyResult<PyBlockInfo> {
+    classify_with(py, block_address, requested, static_hint, Fit::Realloc)
+}
+
+/// `classify` with the given fit.
+pub fn classify_fit(
+    py: Python<'_>,
+    block_address: usize,
+    requested: usize,
+    static_hint: bool,
+    fit: Fit,
+) -> PyResult<PyBlockInfo> {
+    classify_with(py, block_address, requested, static_hint, fit)
+}
+
+fn classify_with(
+    py: Python<'_>,
+    block_address: usize,
+    requested: usize,
+    static_hint: bool,
+    fit: Fit,
+) -> PyResult<PyBlockInfo> {
     let mut info = PyBlockInfo {
         domain: "static",
         block_address,
@@ -115,9 +162,13 @@ pub fn classify(
         return Ok(info);
     }
     if name.starts_with("pymalloc") && (1..=SMALL_REQUEST_THRESHOLD).contains(&raw_len) {
-        pool(&mut info, raw_start, raw_len)?;
+        if let Err(e) = pool(&mut info, raw_start, raw_len, fit) {
+            if fit == Fit::Exact || malloc_chunk(&mut info, raw_start, raw_len, fit).is_err() {
+                return Err(e);
+            }
+        }
     } else if name.starts_with("pymalloc") || name.starts_with("malloc") {
-        malloc_chunk(&mut info, raw_start, raw_len)?;
+        malloc_chunk(&mut info, raw_start, raw_len, fit)?;
     } else {
         return Err(errors::layout_error(format!(
             "unknown allocator {name:?}: pyhood cannot tell where blocks live"
@@ -127,7 +178,7 @@ pub fn classify(
 }
 
 /// pymalloc: read and validate the pool header of the block's pool.
-fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize) -> PyResult<()> {
+fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize, fit: Fit) -> PyResult<()> {
     let pool = raw_start & !(POOL_SIZE - 1);
     let h = Snapshot::take(pool, pool_header::SIZE).map_err(read_err)?;
     let field = |off: usize, len: usize| h.uint(pool + off, len).unwrap_or(u64::MAX);
@@ -140,7 +191,15 @@ fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize) -> PyResult<()
     let size = (szidx as usize + 1) * PYMALLOC_ALIGNMENT;
     let capacity = ((POOL_SIZE - POOL_OVERHEAD) / size.max(1)) as u32;
     let from_first = raw_start.wrapping_sub(pool + POOL_OVERHEAD);
-    let valid = szidx == expected_class
+    let fits = match fit {
+        Fit::Exact => szidx == expected_class,
+        // `pymalloc_realloc` keeps the block when `4 * nbytes > 3 * size`.
+        Fit::Realloc => {
+            szidx == expected_class || (szidx > expected_class && 4 * raw_len > 3 * size)
+        }
+        Fit::AtLeast => szidx >= expected_class,
+    };
+    let valid = fits
         && raw_start >= pool + POOL_OVERHEAD
         && from_first % size == 0
         && maxnextoffset == POOL_SIZE - size
@@ -165,14 +224,19 @@ fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize) -> PyResult<()
 
 /// malloc (glibc): the chunk's size word sits just before the block; bit 1 marks an
 /// mmapped chunk, whose overhead is two words instead of one.
-fn malloc_chunk(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize) -> PyResult<()> {
+fn malloc_chunk(
+    info: &mut PyBlockInfo,
+    raw_start: usize,
+    raw_len: usize,
+    fit: Fit,
+) -> PyResult<()> {
     let h = Snapshot::take(raw_start.wrapping_sub(8), 8).map_err(read_err)?;
     let word = h.uint(h.base, 8).unwrap_or(0) as usize;
     let mmapped = word & 2 != 0;
     let chunk = word & !7;
     let usable = chunk.saturating_sub(if mmapped { 16 } else { 8 });
     let slack = if mmapped { 2 * 4096 } else { 48 };
-    if usable < raw_len || usable > raw_len + slack {
+    if usable < raw_len || (fit != Fit::AtLeast && usable > raw_len + slack) {
         return Err(errors::layout_error(format!(
             "the malloc chunk header before {raw_start:#x} ({word:#x}) does not describe a \
              {raw_len}-byte block"
@@ -224,14 +288,14 @@ pub fn resolve_size(py: Python<'_>, addr: usize, candidates: &[usize]) -> usize 
 
 /// The object's own allocation, its extent from the type's decoder (`layout::extent`).
 pub fn block_info(obj: &Bound<'_, PyAny>) -> PyResult<PyBlockInfo> {
-    let ext = layout::extent(obj)?;
-    own_block(obj, ext.start, ext.end)
+    own_block(obj, &layout::extent(obj)?)
 }
 
 /// The object's own allocation `[start, end)` (offsets from the object).
-pub fn own_block(obj: &Bound<'_, PyAny>, start: isize, end: isize) -> PyResult<PyBlockInfo> {
+pub fn own_block(obj: &Bound<'_, PyAny>, ext: &crate::layout::Extent) -> PyResult<PyBlockInfo> {
+    let (start, end) = (ext.start, ext.end);
     let static_hint = crate::cpython::object::ob_flags(&crate::raw::object::header_bytes(obj))
         .is_some_and(|f| f & 4 != 0);
     let at = (obj.as_ptr() as usize).wrapping_add_signed(start);
-    classify(obj.py(), at, (end - start) as usize, static_hint)
+    classify_fit(obj.py(), at, (end - start) as usize, static_hint, ext.fit)
 }

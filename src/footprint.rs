@@ -6,7 +6,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::blocks::{classify, own_block, PyBlockInfo};
+use crate::blocks::{classify, classify_resized, own_block, PyBlockInfo};
 use crate::layout::{self, PyLayout};
 
 /// One allocation counted by `footprint`.
@@ -103,7 +103,7 @@ pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
     let py = obj.py();
     let lay = layout::describe(obj, 0)?;
     let mut allocs = Vec::new();
-    let own = own_block(obj, lay.start, lay.end)?;
+    let own = own_block(obj, &layout::extent(obj)?)?;
     let mut push = |name: String, info: PyBlockInfo| -> PyResult<()> {
         let allocated = info.block_size.unwrap_or(info.requested);
         allocs.push((name, info.requested, allocated, info));
@@ -117,7 +117,13 @@ pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
             continue;
         }
         let start = b.address.wrapping_add_signed(b.start);
-        let info = classify(py, start, (b.end - b.start) as usize, false)?;
+        let len = (b.end - b.start) as usize;
+        // `list_resize` reallocates `ob_item` in place.
+        let info = if b.name.as_deref() == Some("ob_item") {
+            classify_resized(py, start, len, false)?
+        } else {
+            classify(py, start, len, false)?
+        };
         if info.domain == "static" {
             continue;
         }

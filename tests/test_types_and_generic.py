@@ -39,7 +39,12 @@ def test_heap_type_tail_and_member_array():
     assert len(members) == 2 == pyhood.header(Point).size
     assert lay.start == -16  # heap types are GC objects
     # type.__sizeof__ counts sizeof(PyHeapTypeObject) but not the member array after it.
-    assert lay.end == type.__basicsize__ + 2 * type.__itemsize__
+    # type_new allocates through PyType_GenericAlloc, _PyObject_VAR_SIZE(type, nitems + 1)
+    # (Objects/typeobject.c v3.10-v3.15): one PyMemberDef more, the array's NULL sentinel.
+    assert lay.end == type.__basicsize__ + 3 * type.__itemsize__
+    end = lay.field("members_end")
+    assert end.offset == type.__basicsize__ + 2 * type.__itemsize__
+    assert end.raw == ctypes.string_at(id(Point) + end.offset, end.size) == bytes(end.size)
     assert sys.getsizeof(Point) <= lay.end - lay.start
 
 

@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use crate::cpython::bytesobject::PyBytesObject;
 use crate::raw::object as rawobj;
 
-use super::common::{Body, Extent};
+use super::common::{Body, Extent, Fit};
 use super::{Builder, Decoder, Region, TypeView};
 
 pub struct Bytes;
@@ -22,6 +22,8 @@ impl Decoder for Bytes {
             end: (PyBytesObject::ob_sval.offset + n + 1) as isize,
             var_head: true,
             heap_tail: true,
+            alt_ends: Vec::new(),
+            fit: Fit::Realloc, // `_PyBytes_Resize`
         })
     }
 

@@ -23,6 +23,8 @@ use crate::raw::object::{self as rawobj, Member};
 use super::{read_err, Builder, Region, TypeView};
 
 /// What a decoder reads of the object's own struct, for the extent.
+pub use crate::blocks::Fit;
+
 pub struct Body {
     /// Number of variable-size items (`abs(ob_size)`, the digits of an int, frame slots).
     pub items: usize,
@@ -33,6 +35,10 @@ pub struct Body {
     /// Whether a heap subclass's own slots may follow (not for type objects, whose
     /// `tp_basicsize` describes their instances).
     pub heap_tail: bool,
+    /// Other ends the allocation may have, which only the allocator's block tells apart.
+    pub alt_ends: Vec<isize>,
+    /// How the allocator's block may differ from `end - start`.
+    pub fit: Fit,
 }
 
 impl Body {
@@ -43,6 +49,8 @@ impl Body {
             end,
             var_head,
             heap_tail: true,
+            alt_ends: Vec::new(),
+            fit: Fit::Exact,
         }
     }
 }
@@ -59,6 +67,8 @@ pub struct Extent {
     pub inline_values: Option<(usize, usize)>,
     /// Whether a `PyGC_Head` precedes the object.
     pub gc: bool,
+    /// How the allocator's block may differ from `end - start`.
+    pub fit: Fit,
 }
 
 pub fn round8(n: isize) -> isize {
@@ -79,12 +89,14 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, body: Body) -> PyResult
         end: body_end,
         var_head,
         heap_tail,
+        alt_ends: body_alts,
+        fit,
     } = body;
     // Instances of heap subclasses also hold the subclass's slots and, for variable-size
     // bases, a `__dict__` pointer placed after the items (`_PyObject_VAR_SIZE`).
     let mut end = body_end;
     // Other sizes the allocation may have, which only the allocator's block can tell apart.
-    let mut alt_ends = Vec::new();
+    let mut alt_ends = body_alts;
     if heap && heap_tail {
         let sub_end = if s.itemsize != 0 {
             round8(s.basicsize + items as isize * s.itemsize)
@@ -139,6 +151,7 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, body: Body) -> PyResult
         var_head,
         inline_values,
         gc,
+        fit,
     })
 }
 

@@ -23,7 +23,7 @@ use crate::errors;
 use crate::raw::mem::{self, Snapshot};
 use crate::raw::object as rawobj;
 
-use super::common::{self, Body, Extent};
+use super::common::{self, Body, Extent, Fit};
 use super::{read_err, Builder, Decoder, PyLayout, Region, TypeView};
 
 /// Frame objects (`PyFrameObject`), as `block_info` and `footprint` see them;
@@ -53,6 +53,8 @@ impl Decoder for Frame {
             end: s.basicsize + n as isize * s.itemsize,
             var_head: FRAME_HAS_VAR_HEAD,
             heap_tail: true,
+            alt_ends: Vec::new(),
+            fit: Fit::Exact,
         })
     }
 

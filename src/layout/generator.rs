@@ -17,7 +17,7 @@ use crate::cpython::pycore_stackref::STACKREF_TAG_BITS;
 use crate::raw::mem;
 use crate::raw::object as rawobj;
 
-use super::common::{Body, Extent};
+use super::common::{Body, Extent, Fit};
 use super::{frame, read_err, Builder, Decoder, Region, TypeView};
 
 /// The decoder of one of the three types.
@@ -55,6 +55,8 @@ impl Decoder for Generator {
             end: tv.slots.basicsize + 8 * n as isize,
             var_head: false,
             heap_tail: true,
+            alt_ends: Vec::new(),
+            fit: Fit::Exact,
         })
     }
 

@@ -7,7 +7,7 @@ use pyo3::types::PyByteArray;
 use crate::cpython::Decode;
 use crate::raw::object as rawobj;
 
-use super::common::{Body, Extent};
+use super::common::{Body, Extent, Fit};
 use super::{Builder, Decoder, Region, TypeView};
 
 pub struct Generic;
@@ -32,6 +32,8 @@ impl Decoder for Generic {
                 end: s.basicsize + n as isize * s.itemsize,
                 var_head,
                 heap_tail: true,
+                alt_ends: Vec::new(),
+                fit: Fit::Exact,
             });
         }
         Ok(Body::fixed(s.basicsize, var_head))

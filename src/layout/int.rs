@@ -7,7 +7,7 @@ use pyo3::types::PyInt;
 use crate::cpython::{longintrepr, pycore_long, Decode};
 use crate::raw::object as rawobj;
 
-use super::common::{Body, Extent};
+use super::common::{Body, Extent, Fit};
 use super::{Builder, Decoder, Region, TypeView};
 
 pub struct Int;
@@ -27,6 +27,11 @@ impl Decoder for Int {
             end: end as isize,
             var_head: self.var_head(tv),
             heap_tail: true,
+            alt_ends: Vec::new(),
+            // An int may hold fewer digits than it was allocated with: `long_normalize`
+            // drops leading zero digits without reallocating (`x_sub`, `long_lshift`,
+            // `x_mul`, …, Objects/longobject.c v3.10–v3.15), so its block may be larger.
+            fit: Fit::AtLeast,
         })
     }
 
@@ -42,6 +47,7 @@ impl Decoder for Int {
     }
 }
 
+/// The tag (3.12+) and digits.
 fn int(b: &mut Builder) {
     let tag = longintrepr::SIZE_WORD;
     if longintrepr::HAS_TAG {

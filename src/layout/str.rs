@@ -11,7 +11,7 @@ use crate::cpython::Decode;
 use crate::raw::mem::Snapshot;
 use crate::raw::object as rawobj;
 
-use super::common::{Body, Extent};
+use super::common::{Body, Extent, Fit};
 use super::{read_err, Builder, Decoder, Region, TypeView};
 
 pub struct Str;
@@ -40,7 +40,10 @@ impl Decoder for Str {
         } else {
             PyCompactUnicodeObject::SIZE + (length + 1) * k.max(1)
         };
-        Ok(Body::fixed(end as isize, false))
+        Ok(Body {
+            fit: Fit::Realloc, // `resize_compact`
+            ..Body::fixed(end as isize, false)
+        })
     }
 
     fn fields(

@@ -6,7 +6,7 @@ use crate::cpython::tupleobject::PyTupleObject;
 use crate::cpython::Decode;
 use crate::raw::object as rawobj;
 
-use super::common::{Body, Extent};
+use super::common::{Body, Extent, Fit};
 use super::{Builder, Decoder, Region, TypeView};
 
 pub struct Tuple;
@@ -23,6 +23,8 @@ impl Decoder for Tuple {
             end: (PyTupleObject::ob_item.offset + 8 * n) as isize,
             var_head: true,
             heap_tail: true,
+            alt_ends: Vec::new(),
+            fit: Fit::Realloc, // `_PyTuple_Resize`
         })
     }
 

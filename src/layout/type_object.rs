@@ -10,7 +10,7 @@ use crate::cpython::typeobject::{HeapTypeObject, TypeObject};
 use crate::cpython::Decode;
 use crate::raw::object as rawobj;
 
-use super::common::{Body, Extent};
+use super::common::{Body, Extent, Fit};
 use super::{Builder, Decoder, Region, TypeView};
 
 pub struct TypeObj;
@@ -28,7 +28,10 @@ impl Decoder for TypeObj {
             .unwrap_or(false);
         let (items, end) = if heap {
             let n = rawobj::ob_size(obj).max(0) as usize;
-            (n, s.basicsize + n as isize * s.itemsize)
+            // `type_new` / `PyType_FromMetaclass` allocate through `PyType_GenericAlloc`
+            // (`_PyObject_VAR_SIZE(type, nitems + 1)`): one `PyMemberDef` more than the
+            // members, the array's NULL sentinel.
+            (n, s.basicsize + (n as isize + 1) * s.itemsize)
         } else {
             (0, TypeObject::SIZE as isize)
         };
@@ -37,6 +40,8 @@ impl Decoder for TypeObj {
             end,
             var_head: true,
             heap_tail: false,
+            alt_ends: Vec::new(),
+            fit: Fit::Exact,
         })
     }
 
@@ -70,5 +75,15 @@ fn type_object(b: &mut Builder, tv: &TypeView<'_>, ext: &Extent) {
             Decode::Bytes,
             Region::Items,
         );
+        let at = meta_basicsize + (n * PyMemberDef::SIZE) as isize;
+        b.add(
+            "members_end",
+            at,
+            PyMemberDef::SIZE,
+            "PyMemberDef",
+            Decode::Bytes,
+            Region::Items,
+        )
+        .note = Some("the array's NULL sentinel".into());
     }
 }
