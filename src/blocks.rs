@@ -163,10 +163,22 @@ fn classify_with(
     }
     if name.starts_with("pymalloc") && (1..=SMALL_REQUEST_THRESHOLD).contains(&raw_len) {
         if let Err(e) = pool(&mut info, raw_start, raw_len, fit) {
-            if fit == Fit::Exact || malloc_chunk(&mut info, raw_start, raw_len, fit).is_err() {
+            // Moved out of pymalloc's reach, it lives in malloc (under the raw domain's
+            // debug hooks too when they are on).
+            let (start, len) = if info.debug_hooks {
+                (raw_start.wrapping_sub(DEBUG_HEAD), raw_len + DEBUG_PAD)
+            } else {
+                (raw_start, raw_len)
+            };
+            if fit == Fit::Exact || malloc_chunk(&mut info, start, len, fit).is_err() {
                 return Err(e);
             }
         }
+    } else if name.starts_with("pymalloc") && info.debug_hooks {
+        // A request pymalloc does not serve goes to `PyMem_RawMalloc` (`_PyObject_Malloc`,
+        // Objects/obmalloc.c), whose own debug hooks wrap it once more.
+        let (start, len) = (raw_start.wrapping_sub(DEBUG_HEAD), raw_len + DEBUG_PAD);
+        malloc_chunk(&mut info, start, len, fit)?;
     } else if name.starts_with("pymalloc") || name.starts_with("malloc") {
         malloc_chunk(&mut info, raw_start, raw_len, fit)?;
     } else {
@@ -258,21 +270,20 @@ pub fn accepted_sizes(py: Python<'_>, addr: usize, candidates: &[usize]) -> Vec<
     let mut sorted = candidates.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    match classify(py, addr, first, false) {
-        Ok(info) if matches!(info.domain, "static" | "mimalloc") => vec![first],
-        // glibc: a chunk of `max(32, (n + 8 + 15) & !15)` bytes, usable size 8 less; the
-        // candidates whose usual chunk has the usable size read.
-        Ok(info) if info.domain == "malloc" => {
-            let usable = info.block_size.unwrap_or(0);
-            let glibc = |n: usize| ((n + 8 + 15) & !15).max(32) - 8;
-            sorted.retain(|&n| glibc(n) == usable);
-            sorted
-        }
-        _ => {
-            sorted.retain(|&n| classify(py, addr, n, false).is_ok_and(|i| i.domain == "pymalloc"));
-            sorted
+    if let Ok(info) = classify(py, addr, first, false) {
+        if matches!(info.domain, "static" | "mimalloc") {
+            return vec![first];
         }
     }
+    // glibc: a chunk of `max(32, (n + 8 + 15) & !15)` bytes, usable size 8 less; a malloc
+    // candidate is kept when its usual chunk has the usable size read.
+    let glibc = |n: usize| ((n + 8 + 15) & !15).max(32) - 8;
+    sorted.retain(|&n| match classify(py, addr, n, false) {
+        Ok(i) if i.domain == "pymalloc" => true,
+        Ok(i) if i.domain == "malloc" => i.block_size == Some(glibc(n)),
+        _ => false,
+    });
+    sorted
 }
 
 /// The largest of `candidates` the allocator accepts (bytes it set aside for the block
