@@ -9,6 +9,7 @@
 mod builder;
 mod bytes;
 mod common;
+mod datetime;
 mod dict;
 mod float;
 mod frame;
@@ -303,6 +304,8 @@ pub fn decoder(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> &'static dyn Decode
         &type_object::TypeObj
     } else if let Some(g) = generator::decoder_of(tv) {
         g
+    } else if let Some(d) = datetime::decoder_of(tv) {
+        d
     } else if frame::is_frame(obj) {
         &frame::Frame
     } else if obj.is_instance_of::<PyFloat>() {
