@@ -5,7 +5,6 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 
 use crate::cpython::object as cobject;
-use crate::cpython::{frameobject, longintrepr};
 use crate::raw::object::{self as rawobj};
 
 /// An immutable snapshot of an object's `PyObject` (and `PyVarObject`) header.
@@ -70,27 +69,12 @@ impl PyObjectHeader {
     }
 }
 
-/// Whether the object's C struct begins with `PyObject_VAR_HEAD`.
+/// Whether the object's C struct begins with `PyObject_VAR_HEAD`: its type's decoder
+/// knows (ints on 3.12+ carry `lv_tag`, str, 3.11+ frames and generators have no
+/// `ob_size` although some of them have a nonzero `tp_itemsize`; list, bytearray and type
+/// objects have one with `tp_itemsize` 0).
 pub fn is_var_object(obj: &Bound<'_, PyAny>) -> bool {
-    use pyo3::ffi;
-    let ty = obj.get_type();
-    let s = rawobj::type_slots(&ty);
-    let has = |flag: core::ffi::c_ulong| s.flags & flag != 0;
-    if has(ffi::Py_TPFLAGS_LONG_SUBCLASS) {
-        return !longintrepr::HAS_TAG; // 3.12+ ints carry lv_tag instead of ob_size
-    }
-    if has(ffi::Py_TPFLAGS_UNICODE_SUBCLASS) {
-        return false;
-    }
-    // 3.11+ frames start with PyObject_HEAD although their tp_itemsize is 8.
-    if crate::raw::object::frame_type_address() == s.address {
-        return frameobject::FRAME_HAS_VAR_HEAD;
-    }
-    // list and bytearray start with PyObject_VAR_HEAD although their tp_itemsize is 0.
-    s.itemsize != 0
-        || has(ffi::Py_TPFLAGS_LIST_SUBCLASS)
-        || has(ffi::Py_TPFLAGS_TYPE_SUBCLASS)
-        || obj.is_instance_of::<pyo3::types::PyByteArray>()
+    crate::layout::has_var_head(obj)
 }
 
 pub fn header(obj: &Bound<'_, PyAny>) -> PyObjectHeader {

@@ -4,9 +4,10 @@
 
 #![deny(unsafe_code)]
 
-mod alloc;
+mod blocks;
 pub mod cpython;
 mod errors;
+mod footprint;
 mod freelists;
 mod gc_info;
 mod generations;
@@ -61,15 +62,15 @@ fn py_peek(obj: &Bound<'_, PyAny>, offset: isize, size: Option<usize>) -> PyResu
 /// Where the object's own allocation lives: pymalloc pool, malloc chunk, or static memory.
 #[pyfunction(name = "block_info")]
 #[pyo3(signature = (obj, /))]
-fn py_block_info(obj: &Bound<'_, PyAny>) -> PyResult<alloc::PyBlockInfo> {
-    alloc::block_info(obj)
+fn py_block_info(obj: &Bound<'_, PyAny>) -> PyResult<blocks::PyBlockInfo> {
+    blocks::block_info(obj)
 }
 
 /// Every allocation the object owns directly, requested and allocated.
 #[pyfunction(name = "footprint")]
 #[pyo3(signature = (obj, /))]
-fn py_footprint(obj: &Bound<'_, PyAny>) -> PyResult<alloc::PyFootprint> {
-    alloc::footprint(obj)
+fn py_footprint(obj: &Bound<'_, PyAny>) -> PyResult<footprint::PyFootprint> {
+    footprint::footprint(obj)
 }
 
 /// The interpreter's free lists: `{name: FreeList(count, limit)}`.
@@ -170,9 +171,9 @@ fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(py_footprint, m)?)?;
     m.add_function(wrap_pyfunction!(py_freelists, m)?)?;
     m.add_class::<freelists::PyFreeList>()?;
-    m.add_class::<alloc::PyBlockInfo>()?;
-    m.add_class::<alloc::PyAllocation>()?;
-    m.add_class::<alloc::PyFootprint>()?;
+    m.add_class::<blocks::PyBlockInfo>()?;
+    m.add_class::<footprint::PyAllocation>()?;
+    m.add_class::<footprint::PyFootprint>()?;
     m.add_class::<header::PyObjectHeader>()?;
     m.add_class::<layout::PyLayout>()?;
     m.add_class::<layout::PyField>()?;

@@ -66,17 +66,28 @@ def test_size_matches_getsizeof():
     """The object's allocation (pre-header + GC head + body) is what sys.getsizeof counts.
 
     3.13 leaves the inline values out of getsizeof (cpython gh-128762); pyhood counts them.
+    They were sized for the class's shared keys before the instance took one of their
+    usable slots (``_PyType_AllocNoTrack`` then ``_PyObject_InitInlineValues``,
+    Objects/typeobject.c v3.13.0): ``capacity + 1`` values while the keys have usable slots
+    left, as the keys of a class with one instance do.
     """
-    p = Point(1, 2)
+
+    class Fresh:
+        def __init__(self, x, y):
+            self.x = x
+            self.y = y
+
+    p = Fresh(1, 2)
     lay = pyhood.layout(p)
     if PY >= (3, 13):
         capacity = u8(id(p) + 16)  # PyDictValues.capacity, pycore_dict.h v3.13.0
-        # _PyInlineValuesSize (pycore_dict.h v3.13.0): prefix + (capacity + 1) pointers.
-        inline = (capacity + 7) // 8 * 8 + (capacity + 1) * 8
+        size = capacity + 1
+        # _PyInlineValuesSize (pycore_dict.h v3.13.0): prefix + (size + 1) pointers.
+        inline = (size + 7) // 8 * 8 + (size + 1) * 8
         assert lay.end - lay.start == sys.getsizeof(p) + inline
     else:
         assert lay.end - lay.start == sys.getsizeof(p)
-    assert lay.basicsize == Point.__basicsize__
+    assert lay.basicsize == Fresh.__basicsize__
 
 
 @before((3, 11), "3.10 keeps __dict__ inside the object")

@@ -252,7 +252,11 @@ def test_str_subclass_is_not_compact(text, kind):
     """An instance of a str subclass is a legacy (non-compact) string: state.compact is 0,
     its `data` field is the pointer ctypes reads at offsetof(PyUnicodeObject, data), and
     the "data" block there holds the kind-wide characters plus a NUL."""
-    s = MyStr(text)
+
+    class Fresh(str):
+        """A class with one instance: its shared keys still have usable slots."""
+
+    s = Fresh(text)
     lay = pyhood.layout(s)
     assert c_state(s)["compact"] == 0
     assert not lay.field("state.compact").value
@@ -266,14 +270,16 @@ def test_str_subclass_is_not_compact(text, kind):
     assert blk.address == ptr.value
     assert blk.end - blk.start == (len(text) + 1) * kind
     assert block_bytes(blk) == encode_data(text, kind) == mem(ptr.value, blk.end - blk.start)
-    if MyStr.__flags__ & (1 << 2):  # Py_TPFLAGS_INLINE_VALUES (object.h v3.14.10)
+    if Fresh.__flags__ & (1 << 2):  # Py_TPFLAGS_INLINE_VALUES (object.h v3.14.10)
         # 3.14: the instance's values follow tp_basicsize (_PyObject_InlineValues, v3.14.10);
-        # capacity is their first byte; size = _PyInlineValuesSize (pycore_dict.h).
-        capacity = mem(id(s) + MyStr.__basicsize__, 1)[0]
-        inline = (capacity + 7) // 8 * 8 + (capacity + 1) * 8
-        assert lay.end == MyStr.__basicsize__ + inline
+        # capacity is their first byte. _PyType_AllocNoTrack (Objects/typeobject.c v3.14.10)
+        # sized them (_PyInlineValuesSize, pycore_dict.h) for the class's shared keys before
+        # _PyObject_InitInlineValues took one usable slot: capacity + 1 values.
+        size = mem(id(s) + Fresh.__basicsize__, 1)[0] + 1
+        inline = (size + 7) // 8 * 8 + (size + 1) * 8
+        assert lay.end == Fresh.__basicsize__ + inline
     else:
-        assert lay.end == MyStr.__basicsize__
+        assert lay.end == Fresh.__basicsize__
     assert str.__basicsize__ == UNICODE_OBJECT_SIZE
 
 

@@ -39,7 +39,12 @@ def test_heap_type_tail_and_member_array():
     assert len(members) == 2 == pyhood.header(Point).size
     assert lay.start == -16  # heap types are GC objects
     # type.__sizeof__ counts sizeof(PyHeapTypeObject) but not the member array after it.
-    assert lay.end == type.__basicsize__ + 2 * type.__itemsize__
+    # type_new allocates through PyType_GenericAlloc, _PyObject_VAR_SIZE(type, nitems + 1)
+    # (Objects/typeobject.c v3.10-v3.15): one PyMemberDef more, the array's NULL sentinel.
+    assert lay.end == type.__basicsize__ + 3 * type.__itemsize__
+    end = lay.field("members_end")
+    assert end.offset == type.__basicsize__ + 2 * type.__itemsize__
+    assert end.raw == ctypes.string_at(id(Point) + end.offset, end.size) == bytes(end.size)
     assert sys.getsizeof(Point) <= lay.end - lay.start
 
 
@@ -66,6 +71,24 @@ def test_generic_variable_size_object_shows_its_items():
     assert pyhood.layout(a).field("ob_size").value == sword(id(a) + 16)
     arr = array.array("i", [1])
     assert pyhood.layout(arr).end == type(arr).__basicsize__
+
+
+def test_generic_layout_calls_unnamed_memory_unnamed_not_padding():
+    """_io.TextIOWrapper (Modules/_io/textio.c) keeps char fields (``ok``, ``detached``,
+    ``telling``, …) between the pointers its tp_members name. pyhood declares no struct
+    for it, so nothing proves those bytes are alignment padding: every byte of
+    ``[0, tp_basicsize)`` is the header, a member, or "(unnamed)" memory of the body, and
+    the bytes are exactly what ctypes reads at those offsets."""
+    with open(__file__, encoding="utf-8") as f:
+        lay = pyhood.layout(f)
+        assert lay.end >= type(f).__basicsize__
+        inside = [x for x in lay.fields if x.bits is None and 0 <= x.offset < type(f).__basicsize__]
+        assert not [x for x in inside if x.region == "padding" or x.name == "(padding)"]
+        unnamed = [x for x in inside if x.name == "(unnamed)"]
+        assert unnamed and all(x.region == "body" for x in unnamed)
+        assert all(x.raw == ctypes.string_at(id(f) + x.offset, x.size) for x in unnamed)
+        ends = [x.offset + x.size for x in inside]
+        assert [x.offset for x in inside[1:]] == ends[:-1]  # they tile the struct
 
 
 def test_text_html_and_dict_renderings():

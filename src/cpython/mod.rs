@@ -390,4 +390,6 @@ headers! {
     pycore_stackref,
     /// `Objects/obmalloc.c`, `Include/internal/pycore_obmalloc.h`: pymalloc's pools.
     obmalloc,
+    /// `Include/datetime.h`: `datetime.time` and `datetime.datetime`, with or without tzinfo.
+    datetime,
 }

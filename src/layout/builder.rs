@@ -229,8 +229,9 @@ impl Builder {
                 if is_view(f) { *i } else { usize::MAX - i },
             )
         });
-        let mut filled = Vec::with_capacity(indexed.len() + 4);
+        let mut filled: Vec<Spec> = Vec::with_capacity(indexed.len() + 4);
         let mut cursor = start;
+        let mut prev_declared = false;
         for (_, f) in indexed {
             if is_view(&f) {
                 filled.push(f); // a bit-field view of the container just pushed
@@ -240,13 +241,17 @@ impl Builder {
                 continue; // overlaps a field already placed
             }
             if f.offset > cursor {
-                filled.push(gap(cursor, f.offset));
+                let proven = prev_declared && declared(&f) && aligned_for(&f);
+                filled.push(gap(cursor, f.offset, proven));
             }
             cursor = f.offset + f.size as isize;
+            prev_declared = declared(&f);
             filled.push(f);
         }
         if cursor < end {
-            filled.push(gap(cursor, end));
+            // The struct's tail up to a word boundary, after a field pyhood declares.
+            let proven = prev_declared && end - cursor < 8 && end % 8 == 0;
+            filled.push(gap(cursor, end, proven));
         }
         let mut out = Vec::with_capacity(filled.len());
         for f in filled {
@@ -296,21 +301,36 @@ fn is_view(f: &Spec) -> bool {
     matches!(f.decode, Decode::Bits { .. } | Decode::Flag { .. })
 }
 
-fn gap(from: isize, to: isize) -> Spec {
-    // Whole aligned words between named fields are memory CPython uses but pyhood does not
-    // name (private or unlisted fields); anything shorter is alignment padding.
+/// Whether a field comes from a struct pyhood declares (not from the type's `tp_members`,
+/// which name some fields of a struct pyhood does not know, and not a gap).
+fn declared(f: &Spec) -> bool {
+    f.note.as_deref() != Some("member") && !f.name.starts_with('(')
+}
+
+/// Whether a field sits at its natural alignment (its size, up to a word).
+fn aligned_for(f: &Spec) -> bool {
+    let align = (f.size as isize).clamp(1, 8);
+    f.size.is_power_of_two() && f.offset % align == 0
+}
+
+/// Bytes no field names. They are padding only when alignment proves it (`proven`: fewer
+/// than eight bytes between two fields pyhood declares, the later one at its natural
+/// alignment, or up to the word boundary that ends a declared struct); anything else is
+/// memory CPython uses but pyhood does not name (private fields of a C type, or fields
+/// of a struct pyhood has no declaration for).
+fn gap(from: isize, to: isize, proven: bool) -> Spec {
     let size = (to - from) as usize;
-    let aligned = from % 8 == 0 && size % 8 == 0;
+    let padding = proven && size < 8;
     Spec {
-        name: Cow::Borrowed(if aligned { "(unnamed)" } else { "(padding)" }),
+        name: Cow::Borrowed(if padding { "(padding)" } else { "(unnamed)" }),
         offset: from,
         size,
-        ctype: Cow::Borrowed(if aligned { "char[]" } else { "padding" }),
+        ctype: Cow::Borrowed(if padding { "padding" } else { "char[]" }),
         decode: Decode::Bytes,
-        region: if aligned {
-            Region::Body
-        } else {
+        region: if padding {
             Region::Padding
+        } else {
+            Region::Body
         },
         note: None,
     }

@@ -1,5 +1,5 @@
-//! dict internals: the `PyDictObject`, its keys object (indices and entries), split-table
-//! values, and the 3.13+ inline values embedded in instances.
+//! `dict` (and 3.15 `frozendict`): the `PyDictObject`, its keys object (indices and
+//! entries) and, for split tables, its values (decoded in `common`, which instances share).
 
 use std::collections::HashMap;
 
@@ -7,14 +7,35 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use crate::cpython::dictobject::PyDictObject;
-use crate::cpython::object::PyObject;
 use crate::cpython::pycore_dict::{self as dicts, KeysGeometry, PyDictKeysObject};
-use crate::cpython::unicodeobject::{self as unicode, PyASCIIObject};
 use crate::cpython::Decode;
 use crate::errors;
-use crate::raw::mem::{self, Snapshot};
+use crate::raw::mem;
 
-use super::{read_err, Builder, Region};
+use super::common::{self, Body, Extent};
+use super::{read_err, Builder, Decoder, Region, TypeView};
+
+pub struct Dict;
+
+impl Decoder for Dict {
+    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
+        false
+    }
+
+    fn body(&self, _obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
+        Ok(Body::fixed(tv.slots.basicsize, false))
+    }
+
+    fn fields(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        _tv: &TypeView<'_>,
+        _ext: &Extent,
+        b: &mut Builder,
+    ) -> PyResult<()> {
+        dict_body(obj, b)
+    }
+}
 
 /// Largest keys table pyhood will snapshot (2**26 slots).
 const MAX_KEYS_BYTES: usize = mem::MAX_READ;
@@ -40,7 +61,7 @@ pub fn dict_body(obj: &Bound<'_, PyAny>, b: &mut Builder) -> PyResult<()> {
         if !own_inline {
             let usable = dicts::split_values_count(&geom);
             b.blocks
-                .push(values_block(py, values, usable, keys, b.max_items)?);
+                .push(common::values_block(py, values, usable, keys, b.max_items)?);
         }
     }
     Ok(())
@@ -71,16 +92,6 @@ fn key_names(obj: &Bound<'_, PyAny>) -> PyResult<HashMap<usize, String>> {
     Ok(out)
 }
 
-/// Read a keys object's header and return its geometry.
-fn geometry(keys: usize) -> PyResult<KeysGeometry> {
-    let head = Snapshot::take(keys, dicts::KEYS_HEADER_SIZE).map_err(read_err)?;
-    dicts::keys_geometry(|off, len| head.uint(keys + off, len)).ok_or_else(|| {
-        errors::layout_error(format!(
-            "dict keys object at {keys:#x} has an impossible header"
-        ))
-    })
-}
-
 /// The `PyDictKeysObject` block: header, index table, entries.
 pub fn keys_block(
     py: Python<'_>,
@@ -88,7 +99,7 @@ pub fn keys_block(
     max_items: usize,
     names: &HashMap<usize, String>,
 ) -> PyResult<(super::PyLayout, KeysGeometry)> {
-    let g = geometry(keys)?;
+    let g = common::keys_geometry(keys)?;
     let total = g.entries_offset + g.entries * g.entry_size;
     if total > MAX_KEYS_BYTES {
         return Err(errors::layout_error(format!(
@@ -147,157 +158,4 @@ pub fn keys_block(
         g.entry_size as isize,
     )?;
     Ok((layout, g))
-}
-
-/// Names of a split table's keys, by entry index, from the shared keys object.
-fn shared_key_names(keys: usize, count: usize) -> Vec<Option<String>> {
-    let Ok(g) = geometry(keys) else {
-        return vec![None; count];
-    };
-    (0..count)
-        .map(|i| {
-            if i >= g.entries {
-                return None;
-            }
-            let me_key = dicts::entry_fields(g.kind)
-                .iter()
-                .find(|d| d.name == "me_key")
-                .map_or(0, |d| d.offset);
-            let at = keys + g.entries_offset + i * g.entry_size + me_key;
-            mem::read_usize(at).ok().and_then(str_note)
-        })
-        .collect()
-}
-
-/// 3.11/3.12 instances whose values live outside any dict: the values block, sized by the
-/// class's shared keys (`ht_cached_keys`).
-pub fn managed_values_block(
-    py: Python<'_>,
-    values: usize,
-    cached_keys: usize,
-    max_items: usize,
-) -> PyResult<super::PyLayout> {
-    let usable = if cached_keys != 0 {
-        dicts::split_values_count(&geometry(cached_keys)?)
-    } else {
-        0
-    };
-    let mut blk = values_block(py, values, usable, cached_keys, max_items)?;
-    blk.name = Some("values".into());
-    Ok(blk)
-}
-
-/// Split-table values (`ma_values`, or the 3.11/3.12 managed values of an instance).
-pub fn values_block(
-    py: Python<'_>,
-    values: usize,
-    usable: usize,
-    keys: usize,
-    max_items: usize,
-) -> PyResult<super::PyLayout> {
-    let g = dicts::values_geometry(
-        |d| {
-            mem::read(values.wrapping_add_signed(d), 1)
-                .ok()
-                .map(|v| v[0])
-        },
-        usable,
-    )
-    .ok_or_else(|| {
-        errors::layout_error(format!(
-            "dict values at {values:#x} have an impossible header"
-        ))
-    })?;
-    let mut b =
-        Builder::new(values, -(g.prefix as isize), g.tail as isize, max_items).map_err(read_err)?;
-    values_fields(&mut b, 0, &g, keys);
-    b.finish(
-        py,
-        Some("ma_values".into()),
-        dicts::VALUES_CTYPE.into(),
-        0,
-        8,
-    )
-}
-
-fn values_fields(b: &mut Builder, at: isize, g: &dicts::ValuesGeometry, keys: usize) {
-    if g.prefix > 0 {
-        b.add(
-            "prefix",
-            at - g.prefix as isize,
-            g.prefix,
-            "uint8_t[]",
-            Decode::Bytes,
-            Region::Header,
-        );
-    }
-    let region = Region::Items;
-    b.add_defs(dicts::VALUES_HEADER, at, Region::Header);
-    let names = if keys != 0 {
-        shared_key_names(keys, g.capacity.min(b.max_items))
-    } else {
-        Vec::new()
-    };
-    let start = b.fields.len();
-    b.add_array(
-        "values",
-        at + g.values_offset as isize,
-        g.capacity,
-        8,
-        "PyObject *",
-        Decode::Pointer,
-        region,
-    );
-    for (f, name) in b.fields[start..].iter_mut().zip(names) {
-        f.note = name;
-    }
-    if let Some(order) = g.order_offset {
-        b.add_array(
-            "order",
-            at + order as isize,
-            g.capacity,
-            1,
-            "uint8_t",
-            Decode::Unsigned,
-            region,
-        );
-    }
-}
-
-/// 3.13+: the `PyDictValues` embedded in an instance at `at`.
-pub fn inline_values(
-    _py: Python<'_>,
-    b: &mut Builder,
-    at: isize,
-    cached_keys: usize,
-) -> PyResult<()> {
-    let cap = b.uint(at, 1) as usize;
-    let g = dicts::ValuesGeometry::with_header(cap);
-    let first = b.fields.len();
-    values_fields(b, at, &g, cached_keys);
-    for f in &mut b.fields[first..] {
-        f.region = Region::InlineValues;
-    }
-    Ok(())
-}
-
-/// The text of a str object at `addr`, if it is a short compact ASCII string.
-pub fn str_note(addr: usize) -> Option<String> {
-    if addr == 0 {
-        return None;
-    }
-    let head = Snapshot::take(addr, PyASCIIObject::SIZE).ok()?;
-    let state = head.uint(addr + PyASCIIObject::state.offset, 4)? as u32;
-    let len = head.int(addr + PyASCIIObject::length.offset, 8)?;
-    // Only a str has these exact bits; check the type pointer too.
-    // SAFETY-free check: compare against the address of `PyUnicode_Type`.
-    let ty = head.word(addr + PyObject::ob_type.offset)?;
-    if ty != crate::raw::object::unicode_type_address() {
-        return None;
-    }
-    if !unicode::compact(state) || !unicode::ascii(state) || !(0..=40).contains(&len) {
-        return None;
-    }
-    let data = mem::read(addr + PyASCIIObject::SIZE, len as usize).ok()?;
-    Some(format!("{:?}", String::from_utf8_lossy(&data)))
 }

@@ -23,9 +23,52 @@ use crate::errors;
 use crate::raw::mem::{self, Snapshot};
 use crate::raw::object as rawobj;
 
-use super::builtins::Kind;
-use super::instance::{self, Extent};
-use super::{read_err, Builder, PyLayout, Region, TypeView};
+use super::common::{self, Body, Extent, Fit};
+use super::{read_err, Builder, Decoder, PyLayout, Region, TypeView};
+
+/// Frame objects (`PyFrameObject`), as `block_info` and `footprint` see them;
+/// `frame_layout` adds the execution state.
+pub struct Frame;
+
+impl Decoder for Frame {
+    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
+        FRAME_HAS_VAR_HEAD // 3.11+ frames start with PyObject_HEAD; tp_itemsize is 8
+    }
+
+    fn static_members(&self) -> bool {
+        true
+    }
+
+    fn body(&self, obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
+        let s = &tv.slots;
+        // 3.11+: the slot count comes from the code object (`_PyFrame_New_NoTrack`); 3.10:
+        // `ob_size` (frames are reused with more slots than their code needs).
+        let n = if FRAME_HAS_VAR_HEAD {
+            rawobj::ob_size(obj).unsigned_abs()
+        } else {
+            slot_capacity(obj)?
+        };
+        Ok(Body {
+            items: n,
+            end: s.basicsize + n as isize * s.itemsize,
+            var_head: FRAME_HAS_VAR_HEAD,
+            heap_tail: true,
+            alt_ends: Vec::new(),
+            fit: Fit::Exact,
+        })
+    }
+
+    fn fields(
+        &self,
+        _obj: &Bound<'_, PyAny>,
+        _tv: &TypeView<'_>,
+        _ext: &Extent,
+        b: &mut Builder,
+    ) -> PyResult<()> {
+        b.add_defs(PyFrameObject::FIELDS, 0, Region::Body);
+        Ok(())
+    }
+}
 
 /// Most `localsplus` slots (variables + stack) pyhood reads from one frame.
 const MAX_SLOTS: usize = 1 << 20;
@@ -352,11 +395,12 @@ fn slot(
 /// becomes one field.
 fn add_slots(
     b: &mut Builder,
+    at: isize,
     code: &CodeFacts,
     depth: Option<usize>,
     running: bool,
 ) -> (Vec<PyFrameSlot>, Vec<PyFrameSlot>) {
-    let base = FRAME.localsplus as isize;
+    let base = at + FRAME.localsplus as isize;
     let n = code.names.len();
     let mut names = TypeNames::new();
     let vars = (0..n)
@@ -444,7 +488,20 @@ pub fn is_frame(obj: &Bound<'_, PyAny>) -> bool {
 /// co_stacksize` (`_PyFrame_New_NoTrack`).
 pub fn slot_capacity(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
     let code = obj.getattr("f_code")?;
-    let head = code_head(code.as_ptr() as usize)?;
+    code_slot_count(code.as_ptr() as usize)
+}
+
+/// `co_nlocalsplus + co_stacksize` of the code object at `code` (3.11+; 3.10: its stack
+/// size only), i.e. `_PyFrame_NumSlotsForCodeObject` (`co_framesize - FRAME_SPECIALS_SIZE`):
+/// the slots of a frame, or of a generator's embedded frame (`make_gen`), for that code.
+pub fn code_slot_count(code: usize) -> PyResult<usize> {
+    let head = code_head(code)?;
+    let ty = head.word(code + RawObject::ob_type.offset).unwrap_or(0);
+    if ty != rawobj::code_type_address() {
+        return Err(layout_error(format!(
+            "the word that should point at a code object points at {code:#x}, not a code object"
+        )));
+    }
     let n = CODE.nlocalsplus.map_or(0, |at| head_int(&head, at, 4));
     let stack = head_int(&head, CODE.stacksize, 4);
     if !(0..=MAX_SLOTS as i64).contains(&(n + stack)) || n < 0 || stack < 0 {
@@ -453,6 +510,41 @@ pub fn slot_capacity(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
         )));
     }
     Ok((n + stack) as usize)
+}
+
+/// A `_PyInterpreterFrame` embedded at offset `at` of the allocation in `b` (a generator's
+/// `gi_iframe`, 3.11+): its specials, then every `localsplus` slot named as
+/// `frame_layout` names them. `stopped` says whether the frame recorded its stack top
+/// (not while it runs).
+pub fn embedded_frame(
+    b: &mut Builder,
+    at: isize,
+    code_obj: &Bound<'_, PyAny>,
+    stopped: bool,
+) -> PyResult<()> {
+    let code = code_facts(code_obj)?;
+    let state = b.base.wrapping_add_signed(at);
+    let raw_top = match FRAME.stack_top {
+        fc::StackTop::Pointer => b.word(at + FRAME.stack as isize) as i64,
+        _ => b.int(at + FRAME.stack as isize, 4),
+    };
+    let nslots = code.names.len();
+    let depth = if !stopped {
+        None
+    } else if fc::records_cleared(raw_top, state) {
+        Some(0)
+    } else {
+        fc::stack_depth(raw_top, state, nslots, code.stacksize)
+    };
+    b.add_defs(IFRAME_FIELDS, at, Region::Body);
+    let owner = FRAME.owner.map(|o| b.int(at + o as isize, 1));
+    for f in b.fields.iter_mut() {
+        if f.name == "owner" && f.offset == at + FRAME.owner.unwrap_or(0) as isize {
+            f.note = owner.and_then(fc::owner_name).map(str::to_owned);
+        }
+    }
+    add_slots(b, at, &code, depth, !stopped);
+    Ok(())
 }
 
 /// Build the frame layout of `obj`, which must be a frame object.
@@ -529,12 +621,10 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
     };
 
     // The frame object's own allocation.
-    let kind = Kind::Other;
-    let mut ext: Extent = instance::extent(obj, &tv, kind)?;
-    ext.var_head = FRAME_HAS_VAR_HEAD;
+    let ext: Extent = common::extent(obj, &tv, Frame.body(obj, &tv)?)?;
     let mut b = Builder::new(frame, ext.start, ext.end, max_items).map_err(read_err)?;
-    instance::common(obj, &tv, kind, &ext, &mut b)?;
-    b.add_defs(PyFrameObject::FIELDS, 0, Region::Body);
+    common::fields(obj, &tv, Frame.static_members(), &ext, &mut b)?;
+    Frame.fields(obj, &tv, &ext, &mut b)?;
     let (instr_raw, previous) = (
         if FRAME.instr_is_index {
             int(FRAME.instr, 4)
@@ -545,7 +635,7 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
     );
     let (f_lasti, instr_address) = lasti(instr_raw, &code);
     let (variables, stack) = if FRAME.f_frame.is_none() {
-        add_slots(&mut b, &code, depth, !stopped)
+        add_slots(&mut b, 0, &code, depth, !stopped)
     } else {
         let data = FRAME.frame_data as isize;
         let owned = state == frame + FRAME.frame_data;
@@ -577,7 +667,7 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
                 _ => {}
             }
         }
-        let slots = add_slots(&mut blk, &code, depth, !stopped);
+        let slots = add_slots(&mut blk, 0, &code, depth, !stopped);
         b.blocks.push(blk.finish(
             py,
             Some("f_frame".into()),

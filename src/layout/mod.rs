@@ -1,10 +1,27 @@
 //! `pyhood.layout(obj)`: an object's memory, field by field, as an immutable snapshot.
+//!
+//! One decoder per type (one file each, named after the type) behind the `Decoder` trait,
+//! chosen once by `decoder()` from the type's flags and address. A decoder reads the
+//! object's own struct: its extent (`body`) and its fields; what every object shares (GC
+//! head, pre-header, header, members, dict and weakref slots, split-table values) is in
+//! `common`. `describe` (layout) and `extent` (blocks, footprint) run the same reads.
 
 mod builder;
-mod builtins;
+mod bytes;
+mod common;
+mod datetime;
 mod dict;
+mod float;
 mod frame;
+mod generator;
+mod generic;
 mod instance;
+mod int;
+mod list;
+mod set;
+mod str;
+mod tuple;
+mod type_object;
 
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
@@ -12,6 +29,7 @@ use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
 
 use crate::raw::object::{self as rawobj, TypeSlots};
 pub use builder::{read_err, Builder, Region, DEFAULT_MAX_ITEMS};
+pub use common::Extent;
 pub use frame::{frame_layout, is_frame, PyFrameLayout, PyFrameSlot};
 
 /// One field of an allocation.
@@ -239,15 +257,92 @@ impl<'py> TypeView<'py> {
     }
 }
 
+/// What one type's decoder knows: where the object's own struct ends (and how many items
+/// it holds), whether it begins with `PyObject_VAR_HEAD`, and its fields.
+pub trait Decoder: Sync {
+    /// Whether the type's C struct begins with `PyObject_VAR_HEAD` (`header().size`).
+    fn var_head(&self, tv: &TypeView<'_>) -> bool;
+
+    /// Whether `tp_members` of static types in the MRO name fields of the struct (types
+    /// pyhood declares no struct for); heap types' members (`__slots__`) always do.
+    fn static_members(&self) -> bool {
+        false
+    }
+
+    /// The object's own struct: item count and end.
+    fn body(&self, obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<common::Body>;
+
+    /// Name the struct's fields (and the blocks it owns) inside `ext`.
+    fn fields(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        tv: &TypeView<'_>,
+        ext: &Extent,
+        b: &mut Builder,
+    ) -> PyResult<()>;
+}
+
+/// The decoder for the object's type, from its subclass flags (`Include/object.h`) and the
+/// addresses of the static types that have none.
+pub fn decoder(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> &'static dyn Decoder {
+    use pyo3::ffi;
+    use pyo3::types::{PyFloat, PyFrozenSet, PySet};
+    let has = |flag: core::ffi::c_ulong| tv.slots.flags & flag != 0;
+    if has(ffi::Py_TPFLAGS_LONG_SUBCLASS) {
+        &int::Int
+    } else if has(ffi::Py_TPFLAGS_UNICODE_SUBCLASS) {
+        &str::Str
+    } else if has(ffi::Py_TPFLAGS_BYTES_SUBCLASS) {
+        &bytes::Bytes
+    } else if has(ffi::Py_TPFLAGS_LIST_SUBCLASS) {
+        &list::List
+    } else if has(ffi::Py_TPFLAGS_TUPLE_SUBCLASS) {
+        &tuple::Tuple
+    } else if has(ffi::Py_TPFLAGS_DICT_SUBCLASS) || rawobj::is_frozendict(obj) {
+        &dict::Dict
+    } else if has(ffi::Py_TPFLAGS_TYPE_SUBCLASS) {
+        &type_object::TypeObj
+    } else if let Some(g) = generator::decoder_of(tv) {
+        g
+    } else if let Some(d) = datetime::decoder_of(tv) {
+        d
+    } else if frame::is_frame(obj) {
+        &frame::Frame
+    } else if obj.is_instance_of::<PyFloat>() {
+        &float::Float
+    } else if obj.is_instance_of::<PySet>() || obj.is_instance_of::<PyFrozenSet>() {
+        &set::Set
+    } else if has(ffi::Py_TPFLAGS_HEAPTYPE) && tv.slots.itemsize == 0 {
+        &instance::Instance
+    } else {
+        &generic::Generic
+    }
+}
+
+/// Whether the object's C struct begins with `PyObject_VAR_HEAD`, as its decoder says.
+pub fn has_var_head(obj: &Bound<'_, PyAny>) -> bool {
+    match TypeView::of(obj) {
+        Ok(tv) => decoder(obj, &tv).var_head(&tv),
+        Err(_) => false,
+    }
+}
+
+/// The object's allocation `[start, end)`, from its decoder's reads (no fields).
+pub fn extent(obj: &Bound<'_, PyAny>) -> PyResult<Extent> {
+    let tv = TypeView::of(obj)?;
+    let d = decoder(obj, &tv);
+    common::extent(obj, &tv, d.body(obj, &tv)?)
+}
+
 /// Build the layout of `obj`.
 pub fn describe(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<PyLayout> {
     let tv = TypeView::of(obj)?;
-    let kind = builtins::Kind::of(obj, &tv);
-    let extent = instance::extent(obj, &tv, kind)?;
+    let d = decoder(obj, &tv);
+    let extent = common::extent(obj, &tv, d.body(obj, &tv)?)?;
     let mut b = Builder::new(obj.as_ptr() as usize, extent.start, extent.end, max_items)
         .map_err(read_err)?;
-    instance::common(obj, &tv, kind, &extent, &mut b)?;
-    builtins::body(obj, &tv, kind, &extent, &mut b)?;
+    common::fields(obj, &tv, d.static_members(), &extent, &mut b)?;
+    d.fields(obj, &tv, &extent, &mut b)?;
     let basicsize = tv.slots.basicsize;
     let itemsize = tv.slots.itemsize;
     b.finish(obj.py(), None, tv.name, basicsize, itemsize)
@@ -255,9 +350,7 @@ pub fn describe(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<PyLayout> 
 
 /// `pyhood.peek`: bytes of the object's own allocation.
 pub fn peek(obj: &Bound<'_, PyAny>, offset: isize, size: Option<usize>) -> PyResult<Vec<u8>> {
-    let tv = TypeView::of(obj)?;
-    let kind = builtins::Kind::of(obj, &tv);
-    let ext = instance::extent(obj, &tv, kind)?;
+    let ext = extent(obj)?;
     let end = match size {
         Some(n) => offset.checked_add(n as isize),
         None => Some(ext.end),

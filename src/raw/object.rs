@@ -39,7 +39,7 @@ pub fn ob_size(obj: &Bound<'_, PyAny>) -> isize {
     // SAFETY:
     // - the thread is attached and `obj` is live for the call
     // - callers only ask for objects whose C struct starts with PyObject_VAR_HEAD
-    //   (see `layout::is_var_object`), so offset `ob_size` is inside the allocation
+    //   (see `layout::has_var_head`), so offset `ob_size` is inside the allocation
     unsafe {
         obj.as_ptr()
             .cast::<u8>()
@@ -220,6 +220,15 @@ pub fn is_frozendict(_: &Bound<'_, PyAny>) -> bool {
 /// Addresses of the static type objects `frame_layout` recognises through a pointer.
 pub fn frame_type_address() -> usize {
     core::ptr::addr_of!(ffi::PyFrame_Type) as usize
+}
+
+/// `PyGen_Type`, `PyCoro_Type`, `PyAsyncGen_Type`.
+pub fn generator_type_addresses() -> [usize; 3] {
+    [
+        core::ptr::addr_of!(ffi::PyGen_Type) as usize,
+        core::ptr::addr_of!(ffi::PyCoro_Type) as usize,
+        core::ptr::addr_of!(ffi::PyAsyncGen_Type) as usize,
+    ]
 }
 
 pub fn cell_type_address() -> usize {

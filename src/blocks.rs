@@ -1,15 +1,13 @@
-//! `pyhood.block_info(obj)` and `pyhood.footprint(obj)`: where an object's memory comes
-//! from and what it really costs once allocator rounding and owned buffers count
-//! (guide §10.2–10.4, §12.1).
+//! `pyhood.block_info(obj)`: where an allocation lives (pymalloc pool, malloc chunk,
+//! static memory), read from the allocator's own headers (guide §10.2–10.4, §12.1).
 
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 
 use crate::cpython::obmalloc::{
     pool_header, POOL_OVERHEAD, POOL_SIZE, PYMALLOC_ALIGNMENT, SMALL_REQUEST_THRESHOLD,
 };
 use crate::errors;
-use crate::layout::{self, read_err, PyLayout};
+use crate::layout::{self, read_err};
 use crate::raw::alloc as rawalloc;
 use crate::raw::mem::Snapshot;
 
@@ -86,6 +84,53 @@ pub fn classify(
     requested: usize,
     static_hint: bool,
 ) -> PyResult<PyBlockInfo> {
+    classify_with(py, block_address, requested, static_hint, Fit::Exact)
+}
+
+/// How an allocation's block may differ from the size its object or buffer spans now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// The size is what CPython asked the allocator for.
+    Exact,
+    /// CPython may have shrunk it with `PyObject_Realloc` (see `classify_resized`).
+    Realloc,
+    /// CPython may have asked for more and used less (an int normalized after
+    /// allocation): any block at least this large.
+    AtLeast,
+}
+
+/// `classify` for an allocation CPython may have shrunk with `PyObject_Realloc` /
+/// `PyMem_Realloc` (`_PyTuple_Resize`, `resize_compact`, `_PyBytes_Resize`, `list_resize`):
+/// pymalloc keeps the old block when the new size is more than 3/4 of its size class
+/// (`pymalloc_realloc`, Objects/obmalloc.c v3.10–v3.15), and a block that came from
+/// malloc stays there (`PyMem_RawRealloc`) even once the size would fit a pool.
+pub fn classify_resized(
+    py: Python<'_>,
+    block_address: usize,
+    requested: usize,
+    static_hint: bool,
+) -> PyResult<PyBlockInfo> {
+    classify_with(py, block_address, requested, static_hint, Fit::Realloc)
+}
+
+/// `classify` with the given fit.
+pub fn classify_fit(
+    py: Python<'_>,
+    block_address: usize,
+    requested: usize,
+    static_hint: bool,
+    fit: Fit,
+) -> PyResult<PyBlockInfo> {
+    classify_with(py, block_address, requested, static_hint, fit)
+}
+
+fn classify_with(
+    py: Python<'_>,
+    block_address: usize,
+    requested: usize,
+    static_hint: bool,
+    fit: Fit,
+) -> PyResult<PyBlockInfo> {
     let mut info = PyBlockInfo {
         domain: "static",
         block_address,
@@ -117,9 +162,25 @@ pub fn classify(
         return Ok(info);
     }
     if name.starts_with("pymalloc") && (1..=SMALL_REQUEST_THRESHOLD).contains(&raw_len) {
-        pool(&mut info, raw_start, raw_len)?;
+        if let Err(e) = pool(&mut info, raw_start, raw_len, fit) {
+            // Moved out of pymalloc's reach, it lives in malloc (under the raw domain's
+            // debug hooks too when they are on).
+            let (start, len) = if info.debug_hooks {
+                (raw_start.wrapping_sub(DEBUG_HEAD), raw_len + DEBUG_PAD)
+            } else {
+                (raw_start, raw_len)
+            };
+            if fit == Fit::Exact || malloc_chunk(&mut info, start, len, fit).is_err() {
+                return Err(e);
+            }
+        }
+    } else if name.starts_with("pymalloc") && info.debug_hooks {
+        // A request pymalloc does not serve goes to `PyMem_RawMalloc` (`_PyObject_Malloc`,
+        // Objects/obmalloc.c), whose own debug hooks wrap it once more.
+        let (start, len) = (raw_start.wrapping_sub(DEBUG_HEAD), raw_len + DEBUG_PAD);
+        malloc_chunk(&mut info, start, len, fit)?;
     } else if name.starts_with("pymalloc") || name.starts_with("malloc") {
-        malloc_chunk(&mut info, raw_start, raw_len)?;
+        malloc_chunk(&mut info, raw_start, raw_len, fit)?;
     } else {
         return Err(errors::layout_error(format!(
             "unknown allocator {name:?}: pyhood cannot tell where blocks live"
@@ -129,7 +190,7 @@ pub fn classify(
 }
 
 /// pymalloc: read and validate the pool header of the block's pool.
-fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize) -> PyResult<()> {
+fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize, fit: Fit) -> PyResult<()> {
     let pool = raw_start & !(POOL_SIZE - 1);
     let h = Snapshot::take(pool, pool_header::SIZE).map_err(read_err)?;
     let field = |off: usize, len: usize| h.uint(pool + off, len).unwrap_or(u64::MAX);
@@ -142,10 +203,15 @@ fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize) -> PyResult<()
     let size = (szidx as usize + 1) * PYMALLOC_ALIGNMENT;
     let capacity = ((POOL_SIZE - POOL_OVERHEAD) / size.max(1)) as u32;
     let from_first = raw_start.wrapping_sub(pool + POOL_OVERHEAD);
-    // The class may exceed the layout's span by a little: 3.13+ sizes inline values from the
-    // class's shared keys at allocation time, which can be one slot more than the
-    // capacity the instance then records.
-    let valid = (expected_class..=expected_class + 1).contains(&szidx)
+    let fits = match fit {
+        Fit::Exact => szidx == expected_class,
+        // `pymalloc_realloc` keeps the block when `4 * nbytes > 3 * size`.
+        Fit::Realloc => {
+            szidx == expected_class || (szidx > expected_class && 4 * raw_len > 3 * size)
+        }
+        Fit::AtLeast => szidx >= expected_class,
+    };
+    let valid = fits
         && raw_start >= pool + POOL_OVERHEAD
         && from_first % size == 0
         && maxnextoffset == POOL_SIZE - size
@@ -170,14 +236,19 @@ fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize) -> PyResult<()
 
 /// malloc (glibc): the chunk's size word sits just before the block; bit 1 marks an
 /// mmapped chunk, whose overhead is two words instead of one.
-fn malloc_chunk(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize) -> PyResult<()> {
+fn malloc_chunk(
+    info: &mut PyBlockInfo,
+    raw_start: usize,
+    raw_len: usize,
+    fit: Fit,
+) -> PyResult<()> {
     let h = Snapshot::take(raw_start.wrapping_sub(8), 8).map_err(read_err)?;
     let word = h.uint(h.base, 8).unwrap_or(0) as usize;
     let mmapped = word & 2 != 0;
     let chunk = word & !7;
     let usable = chunk.saturating_sub(if mmapped { 16 } else { 8 });
     let slack = if mmapped { 2 * 4096 } else { 48 };
-    if usable < raw_len || usable > raw_len + slack {
+    if usable < raw_len || (fit != Fit::AtLeast && usable > raw_len + slack) {
         return Err(errors::layout_error(format!(
             "the malloc chunk header before {raw_start:#x} ({word:#x}) does not describe a \
              {raw_len}-byte block"
@@ -188,157 +259,54 @@ fn malloc_chunk(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize) -> PyR
     Ok(())
 }
 
-/// The object's own allocation.
-pub fn block_info(obj: &Bound<'_, PyAny>) -> PyResult<PyBlockInfo> {
-    own_block(obj, &layout::describe(obj, 0)?)
+/// Which of `candidates` (possible byte sizes of the allocation at `addr`, the first being
+/// the reading CPython's own data gives) the allocator's header agrees with, ascending.
+/// Static and mimalloc blocks have no header to check: only the first candidate is kept.
+/// Empty when the header accepts none of them.
+pub fn accepted_sizes(py: Python<'_>, addr: usize, candidates: &[usize]) -> Vec<usize> {
+    let Some(&first) = candidates.first() else {
+        return Vec::new();
+    };
+    let mut sorted = candidates.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if let Ok(info) = classify(py, addr, first, false) {
+        if matches!(info.domain, "static" | "mimalloc") {
+            return vec![first];
+        }
+    }
+    // glibc: a chunk of `max(32, (n + 8 + 15) & !15)` bytes, usable size 8 less; a malloc
+    // candidate is kept when its usual chunk has the usable size read.
+    let glibc = |n: usize| ((n + 8 + 15) & !15).max(32) - 8;
+    sorted.retain(|&n| match classify(py, addr, n, false) {
+        Ok(i) if i.domain == "pymalloc" => true,
+        Ok(i) if i.domain == "malloc" => i.block_size == Some(glibc(n)),
+        _ => false,
+    });
+    sorted
 }
 
-/// The object's own allocation, from a layout already taken.
-fn own_block(obj: &Bound<'_, PyAny>, lay: &PyLayout) -> PyResult<PyBlockInfo> {
+/// The largest of `candidates` the allocator accepts (bytes it set aside for the block
+/// belong to the block); the first candidate when it accepts none, so that the check of
+/// that size reports the disagreement.
+pub fn resolve_size(py: Python<'_>, addr: usize, candidates: &[usize]) -> usize {
+    let first = candidates.first().copied().unwrap_or(0);
+    accepted_sizes(py, addr, candidates)
+        .last()
+        .copied()
+        .unwrap_or(first)
+}
+
+/// The object's own allocation, its extent from the type's decoder (`layout::extent`).
+pub fn block_info(obj: &Bound<'_, PyAny>) -> PyResult<PyBlockInfo> {
+    own_block(obj, &layout::extent(obj)?)
+}
+
+/// The object's own allocation `[start, end)` (offsets from the object).
+pub fn own_block(obj: &Bound<'_, PyAny>, ext: &crate::layout::Extent) -> PyResult<PyBlockInfo> {
+    let (start, end) = (ext.start, ext.end);
     let static_hint = crate::cpython::object::ob_flags(&crate::raw::object::header_bytes(obj))
         .is_some_and(|f| f & 4 != 0);
-    let start = (obj.as_ptr() as usize).wrapping_add_signed(lay.start);
-    classify(obj.py(), start, (lay.end - lay.start) as usize, static_hint)
-}
-
-/// One allocation counted by `footprint`.
-#[pyclass(frozen, module = "pyhood", name = "Allocation")]
-pub struct PyAllocation {
-    /// "object", or the pointer field that owns the block ("ob_item", "ma_keys", …).
-    #[pyo3(get)]
-    name: String,
-    #[pyo3(get)]
-    requested: usize,
-    /// Bytes the allocator set aside (`requested` for static blocks).
-    #[pyo3(get)]
-    allocated: usize,
-    #[pyo3(get)]
-    block: Py<PyBlockInfo>,
-}
-
-#[pymethods]
-impl PyAllocation {
-    fn __repr__(&self) -> String {
-        format!(
-            "Allocation({:?}, requested={}, allocated={}, domain={:?})",
-            self.name,
-            self.requested,
-            self.allocated,
-            self.block.get().domain
-        )
-    }
-}
-
-/// Every allocation an object owns directly, with requested and allocated bytes.
-#[pyclass(frozen, module = "pyhood", name = "Footprint")]
-pub struct PyFootprint {
-    #[pyo3(get)]
-    allocations: Py<PyTuple>,
-    /// Sum of `allocated` over the allocations the object owns.
-    #[pyo3(get)]
-    total: usize,
-    /// Sum of `requested` over the same allocations.
-    #[pyo3(get)]
-    requested: usize,
-    /// `sys.getsizeof(obj)`, for comparison.
-    #[pyo3(get)]
-    getsizeof: usize,
-}
-
-#[pymethods]
-impl PyFootprint {
-    fn __repr__(&self) -> String {
-        format!(
-            "<Footprint total={} requested={} getsizeof={}>",
-            self.total, self.requested, self.getsizeof
-        )
-    }
-
-    fn __str__(&self, py: Python<'_>) -> PyResult<String> {
-        let mut out = format!(
-            "footprint: {} bytes allocated for {} requested (sys.getsizeof says {})\n",
-            self.total, self.requested, self.getsizeof
-        );
-        for a in self.allocations.bind(py).iter() {
-            let a = a.cast_into::<PyAllocation>()?;
-            let a = a.get();
-            let b = a.block.get();
-            out.push_str(&format!(
-                "  {:<12} {:>8} requested {:>8} allocated  {:<8} at {:#x}\n",
-                a.name, a.requested, a.allocated, b.domain, b.block_address
-            ));
-        }
-        Ok(out.trim_end().to_owned())
-    }
-}
-
-/// Whether a block is owned by this object alone (shared keys and static tables are not,
-/// and 3.13+ values embedded in an instance are part of that instance's own block).
-fn owned(py: Python<'_>, blk: &PyLayout) -> PyResult<bool> {
-    let field_value = |name: &str| blk.int_field(py, name);
-    if blk.name.as_deref() == Some("ma_keys") {
-        if let Some(refs) = field_value("dk_refcnt")? {
-            if refs != 1 {
-                return Ok(false);
-            }
-        }
-    }
-    if let Some(embedded) = field_value("embedded")? {
-        if embedded != 0 {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
-    let py = obj.py();
-    let lay = layout::describe(obj, 0)?;
-    let mut allocs = Vec::new();
-    let own = own_block(obj, &lay)?;
-    let mut push = |name: String, info: PyBlockInfo| -> PyResult<()> {
-        let allocated = info.block_size.unwrap_or(info.requested);
-        allocs.push((name, info.requested, allocated, info));
-        Ok(())
-    };
-    push("object".into(), own)?;
-    for blk in lay.blocks.bind(py).iter() {
-        let blk = blk.cast_into::<PyLayout>()?;
-        let b = blk.get();
-        if !owned(py, b)? {
-            continue;
-        }
-        let start = b.address.wrapping_add_signed(b.start);
-        let info = classify(py, start, (b.end - b.start) as usize, false)?;
-        if info.domain == "static" {
-            continue;
-        }
-        push(b.name.clone().unwrap_or_default(), info)?;
-    }
-    let total = allocs.iter().map(|a| a.2).sum();
-    let requested = allocs.iter().map(|a| a.1).sum();
-    let items = allocs
-        .into_iter()
-        .map(|(name, requested, allocated, info)| {
-            Py::new(
-                py,
-                PyAllocation {
-                    name,
-                    requested,
-                    allocated,
-                    block: Py::new(py, info)?,
-                },
-            )
-        })
-        .collect::<PyResult<Vec<_>>>()?;
-    let getsizeof = py
-        .import("sys")?
-        .call_method1("getsizeof", (obj,))?
-        .extract()?;
-    Ok(PyFootprint {
-        allocations: PyTuple::new(py, items)?.unbind(),
-        total,
-        requested,
-        getsizeof,
-    })
+    let at = (obj.as_ptr() as usize).wrapping_add_signed(start);
+    classify_fit(obj.py(), at, (end - start) as usize, static_hint, ext.fit)
 }

@@ -1,0 +1,158 @@
+//! `pyhood.footprint(obj)`: every allocation an object owns directly and what it really
+//! costs once allocator rounding counts (guide §10.2–10.4, §12.1). The object's own extent
+//! and its owned blocks come from its type's decoder (`layout::describe` without item
+//! fields); where each block lives comes from `blocks`.
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::blocks::{classify, classify_resized, own_block, PyBlockInfo};
+use crate::layout::{self, PyLayout};
+
+/// One allocation counted by `footprint`.
+#[pyclass(frozen, module = "pyhood", name = "Allocation")]
+pub struct PyAllocation {
+    /// "object", or the pointer field that owns the block ("ob_item", "ma_keys", …).
+    #[pyo3(get)]
+    name: String,
+    #[pyo3(get)]
+    requested: usize,
+    /// Bytes the allocator set aside (`requested` for static blocks).
+    #[pyo3(get)]
+    allocated: usize,
+    #[pyo3(get)]
+    block: Py<PyBlockInfo>,
+}
+
+#[pymethods]
+impl PyAllocation {
+    fn __repr__(&self) -> String {
+        format!(
+            "Allocation({:?}, requested={}, allocated={}, domain={:?})",
+            self.name,
+            self.requested,
+            self.allocated,
+            self.block.get().domain
+        )
+    }
+}
+
+/// Every allocation an object owns directly, with requested and allocated bytes.
+#[pyclass(frozen, module = "pyhood", name = "Footprint")]
+pub struct PyFootprint {
+    #[pyo3(get)]
+    allocations: Py<PyTuple>,
+    /// Sum of `allocated` over the allocations the object owns.
+    #[pyo3(get)]
+    total: usize,
+    /// Sum of `requested` over the same allocations.
+    #[pyo3(get)]
+    requested: usize,
+    /// `sys.getsizeof(obj)`, for comparison.
+    #[pyo3(get)]
+    getsizeof: usize,
+}
+
+#[pymethods]
+impl PyFootprint {
+    fn __repr__(&self) -> String {
+        format!(
+            "<Footprint total={} requested={} getsizeof={}>",
+            self.total, self.requested, self.getsizeof
+        )
+    }
+
+    fn __str__(&self, py: Python<'_>) -> PyResult<String> {
+        let mut out = format!(
+            "footprint: {} bytes allocated for {} requested (sys.getsizeof says {})\n",
+            self.total, self.requested, self.getsizeof
+        );
+        for a in self.allocations.bind(py).iter() {
+            let a = a.cast_into::<PyAllocation>()?;
+            let a = a.get();
+            let b = a.block.get();
+            out.push_str(&format!(
+                "  {:<12} {:>8} requested {:>8} allocated  {:<8} at {:#x}\n",
+                a.name, a.requested, a.allocated, b.domain, b.block_address
+            ));
+        }
+        Ok(out.trim_end().to_owned())
+    }
+}
+
+/// Whether a block is owned by this object alone (shared keys and static tables are not,
+/// and 3.13+ values embedded in an instance are part of that instance's own block).
+fn owned(py: Python<'_>, blk: &PyLayout) -> PyResult<bool> {
+    let field_value = |name: &str| blk.int_field(py, name);
+    if blk.name.as_deref() == Some("ma_keys") {
+        if let Some(refs) = field_value("dk_refcnt")? {
+            if refs != 1 {
+                return Ok(false);
+            }
+        }
+    }
+    if let Some(embedded) = field_value("embedded")? {
+        if embedded != 0 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
+    let py = obj.py();
+    let lay = layout::describe(obj, 0)?;
+    let mut allocs = Vec::new();
+    let own = own_block(obj, &layout::extent(obj)?)?;
+    let mut push = |name: String, info: PyBlockInfo| -> PyResult<()> {
+        let allocated = info.block_size.unwrap_or(info.requested);
+        allocs.push((name, info.requested, allocated, info));
+        Ok(())
+    };
+    push("object".into(), own)?;
+    for blk in lay.blocks.bind(py).iter() {
+        let blk = blk.cast_into::<PyLayout>()?;
+        let b = blk.get();
+        if !owned(py, b)? {
+            continue;
+        }
+        let start = b.address.wrapping_add_signed(b.start);
+        let len = (b.end - b.start) as usize;
+        // `list_resize` reallocates `ob_item` in place.
+        let info = if b.name.as_deref() == Some("ob_item") {
+            classify_resized(py, start, len, false)?
+        } else {
+            classify(py, start, len, false)?
+        };
+        if info.domain == "static" {
+            continue;
+        }
+        push(b.name.clone().unwrap_or_default(), info)?;
+    }
+    let total = allocs.iter().map(|a| a.2).sum();
+    let requested = allocs.iter().map(|a| a.1).sum();
+    let items = allocs
+        .into_iter()
+        .map(|(name, requested, allocated, info)| {
+            Py::new(
+                py,
+                PyAllocation {
+                    name,
+                    requested,
+                    allocated,
+                    block: Py::new(py, info)?,
+                },
+            )
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let getsizeof = py
+        .import("sys")?
+        .call_method1("getsizeof", (obj,))?
+        .extract()?;
+    Ok(PyFootprint {
+        allocations: PyTuple::new(py, items)?.unbind(),
+        total,
+        requested,
+        getsizeof,
+    })
+}

@@ -1,0 +1,50 @@
+//! `bytes` (`PyBytesObject`): `ob_size`, `ob_shash`, then `ob_sval` with its trailing NUL.
+
+use pyo3::prelude::*;
+
+use crate::cpython::bytesobject::PyBytesObject;
+use crate::raw::object as rawobj;
+
+use super::common::{Body, Extent, Fit};
+use super::{Builder, Decoder, Region, TypeView};
+
+pub struct Bytes;
+
+impl Decoder for Bytes {
+    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
+        true
+    }
+
+    fn body(&self, obj: &Bound<'_, PyAny>, _tv: &TypeView<'_>) -> PyResult<Body> {
+        let n = rawobj::ob_size(obj).max(0) as usize;
+        Ok(Body {
+            items: n,
+            end: (PyBytesObject::ob_sval.offset + n + 1) as isize,
+            var_head: true,
+            heap_tail: true,
+            alt_ends: Vec::new(),
+            fit: Fit::Realloc, // `_PyBytes_Resize`
+        })
+    }
+
+    fn fields(
+        &self,
+        _obj: &Bound<'_, PyAny>,
+        _tv: &TypeView<'_>,
+        ext: &Extent,
+        b: &mut Builder,
+    ) -> PyResult<()> {
+        b.add_def(&PyBytesObject::ob_shash, 0, Region::Body);
+        let sval = PyBytesObject::ob_sval;
+        let at = sval.offset as isize;
+        b.add(
+            sval.name,
+            at,
+            ext.items + 1,
+            sval.ctype,
+            sval.decode,
+            Region::Data,
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,73 @@
+//! Objects of types pyhood has no struct for: the header, what the type's `tp_members`
+//! name, and the item array after `tp_basicsize`. Memory no member names is unnamed.
+
+use pyo3::prelude::*;
+use pyo3::types::PyByteArray;
+
+use crate::cpython::Decode;
+use crate::raw::object as rawobj;
+
+use super::common::{Body, Extent, Fit};
+use super::{Builder, Decoder, Region, TypeView};
+
+pub struct Generic;
+
+impl Decoder for Generic {
+    fn var_head(&self, tv: &TypeView<'_>) -> bool {
+        // bytearray starts with PyObject_VAR_HEAD although its tp_itemsize is 0.
+        tv.slots.itemsize != 0 || tv.ty.is_subclass_of::<PyByteArray>().unwrap_or(false)
+    }
+
+    fn static_members(&self) -> bool {
+        true
+    }
+
+    fn body(&self, obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
+        let s = &tv.slots;
+        let var_head = self.var_head(tv);
+        if s.itemsize != 0 {
+            let n = rawobj::ob_size(obj).unsigned_abs();
+            return Ok(Body {
+                items: n,
+                end: s.basicsize + n as isize * s.itemsize,
+                var_head,
+                heap_tail: true,
+                alt_ends: Vec::new(),
+                fit: Fit::Exact,
+            });
+        }
+        Ok(Body::fixed(s.basicsize, var_head))
+    }
+
+    fn fields(
+        &self,
+        _obj: &Bound<'_, PyAny>,
+        tv: &TypeView<'_>,
+        ext: &Extent,
+        b: &mut Builder,
+    ) -> PyResult<()> {
+        generic_items(b, tv, ext);
+        Ok(())
+    }
+}
+
+/// Generic objects: the item array after `tp_basicsize`.
+fn generic_items(b: &mut Builder, tv: &TypeView<'_>, ext: &Extent) {
+    let s = &tv.slots;
+    if s.itemsize > 0 && ext.items > 0 {
+        let (ctype, decode) = match s.itemsize {
+            8 => ("item", Decode::Unsigned),
+            1 | 2 | 4 => ("item", Decode::Unsigned),
+            _ => ("item", Decode::Bytes),
+        };
+        b.add_array(
+            "ob_item",
+            s.basicsize,
+            ext.items,
+            s.itemsize as usize,
+            ctype,
+            decode,
+            Region::Items,
+        );
+    }
+}

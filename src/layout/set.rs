@@ -1,0 +1,83 @@
+//! `set` and `frozenset` (`PySetObject`): the counters, the inline `smalltable`, and the
+//! table as its own block once it outgrows it.
+
+use pyo3::prelude::*;
+
+use crate::cpython::setobject::{setentry, PySetObject, SET_MINSIZE};
+use crate::cpython::Decode;
+
+use super::common::{Body, Extent};
+use super::{read_err, Builder, Decoder, Region, TypeView};
+
+pub struct Set;
+
+impl Decoder for Set {
+    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
+        false
+    }
+
+    fn body(&self, _obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
+        Ok(Body::fixed(tv.slots.basicsize, false))
+    }
+
+    fn fields(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        _tv: &TypeView<'_>,
+        _ext: &Extent,
+        b: &mut Builder,
+    ) -> PyResult<()> {
+        set(obj.py(), b)
+    }
+}
+
+fn set(py: Python<'_>, b: &mut Builder) -> PyResult<()> {
+    type S = PySetObject;
+    for d in [S::fill, S::used, S::mask, S::table, S::hash, S::finger] {
+        b.add_def(&d, 0, Region::Body);
+    }
+    let small = S::smalltable.offset as isize;
+    add_set_entries(b, S::smalltable.name, small, SET_MINSIZE, Region::Items);
+    b.add_def(&S::weakreflist, 0, Region::Body);
+    let table = b.word(S::table.offset as isize);
+    let mask = b.int(S::mask.offset as isize, 8);
+    if table != 0 && table != b.base.wrapping_add_signed(small) && mask > 0 {
+        let n = (mask + 1) as usize;
+        let mut blk =
+            Builder::new(table, 0, (n * setentry::SIZE) as isize, b.max_items).map_err(read_err)?;
+        add_set_entries(&mut blk, "table", 0, n, Region::Items);
+        let entry = setentry::SIZE as isize;
+        b.blocks
+            .push(blk.finish(py, Some("table".into()), "setentry[]".into(), 0, entry)?);
+    }
+    Ok(())
+}
+
+fn add_set_entries(b: &mut Builder, name: &str, at: isize, count: usize, region: Region) {
+    let entry = setentry::SIZE;
+    let shown = count.min(b.max_items);
+    for i in 0..shown {
+        let e = at + (i * entry) as isize;
+        for d in setentry::FIELDS {
+            let key = format!("{name}[{i}].{}", d.name);
+            b.add(
+                key,
+                e + d.offset as isize,
+                d.size,
+                d.ctype,
+                d.decode,
+                region,
+            );
+        }
+    }
+    if shown < count {
+        b.add(
+            format!("{name}[{shown}..{count}]"),
+            at + (shown * entry) as isize,
+            (count - shown) * entry,
+            "setentry[]",
+            Decode::Bytes,
+            region,
+        );
+    }
+}
