@@ -37,6 +37,7 @@ import os
 import sys
 import time
 import types
+import weakref
 
 import pyhood
 
@@ -141,7 +142,8 @@ VAR_WITHOUT_ITEMSIZE = (list, bytearray, array.array, collections.deque)
 #: Types whose C struct begins with a plain PyObject_HEAD: PyDictObject, PySetObject,
 #: PyFloatObject, PyComplexObject, PyASCIIObject, PyFunctionObject, PyModuleObject,
 #: PyCellObject, PyMethodObject, PyCFunctionObject, PyWeakReference, slice, range,
-#: property, staticmethod/classmethod, PyBaseExceptionObject, decimal's PyDecObject.
+#: property, staticmethod/classmethod, PyBaseExceptionObject, decimal's PyDecObject,
+#: functools' partialobject, _PyNamespaceObject.
 PLAIN_HEAD = (
     dict,
     set,
@@ -154,7 +156,6 @@ PLAIN_HEAD = (
     types.CellType,
     types.MethodType,
     types.BuiltinFunctionType,
-    type(ctypes.pythonapi),  # ctypes.PyDLL: a plain heap class
     slice,
     range,
     property,
@@ -164,6 +165,7 @@ PLAIN_HEAD = (
     decimal.Decimal,
     functools.partial,
     types.SimpleNamespace,
+    weakref.ref,
     type(None),
 )
 
