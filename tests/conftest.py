@@ -86,10 +86,11 @@ def before(major_minor: tuple[int, int], reason: str = ""):
 
 
 @functools.cache
-def c_values(*exprs: str) -> tuple[int, ...]:
+def c_values(*exprs: str, headers: tuple[str, ...] = ()) -> tuple[int, ...]:
     """The values of C expressions (``offsetof``/``sizeof`` of interpreter structs) as the
     running interpreter's own installed headers define them: a small C program compiled
     with ``Py_BUILD_CORE`` against sysconfig's include dir (and its ``internal/``), run once.
+    ``headers`` names further headers (``"internal/pycore_frame.h"``) to include last.
     Independent of pyhood: it is the compiler reading the headers."""
     gcc = shutil.which("gcc") or shutil.which("cc")
     assert gcc, "a C compiler is needed to ask the interpreter's headers"
@@ -106,7 +107,7 @@ def c_values(*exprs: str) -> tuple[int, ...]:
         "#include <stdio.h>",
         '#include "internal/pycore_interp.h"',
         '#include "internal/pycore_runtime.h"',
-        *(f'#include "{h}"' for h in extra),
+        *(f'#include "{h}"' for h in (*extra, *headers)),
         "int main(void) {",
         *(f'    printf("%lld\\n", (long long)({e}));' for e in exprs),
         "    return 0;",
@@ -147,3 +148,28 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_sep("-", "pyhood interpreter state")
     for line in _located_lines():
         terminalreporter.write_line(line)
+
+
+#: pymalloc's geometry on 64-bit builds, 3.10+: POOL_SIZE 16 KiB (``POOL_BITS`` 14 under
+#: ``USE_LARGE_POOLS``, on with the radix tree; Objects/obmalloc.c v3.10.13/v3.11.7,
+#: Include/internal/pycore_obmalloc.h v3.12.1/v3.13.0), ALIGNMENT 16 (``ALIGNMENT_SHIFT``
+#: 4), POOL_OVERHEAD 48 (sizeof(struct pool_header) rounded up to ALIGNMENT).
+POOL_SIZE = 1 << 14
+PYMALLOC_ALIGNMENT = 16
+POOL_OVERHEAD = 48
+
+
+def pool_block_size(block: int) -> int | None:
+    """The block size the pymalloc pool header of ``block`` states, read with ctypes:
+    ``szidx`` (uint, +36 in ``struct pool_header``) gives ``(szidx + 1) * ALIGNMENT``. The
+    header proves it is one: ``init_pool`` sets ``maxnextoffset`` (+44) to ``POOL_SIZE -
+    size``, and blocks start at ``POOL_OVERHEAD + k * size``. None if it does not."""
+    pool = block & ~(POOL_SIZE - 1)
+    szidx = u32(pool + 36)
+    size = (szidx + 1) * PYMALLOC_ALIGNMENT
+    if szidx >= 512 // PYMALLOC_ALIGNMENT or u32(pool + 44) + size != POOL_SIZE:
+        return None
+    off = block - pool
+    if off < POOL_OVERHEAD or (off - POOL_OVERHEAD) % size:
+        return None
+    return size
