@@ -1,5 +1,8 @@
-//! `pyhood.block_info(obj)`: where an allocation lives (pymalloc pool, malloc chunk,
-//! static memory), read from the allocator's own headers (guide §10.2–10.4, §12.1).
+//! Where an allocation lives (pymalloc pool, malloc chunk, static memory), read from the
+//! allocator's own headers (guide §10.2–10.4, §12.1): the `BlockInfo` snapshot and the
+//! classification behind `pyhood.block_info` (which is in `footprint.rs`, beside the extent
+//! it takes from `layout`). Beneath `layout`: decoders ask `accepted_sizes`/`resolve_size`
+//! which sizes a header accepts, so nothing here calls back into `layout`.
 
 use pyo3::prelude::*;
 
@@ -7,8 +10,8 @@ use crate::cpython::obmalloc::{
     pool_header, POOL_OVERHEAD, POOL_SIZE, PYMALLOC_ALIGNMENT, SMALL_REQUEST_THRESHOLD,
 };
 use crate::errors;
-use crate::layout::{self, read_err};
-use crate::raw::alloc as rawalloc;
+use crate::errors::read_err;
+use crate::raw::dynlink;
 use crate::raw::mem::Snapshot;
 
 /// Debug hooks (`PYTHONMALLOC=*_debug`) put two words before every block (requested size;
@@ -143,10 +146,10 @@ fn classify_with(
         pool_capacity: None,
         arena_index: None,
     };
-    if static_hint || rawalloc::in_loaded_image(block_address) {
+    if static_hint || dynlink::in_loaded_image(block_address) {
         return Ok(info);
     }
-    let name = rawalloc::allocator_name(py).unwrap_or_default();
+    let name = dynlink::allocator_name(py).unwrap_or_default();
     info.debug_hooks = name.ends_with("_debug");
     let (raw_start, raw_len) = if info.debug_hooks {
         (
@@ -295,18 +298,4 @@ pub fn resolve_size(py: Python<'_>, addr: usize, candidates: &[usize]) -> usize 
         .last()
         .copied()
         .unwrap_or(first)
-}
-
-/// The object's own allocation, its extent from the type's decoder (`layout::extent`).
-pub fn block_info(obj: &Bound<'_, PyAny>) -> PyResult<PyBlockInfo> {
-    own_block(obj, &layout::extent(obj)?)
-}
-
-/// The object's own allocation `[start, end)` (offsets from the object).
-pub fn own_block(obj: &Bound<'_, PyAny>, ext: &crate::layout::Extent) -> PyResult<PyBlockInfo> {
-    let (start, end) = (ext.start, ext.end);
-    let static_hint = crate::cpython::object::ob_flags(&crate::raw::object::header_bytes(obj))
-        .is_some_and(|f| f & 4 != 0);
-    let at = (obj.as_ptr() as usize).wrapping_add_signed(start);
-    classify_fit(obj.py(), at, (end - start) as usize, static_hint, ext.fit)
 }

@@ -23,6 +23,11 @@ pub fn memory_read_error(msg: String) -> PyErr {
     raise("MemoryReadError", msg)
 }
 
+/// A failed fault-free read as `pyhood.MemoryReadError`.
+pub fn read_err(e: crate::raw::mem::ReadError) -> PyErr {
+    memory_read_error(e.to_string())
+}
+
 /// A structure did not have the shape pyhood expects (`pyhood.LayoutError`).
 pub fn layout_error(msg: String) -> PyErr {
     raise("LayoutError", msg)

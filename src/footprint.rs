@@ -1,13 +1,30 @@
-//! `pyhood.footprint(obj)`: every allocation an object owns directly and what it really
-//! costs once allocator rounding counts (guide §10.2–10.4, §12.1). The object's own extent
-//! and its owned blocks come from its type's decoder (`layout::describe` without item
-//! fields); where each block lives comes from `blocks`.
+//! `pyhood.block_info(obj)` and `pyhood.footprint(obj)`: the object's own allocation, and
+//! every allocation it owns directly with what it really costs once allocator rounding
+//! counts (guide §10.2–10.4, §12.1). The object's own extent and its owned blocks come from
+//! its type's decoder (`layout::extent`, `layout::describe` without item fields); where
+//! each block lives comes from `blocks`, which sits below `layout` (decoders ask it which
+//! sizes an allocator header accepts). Tests: tests/test_12_1_blocks.py, test_sweep.py.
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::blocks::{classify, classify_resized, own_block, PyBlockInfo};
+use crate::blocks::{classify, classify_fit, classify_resized, PyBlockInfo};
 use crate::layout::{self, PyLayout};
+
+/// `pyhood.block_info(obj)`: the object's own allocation, its extent from the type's
+/// decoder (`layout::extent`), where it lives from `blocks`.
+pub fn block_info(obj: &Bound<'_, PyAny>) -> PyResult<PyBlockInfo> {
+    own_block(obj, &layout::extent(obj)?)
+}
+
+/// The object's own allocation `[start, end)` (offsets from the object).
+fn own_block(obj: &Bound<'_, PyAny>, ext: &layout::Extent) -> PyResult<PyBlockInfo> {
+    let (start, end) = (ext.start, ext.end);
+    let static_hint = crate::cpython::object::ob_flags(&crate::raw::object::header_bytes(obj))
+        .is_some_and(|f| f & 4 != 0);
+    let at = (obj.as_ptr() as usize).wrapping_add_signed(start);
+    classify_fit(obj.py(), at, (end - start) as usize, static_hint, ext.fit)
+}
 
 /// One allocation counted by `footprint`.
 #[pyclass(frozen, module = "pyhood", name = "Allocation")]

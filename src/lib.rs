@@ -63,7 +63,7 @@ fn py_peek(obj: &Bound<'_, PyAny>, offset: isize, size: Option<usize>) -> PyResu
 #[pyfunction(name = "block_info")]
 #[pyo3(signature = (obj, /))]
 fn py_block_info(obj: &Bound<'_, PyAny>) -> PyResult<blocks::PyBlockInfo> {
-    blocks::block_info(obj)
+    footprint::block_info(obj)
 }
 
 /// Every allocation the object owns directly, requested and allocated.

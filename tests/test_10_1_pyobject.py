@@ -7,6 +7,8 @@ v3.13.0): ``ob_refcnt`` at 0, ``ob_type`` at 8, ``PyVarObject.ob_size`` at 16.
 
 from __future__ import annotations
 
+import array
+import collections
 import struct
 import sys
 import weakref
@@ -89,11 +91,27 @@ def test_refcnt_field_matches_memory():
     assert low32 == sys.getrefcount(x) - (0 if PY >= (3, 14) else 1)
 
 
+class _Deque(collections.deque):
+    pass
+
+
 @pytest.mark.parametrize(
-    "obj", [b"abcd", [1, 2, 3], (1, 2), bytearray(b"xy")], ids=lambda o: type(o).__name__
+    "obj",
+    [
+        b"abcd",
+        [1, 2, 3],
+        (1, 2),
+        bytearray(b"xy"),
+        collections.deque([1, 2, 3]),
+        _Deque("abcde"),
+        array.array("i", [1, 2, 3, 4]),
+    ],
+    ids=lambda o: type(o).__name__,
 )
 def test_ob_size_is_len_for_variable_size_objects(obj):
-    """PyVarObject.ob_size, at offset 16, holds len() for bytes, list, tuple, bytearray."""
+    """PyVarObject.ob_size, at offset 16, holds len() for bytes, list, tuple, and for the
+    types that begin with PyObject_VAR_HEAD though their items live in a separate buffer
+    (tp_itemsize 0): bytearray, collections.deque (and a subclass), array.array."""
     h = pyhood.header(obj)
     assert h.size == len(obj) == sword(id(obj) + OB_SIZE)
     assert pyhood.layout(obj).field("ob_size").value == len(obj)

@@ -7,7 +7,6 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyTuple};
 
 use crate::cpython::{Bits, Decode, FieldDef};
-use crate::errors;
 use crate::raw::mem::{ReadError, Snapshot};
 
 use super::{PyField, PyLayout};
@@ -374,7 +373,4 @@ fn decode(py: Python<'_>, raw: &[u8], how: Decode, _ctype: &str) -> PyResult<Py<
     })
 }
 
-/// Convert a read failure into `pyhood.MemoryReadError`.
-pub fn read_err(e: ReadError) -> PyErr {
-    errors::memory_read_error(e.to_string())
-}
+pub use crate::errors::read_err;

@@ -55,6 +55,27 @@ impl Body {
     }
 }
 
+/// Types whose C struct begins with `PyObject_VAR_HEAD` although their `tp_itemsize` is 0
+/// (they keep their items in a separate buffer): `bytearray` (`PyByteArrayObject`,
+/// Include/cpython/bytearrayobject.h), `collections.deque` (`dequeobject`,
+/// Modules/_collectionsmodule.c) and `array.array` (`arrayobject`, Modules/arraymodule.c),
+/// v3.10–v3.15. True for those types and their subclasses; the two extension types are
+/// found in `sys.modules` only, so an instance whose module was removed from it is not
+/// recognised (its `ob_size` is then left unnamed, never misread).
+pub fn var_head_without_items(tv: &TypeView<'_>) -> bool {
+    use pyo3::types::PyByteArray;
+    if tv.ty.is_subclass_of::<PyByteArray>().unwrap_or(false) {
+        return true;
+    }
+    let py = tv.ty.py();
+    [(c"_collections", c"deque"), (c"array", c"array")]
+        .iter()
+        .filter_map(|(m, n)| rawobj::loaded_module_global(py, m, n))
+        .filter_map(|t| t.cast_into::<PyType>().ok())
+        // An exact `type` as the class: `PyObject_IsSubclass` takes its `PyType_IsSubtype`
+        // path, no `__subclasscheck__` runs.
+        .any(|t| t.get_type().is(py.get_type::<PyType>()) && tv.ty.is_subclass(&t).unwrap_or(false))
+}
 /// The allocation's bounds and the facts needed to place fields inside it.
 pub struct Extent {
     pub start: isize,

@@ -2,7 +2,6 @@
 //! name, and the item array after `tp_basicsize`. Memory no member names is unnamed.
 
 use pyo3::prelude::*;
-use pyo3::types::PyByteArray;
 
 use crate::cpython::Decode;
 use crate::raw::object as rawobj;
@@ -14,8 +13,7 @@ pub struct Generic;
 
 impl Decoder for Generic {
     fn var_head(&self, tv: &TypeView<'_>) -> bool {
-        // bytearray starts with PyObject_VAR_HEAD although its tp_itemsize is 0.
-        tv.slots.itemsize != 0 || tv.ty.is_subclass_of::<PyByteArray>().unwrap_or(false)
+        tv.slots.itemsize != 0 || super::common::var_head_without_items(tv)
     }
 
     fn static_members(&self) -> bool {

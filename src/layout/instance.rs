@@ -10,8 +10,9 @@ use super::{Builder, Decoder, TypeView};
 pub struct Instance;
 
 impl Decoder for Instance {
-    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
-        false
+    fn var_head(&self, tv: &TypeView<'_>) -> bool {
+        // A class statement over bytearray, deque or array.array keeps its base's head.
+        super::common::var_head_without_items(tv)
     }
 
     fn static_members(&self) -> bool {
@@ -19,7 +20,7 @@ impl Decoder for Instance {
     }
 
     fn body(&self, _obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
-        Ok(Body::fixed(tv.slots.basicsize, false))
+        Ok(Body::fixed(tv.slots.basicsize, self.var_head(tv)))
     }
 
     fn fields(

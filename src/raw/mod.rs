@@ -22,9 +22,6 @@ pub mod object;
 pub mod offsets;
 pub mod refcnt;
 
-// Old name, kept until the layout work lands (`src/alloc.rs` uses `crate::raw::alloc`).
-pub use dynlink as alloc;
-
 /// The struct mirrors under their old path, for the interpreter-state code (`interning.rs`, `freelists.rs`).
 pub mod structs {
     pub use crate::cpython::dictobject::PyDictObject;

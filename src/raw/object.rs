@@ -275,3 +275,42 @@ pub fn borrowed_tuple_field<'py>(
     let any = unsafe { Bound::from_borrowed_ptr(owner.py(), ptr as *mut ffi::PyObject) };
     any.cast_into::<pyo3::types::PyTuple>().ok()
 }
+
+/// `module.name` when `module` is already in this interpreter's `sys.modules`; `None`
+/// otherwise. Nothing is imported and no Python code runs: the modules dict and then the
+/// module's own dict are looked up with `PyDict_GetItemString` (`str` keys compare natively),
+/// and only an exact module object is looked into (no `__getattr__`).
+pub fn loaded_module_global<'py>(
+    py: Python<'py>,
+    module: &core::ffi::CStr,
+    name: &core::ffi::CStr,
+) -> Option<Bound<'py, PyAny>> {
+    // SAFETY:
+    // - the thread is attached (`py`), which `PyImport_GetModuleDict`, `PyDict_GetItemString`
+    //   and `PyModule_GetDict` require; the first two return borrowed references (or NULL
+    //   without an exception set) that stay alive while we hold the GIL and run no code
+    // - the module dict and the module object are only used while both are borrowed from
+    //   `sys.modules`, which nothing can change before we take our own strong reference with
+    //   `from_borrowed_ptr`
+    // - `PyModule_GetDict` is only called on an exact module (`PyModule_CheckExact`), where it
+    //   returns its borrowed `md_dict`
+    unsafe {
+        let modules = ffi::PyImport_GetModuleDict();
+        if modules.is_null() || ffi::PyDict_Check(modules) == 0 {
+            return None;
+        }
+        let m = ffi::PyDict_GetItemString(modules, module.as_ptr());
+        if m.is_null() || ffi::PyModule_CheckExact(m) == 0 {
+            return None;
+        }
+        let d = ffi::PyModule_GetDict(m);
+        if d.is_null() {
+            return None;
+        }
+        let value = ffi::PyDict_GetItemString(d, name.as_ptr());
+        if value.is_null() {
+            return None;
+        }
+        Some(Bound::from_borrowed_ptr(py, value))
+    }
+}
