@@ -56,10 +56,6 @@ impl DateTime {
 }
 
 impl Decoder for DateTime {
-    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
-        false
-    }
-
     fn body(&self, obj: &Bound<'_, PyAny>, _tv: &TypeView<'_>) -> PyResult<Body> {
         Ok(Body::fixed(self.shape(obj)?.1 as isize, false))
     }

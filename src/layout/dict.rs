@@ -12,20 +12,12 @@ use crate::cpython::Decode;
 use crate::errors;
 use crate::raw::mem;
 
-use super::common::{self, Body, Extent};
+use super::common::{self, Extent};
 use super::{read_err, Builder, Decoder, Region, TypeView};
 
 pub struct Dict;
 
 impl Decoder for Dict {
-    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
-        false
-    }
-
-    fn body(&self, _obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
-        Ok(Body::fixed(tv.slots.basicsize, false))
-    }
-
     fn fields(
         &self,
         obj: &Bound<'_, PyAny>,

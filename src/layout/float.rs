@@ -4,20 +4,12 @@ use pyo3::prelude::*;
 
 use crate::cpython::floatobject::PyFloatObject;
 
-use super::common::{Body, Extent};
+use super::common::Extent;
 use super::{Builder, Decoder, Region, TypeView};
 
 pub struct Float;
 
 impl Decoder for Float {
-    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
-        false
-    }
-
-    fn body(&self, _obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
-        Ok(Body::fixed(tv.slots.basicsize, false))
-    }
-
     fn fields(
         &self,
         _obj: &Bound<'_, PyAny>,

@@ -40,10 +40,6 @@ pub fn decoder_of(tv: &TypeView<'_>) -> Option<&'static Generator> {
 }
 
 impl Decoder for Generator {
-    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
-        false
-    }
-
     fn static_members(&self) -> bool {
         true
     }

@@ -260,8 +260,11 @@ impl<'py> TypeView<'py> {
 /// What one type's decoder knows: where the object's own struct ends (and how many items
 /// it holds), whether it begins with `PyObject_VAR_HEAD`, and its fields.
 pub trait Decoder: Sync {
-    /// Whether the type's C struct begins with `PyObject_VAR_HEAD` (`header().size`).
-    fn var_head(&self, tv: &TypeView<'_>) -> bool;
+    /// Whether the type's C struct begins with `PyObject_VAR_HEAD` (`header().size`); most
+    /// structs begin with a plain `PyObject_HEAD`.
+    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
+        false
+    }
 
     /// Whether `tp_members` of static types in the MRO name fields of the struct (types
     /// pyhood declares no struct for); heap types' members (`__slots__`) always do.
@@ -269,8 +272,11 @@ pub trait Decoder: Sync {
         false
     }
 
-    /// The object's own struct: item count and end.
-    fn body(&self, obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<common::Body>;
+    /// The object's own struct: item count and end; by default `tp_basicsize` bytes and no
+    /// items.
+    fn body(&self, _obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<common::Body> {
+        Ok(common::Body::fixed(tv.slots.basicsize, self.var_head(tv)))
+    }
 
     /// Name the struct's fields (and the blocks it owns) inside `ext`.
     fn fields(

@@ -6,20 +6,12 @@ use pyo3::prelude::*;
 use crate::cpython::setobject::{setentry, PySetObject, SET_MINSIZE};
 use crate::cpython::Decode;
 
-use super::common::{Body, Extent};
+use super::common::Extent;
 use super::{read_err, Builder, Decoder, Region, TypeView};
 
 pub struct Set;
 
 impl Decoder for Set {
-    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
-        false
-    }
-
-    fn body(&self, _obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
-        Ok(Body::fixed(tv.slots.basicsize, false))
-    }
-
     fn fields(
         &self,
         obj: &Bound<'_, PyAny>,

@@ -17,10 +17,6 @@ use super::{read_err, Builder, Decoder, Region, TypeView};
 pub struct Str;
 
 impl Decoder for Str {
-    fn var_head(&self, _tv: &TypeView<'_>) -> bool {
-        false
-    }
-
     fn body(&self, obj: &Bound<'_, PyAny>, _tv: &TypeView<'_>) -> PyResult<Body> {
         let head = rawobj::ascii_header(obj.cast::<PyString>()?);
         let p = Snapshot {
