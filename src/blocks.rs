@@ -278,12 +278,17 @@ pub fn accepted_sizes(py: Python<'_>, addr: usize, candidates: &[usize]) -> Vec<
             return vec![first];
         }
     }
-    // glibc: a chunk of `max(32, (n + 8 + 15) & !15)` bytes, usable size 8 less; a malloc
-    // candidate is kept when its usual chunk has the usable size read.
+    // glibc: a chunk of `max(32, (n + 8 + 15) & !15)` bytes, usable size 8 less; a chunk
+    // taken from a larger free one is handed out whole when the rest would be smaller than
+    // MINSIZE (32), so 16 bytes more (`_int_malloc`, `remainder_size < MINSIZE`, malloc/
+    // malloc.c, glibc 2.36–2.42). A malloc candidate is kept when one of those two chunks
+    // has the usable size read.
     let glibc = |n: usize| ((n + 8 + 15) & !15).max(32) - 8;
     sorted.retain(|&n| match classify(py, addr, n, false) {
         Ok(i) if i.domain == "pymalloc" => true,
-        Ok(i) if i.domain == "malloc" => i.block_size == Some(glibc(n)),
+        Ok(i) if i.domain == "malloc" => {
+            i.block_size == Some(glibc(n)) || i.block_size == Some(glibc(n) + 16)
+        }
         _ => false,
     });
     sorted
