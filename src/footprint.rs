@@ -10,6 +10,7 @@ use pyo3::types::PyTuple;
 
 use crate::blocks::{classify, classify_fit, classify_resized, PyBlockInfo};
 use crate::layout::{self, PyLayout};
+use crate::render;
 
 /// `pyhood.block_info(obj)`: the object's own allocation, its extent from the type's
 /// decoder (`layout::extent`), where it lives from `blocks`.
@@ -79,21 +80,8 @@ impl PyFootprint {
         )
     }
 
-    fn __str__(&self, py: Python<'_>) -> PyResult<String> {
-        let mut out = format!(
-            "footprint: {} bytes allocated for {} requested (sys.getsizeof says {})\n",
-            self.total, self.requested, self.getsizeof
-        );
-        for a in self.allocations.bind(py).iter() {
-            let a = a.cast_into::<PyAllocation>()?;
-            let a = a.get();
-            let b = a.block.get();
-            out.push_str(&format!(
-                "  {:<12} {:>8} requested {:>8} allocated  {:<8} at {:#x}\n",
-                a.name, a.requested, a.allocated, b.domain, b.block_address
-            ));
-        }
-        Ok(out.trim_end().to_owned())
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "footprint_text")
     }
 }
 

@@ -30,6 +30,7 @@ use crate::errors;
 use crate::interpreter_state::{self as located, GcLayout};
 use crate::raw::compat;
 use crate::raw::mem::{self, Snapshot};
+use crate::render;
 
 /// Most nodes pyhood will follow in one generation list before giving up.
 pub const MAX_GC_NODES: usize = 50_000_000;
@@ -158,39 +159,8 @@ impl PyGCGenerations {
         )
     }
 
-    fn __str__(&self) -> String {
-        let mut out = format!(
-            "GC state of CPython {} at {:#x} ({}): {}, debug flags {:#x}\n",
-            self.release,
-            self.address,
-            self.located_by,
-            if self.enabled { "enabled" } else { "disabled" },
-            self.debug
-        );
-        out.push_str(&format!(
-            "  {:<12} {:>9} {:>7} {:>9}\n",
-            "generation", "threshold", "count", "objects"
-        ));
-        for g in self
-            .generations
-            .iter()
-            .chain(core::iter::once(&self.permanent))
-        {
-            let g = g.get();
-            let (t, c) = if g.index < 3 {
-                (g.threshold.to_string(), g.count.to_string())
-            } else {
-                ("-".into(), "-".into())
-            };
-            let label = if g.index < 3 {
-                g.index.to_string()
-            } else {
-                "permanent".into()
-            };
-            out.push_str(&format!("  {label:<12} {t:>9} {c:>7} {:>9}\n", g.objects));
-        }
-        out.pop();
-        out
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "gc_generations_text")
     }
 }
 

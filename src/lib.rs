@@ -19,6 +19,7 @@ mod layout;
 mod obmalloc;
 #[allow(unsafe_code)] // the raw-read layer: the only place with `unsafe` code
 pub mod raw;
+mod render;
 mod weakrefs;
 
 use pyo3::exceptions::PyImportError;

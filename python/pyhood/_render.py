@@ -8,7 +8,16 @@
 - :class:`pyhood.GCWatch` and its :class:`pyhood.GCEvent` (``pyhood.gc_watch()``):
   :func:`gc_watch_text`, :func:`gc_watch_repr`, :func:`gc_event_text`.
 
-The classes' own methods only call these functions. This module imports nothing of pyhood's,
+- :class:`pyhood.Field`: :func:`field_dict` (``to_dict``).
+- :class:`pyhood.Footprint` (``pyhood.footprint()``): :func:`footprint_text` (``__str__``).
+- :class:`pyhood.GCGenerations` (``pyhood.gc_generations()``): :func:`gc_generations_text`.
+- :class:`pyhood.ObmallocStats` and its :class:`pyhood.SizeClass` rows
+  (``pyhood.obmalloc_stats()``): :func:`obmalloc_text`, :func:`obmalloc_dict`,
+  :func:`size_class_dict`.
+
+One-line ``__repr__``s stay beside their classes in the native module: they identify an object
+(type, address, key figures), they do not render it. The classes' own ``__str__``,
+``_repr_html_`` and ``to_dict`` only call these functions. This module imports nothing of pyhood's,
 so every other module can import it. (The tour's narration, in :mod:`pyhood._tour.narrate`,
 is not a rendering of results: it prints the tour's headings, paragraphs and checks.)
 """
@@ -20,15 +29,21 @@ from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
+    "field_dict",
     "fields_table",
+    "footprint_text",
     "frame_summary",
     "gc_event_text",
+    "gc_generations_text",
     "gc_watch_repr",
     "gc_watch_text",
     "growth_text",
     "layout_dict",
     "layout_html",
     "layout_text",
+    "obmalloc_dict",
+    "obmalloc_text",
+    "size_class_dict",
     "tracker_html",
     "tracker_repr",
     "tracker_text",
@@ -211,6 +226,22 @@ def layout_html(layout: Any) -> str:
     return "".join(parts)
 
 
+def field_dict(field: Any) -> dict[str, Any]:
+    """A JSON-ready dict of one ``Field``: a bytes value and the raw bytes as hex."""
+    value = field.value
+    return {
+        "name": field.name,
+        "offset": field.offset,
+        "size": field.size,
+        "ctype": field.ctype,
+        "value": value.hex() if isinstance(value, bytes) else value,
+        "region": field.region,
+        "raw": field.raw.hex(),
+        "note": field.note,
+        "bits": field.bits,
+    }
+
+
 def layout_dict(layout: Any) -> dict[str, Any]:
     """A JSON-ready dict of the layout, its fields and its blocks."""
     return {
@@ -221,7 +252,7 @@ def layout_dict(layout: Any) -> dict[str, Any]:
         "itemsize": layout.itemsize,
         "start": layout.start,
         "end": layout.end,
-        "fields": [f.to_dict() for f in layout.fields],
+        "fields": [field_dict(f) for f in layout.fields],
         "blocks": [layout_dict(b) for b in layout.blocks],
     }
 
@@ -339,3 +370,122 @@ def gc_watch_repr(watch: Any) -> str:
     """``<GCWatch new|active|done: N events>``."""
     state = "active" if watch._active else "done" if watch._frozen is not None else "new"
     return f"<GCWatch {state}: {len(watch.events)} events>"
+
+
+# --- pyhood.footprint() -----------------------------------------------------------------------
+
+
+def footprint_text(fp: Any) -> str:
+    """A ``Footprint``: the totals, then one line per allocation (name, bytes, domain, address)."""
+    lines = [
+        f"footprint: {fp.total} bytes allocated for {fp.requested} requested "
+        f"(sys.getsizeof says {fp.getsizeof})"
+    ]
+    for a in fp.allocations:
+        b = a.block
+        lines.append(
+            f"  {a.name:<12} {a.requested:>8} requested {a.allocated:>8} allocated  "
+            f"{b.domain:<8} at {b.block_address:#x}"
+        )
+    return "\n".join(lines).rstrip()
+
+
+# --- pyhood.gc_generations() ------------------------------------------------------------------
+
+
+def gc_generations_text(g: Any) -> str:
+    """A ``GCGenerations``: where the GC state is, then threshold, count and objects per list."""
+    lines = [
+        f"GC state of CPython {g.release} at {g.address:#x} ({g.located_by}): "
+        f"{'enabled' if g.enabled else 'disabled'}, debug flags {g.debug:#x}",
+        f"  {'generation':<12} {'threshold':>9} {'count':>7} {'objects':>9}",
+    ]
+    for gen in (*g.generations, g.permanent):
+        young = gen.index < 3
+        t, c = (str(gen.threshold), str(gen.count)) if young else ("-", "-")
+        label = str(gen.index) if young else "permanent"
+        lines.append(f"  {label:<12} {t:>9} {c:>7} {gen.objects:>9}")
+    return "\n".join(lines)
+
+
+# --- pyhood.obmalloc_stats() ------------------------------------------------------------------
+
+#: ``ObmallocStats``' figures in ``to_dict`` order: always printed, then printed by some
+#: builds or versions only (None when absent).
+OBMALLOC_FIGURES = (
+    "arena_size",
+    "pool_size",
+    "alignment",
+    "small_request_threshold",
+    "num_size_classes",
+    "arenas_allocated_total",
+    "arenas_reclaimed",
+    "arenas_highwater",
+    "arenas_in_use",
+    "bytes_in_allocated_blocks",
+    "bytes_in_available_blocks",
+    "unused_pools",
+    "unused_pools_bytes",
+    "pool_headers_bytes",
+    "quantization_bytes",
+    "arena_alignment_bytes",
+    "total",
+    "malloc_calls",
+    "arena_map_mid_nodes",
+    "arena_map_bot_nodes",
+    "arena_map_root_bytes",
+    "arena_map_mid_bytes",
+    "arena_map_bot_bytes",
+    "arena_map_bytes",
+)
+
+
+def size_class_dict(c: Any) -> dict[str, Any]:
+    """A JSON-ready dict of one ``SizeClass``'s five figures."""
+    return {
+        "index": c.index,
+        "size": c.size,
+        "pools": c.pools,
+        "blocks_in_use": c.blocks_in_use,
+        "free_blocks": c.free_blocks,
+    }
+
+
+def obmalloc_dict(stats: Any) -> dict[str, Any]:
+    """A JSON-ready dict of an ``ObmallocStats``: every figure, and ``size_classes`` as a list
+    of dicts."""
+    d = {key: getattr(stats, key) for key in OBMALLOC_FIGURES}
+    d["size_classes"] = [size_class_dict(c) for c in stats.size_classes]
+    return d
+
+
+def obmalloc_text(s: Any) -> str:
+    """A compact table: the arenas, then one row per size class, then where the bytes go.
+    Numbers are grouped by thousands, as ``sys._debugmallocstats()`` prints them."""
+    lines = [
+        f"pymalloc: {s.arenas_in_use} arenas of {s.arena_size:,} bytes in use "
+        f"({s.arenas_allocated_total} allocated in total, {s.arenas_reclaimed} reclaimed, "
+        f"highwater {s.arenas_highwater})",
+        f"pools of {s.pool_size:,} bytes; requests up to {s.small_request_threshold} bytes in "
+        f"{s.num_size_classes} size classes, {s.alignment} bytes apart",
+        "  class  size  pools  blocks in use  free blocks",
+    ]
+    for c in s.size_classes:
+        lines.append(
+            f"  {c.index:>5}  {c.size:>4}  {c.pools:>5}  {c.blocks_in_use:>13,}  "
+            f"{c.free_blocks:>11,}"
+        )
+    rows = [
+        ("bytes in allocated blocks", s.bytes_in_allocated_blocks),
+        ("bytes in available blocks", s.bytes_in_available_blocks),
+        (f"unused pools ({s.unused_pools})", s.unused_pools_bytes),
+        ("lost to pool headers", s.pool_headers_bytes),
+        ("lost to quantization", s.quantization_bytes),
+        ("lost to arena alignment", s.arena_alignment_bytes),
+        ("total", s.total),
+    ]
+    arena_map = s.arena_map_bytes if s.arena_map_bytes is not None else s.arena_map_root_bytes
+    if arena_map is not None:
+        rows.append(("arena map", arena_map))
+    lines += [f"  {label:<26}{value:>15,}" for label, value in rows]
+    return "\n".join(lines)

@@ -25,9 +25,10 @@ mod type_object;
 
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyTuple, PyType};
 
 use crate::raw::object::{self as rawobj, TypeSlots};
+use crate::render;
 pub use builder::{read_err, Builder, Region, DEFAULT_MAX_ITEMS};
 pub use common::Extent;
 pub use frame::{frame_layout, is_frame, PyFrameLayout, PyFrameSlot};
@@ -78,39 +79,9 @@ impl PyField {
         ))
     }
 
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("name", &self.name)?;
-        d.set_item("offset", self.offset)?;
-        d.set_item("size", self.size)?;
-        d.set_item("ctype", &self.ctype)?;
-        let value = self.value.bind(py);
-        if value.is_instance_of::<PyBytes>() {
-            d.set_item(
-                "value",
-                value
-                    .cast::<PyBytes>()?
-                    .as_bytes()
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>(),
-            )?;
-        } else {
-            d.set_item("value", value)?;
-        }
-        d.set_item("region", self.region)?;
-        d.set_item(
-            "raw",
-            self.raw
-                .bind(py)
-                .as_bytes()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>(),
-        )?;
-        d.set_item("note", &self.note)?;
-        d.set_item("bits", self.bits)?;
-        Ok(d)
+    /// A JSON-ready dict: a bytes value and the raw bytes as hex.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "field_dict")
     }
 }
 
@@ -202,18 +173,16 @@ impl PyLayout {
     }
 
     fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        render(slf, "layout_text")
+        render::text(slf.as_any(), "layout_text")
     }
 
     fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
-        render(slf, "layout_html")
+        render::text(slf.as_any(), "layout_html")
     }
 
     /// A JSON-ready dict: every field and block, raw bytes as hex.
     fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        slf.py()
-            .import("pyhood._render")?
-            .call_method1("layout_dict", (slf,))
+        render::call(slf.as_any(), "layout_dict")
     }
 }
 
@@ -228,13 +197,6 @@ impl PyLayout {
         }
         Ok(None)
     }
-}
-
-fn render(slf: &Bound<'_, PyLayout>, func: &str) -> PyResult<String> {
-    slf.py()
-        .import("pyhood._render")?
-        .call_method1(func, (slf,))?
-        .extract()
 }
 
 /// What `layout()` needs to know about the object's type, read once.

@@ -6,16 +6,20 @@
 //! `ObmallocStats`) built from the parsed figures, `obmalloc_stats` and the test hook
 //! `_obmalloc_stats_from_text`, and turns the parser's refusals into pyhood's errors.
 //!
+//! Their text and dict renderings are in `pyhood._render` (`obmalloc_text`, `obmalloc_dict`,
+//! `size_class_dict`).
+//!
 //! Tests: `tests/test_12_1_obmalloc.py`; the unit tests below cover the digit grouping of
-//! the text rendering, `report`'s cover the parser.
+//! the `repr`, `report`'s cover the parser.
 
 mod report;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::PyTuple;
 
 use crate::errors;
 use crate::raw::debugstats::{self, CaptureError};
+use crate::render;
 use report::{parse, Figures, ParseError, Parsed};
 
 /// Register this module's functions and classes on the native module.
@@ -114,14 +118,8 @@ impl PySizeClass {
     }
 
     /// A JSON-ready dict of the five figures.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("index", self.index)?;
-        d.set_item("size", self.size)?;
-        d.set_item("pools", self.pools)?;
-        d.set_item("blocks_in_use", self.blocks_in_use)?;
-        d.set_item("free_blocks", self.free_blocks)?;
-        Ok(d)
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "size_class_dict")
     }
 }
 
@@ -296,71 +294,13 @@ impl PyObmallocStats {
     }
 
     /// A compact table: the arenas, then one row per size class, then where the bytes go.
-    fn __str__(&self, py: Python<'_>) -> PyResult<String> {
-        let f = &self.figures;
-        let mut s = format!(
-            "pymalloc: {} arenas of {} bytes in use ({} allocated in total, {} reclaimed, \
-             highwater {})\n\
-             pools of {} bytes; requests up to {} bytes in {} size classes, {} bytes apart\n",
-            f.arenas_in_use,
-            group(f.arena_size),
-            f.arenas_allocated_total,
-            f.arenas_reclaimed,
-            f.arenas_highwater,
-            group(f.pool_size),
-            f.small_request_threshold,
-            f.num_size_classes,
-            f.alignment,
-        );
-        s.push_str("  class  size  pools  blocks in use  free blocks\n");
-        for c in self.size_classes.bind(py).iter() {
-            let c = c.cast_into::<PySizeClass>()?;
-            let c = c.get();
-            s.push_str(&format!(
-                "  {:>5}  {:>4}  {:>5}  {:>13}  {:>11}\n",
-                c.index,
-                c.size,
-                c.pools,
-                group(c.blocks_in_use),
-                group(c.free_blocks)
-            ));
-        }
-        let unused = format!("unused pools ({})", f.unused_pools);
-        let rows: [(&str, u64); 7] = [
-            ("bytes in allocated blocks", f.bytes_in_allocated_blocks),
-            ("bytes in available blocks", f.bytes_in_available_blocks),
-            (&unused, f.unused_pools_bytes),
-            ("lost to pool headers", f.pool_headers_bytes),
-            ("lost to quantization", f.quantization_bytes),
-            ("lost to arena alignment", f.arena_alignment_bytes),
-            ("total", f.total),
-        ];
-        for (label, value) in rows {
-            s.push_str(&format!("  {label:<26}{:>15}\n", group(value)));
-        }
-        if let Some(bytes) = f.arena_map_bytes.or(f.arena_map_root_bytes) {
-            s.push_str(&format!("  {:<26}{:>15}\n", "arena map", group(bytes)));
-        }
-        s.pop();
-        Ok(s)
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "obmalloc_text")
     }
 
     /// A JSON-ready dict: every figure, and `size_classes` as a list of dicts.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let f = &self.figures;
-        let d = PyDict::new(py);
-        for (key, value) in f.required() {
-            d.set_item(key, value)?;
-        }
-        for (key, value) in f.optional() {
-            d.set_item(key, value)?;
-        }
-        let classes = PyList::empty(py);
-        for c in self.size_classes.bind(py).iter() {
-            classes.append(c.cast_into::<PySizeClass>()?.get().to_dict(py)?)?;
-        }
-        d.set_item("size_classes", classes)?;
-        Ok(d)
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "obmalloc_dict")
     }
 }
 

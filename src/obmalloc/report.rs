@@ -42,42 +42,6 @@ pub struct Figures {
     pub arena_map_bytes: Option<u64>,
 }
 
-impl Figures {
-    pub(super) fn required(&self) -> [(&'static str, u64); 17] {
-        [
-            ("arena_size", self.arena_size),
-            ("pool_size", self.pool_size),
-            ("alignment", self.alignment),
-            ("small_request_threshold", self.small_request_threshold),
-            ("num_size_classes", self.num_size_classes),
-            ("arenas_allocated_total", self.arenas_allocated_total),
-            ("arenas_reclaimed", self.arenas_reclaimed),
-            ("arenas_highwater", self.arenas_highwater),
-            ("arenas_in_use", self.arenas_in_use),
-            ("bytes_in_allocated_blocks", self.bytes_in_allocated_blocks),
-            ("bytes_in_available_blocks", self.bytes_in_available_blocks),
-            ("unused_pools", self.unused_pools),
-            ("unused_pools_bytes", self.unused_pools_bytes),
-            ("pool_headers_bytes", self.pool_headers_bytes),
-            ("quantization_bytes", self.quantization_bytes),
-            ("arena_alignment_bytes", self.arena_alignment_bytes),
-            ("total", self.total),
-        ]
-    }
-
-    pub(super) fn optional(&self) -> [(&'static str, Option<u64>); 7] {
-        [
-            ("malloc_calls", self.malloc_calls),
-            ("arena_map_mid_nodes", self.arena_map_mid_nodes),
-            ("arena_map_bot_nodes", self.arena_map_bot_nodes),
-            ("arena_map_root_bytes", self.arena_map_root_bytes),
-            ("arena_map_mid_bytes", self.arena_map_mid_bytes),
-            ("arena_map_bot_bytes", self.arena_map_bot_bytes),
-            ("arena_map_bytes", self.arena_map_bytes),
-        ]
-    }
-}
-
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed {

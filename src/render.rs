@@ -1,0 +1,19 @@
+//! The native side of `pyhood._render`, where every result's text, HTML and dict rendering
+//! lives: a class's `__str__` and `_repr_html_` are `render::text(slf.as_any(), "<function>")`,
+//! its `to_dict` is `render::call(slf.as_any(), "<function>")`. One-line `__repr__`s stay in
+//! Rust beside their classes. `pyhood._render` is imported when first needed (it is pure
+//! Python and imports nothing of pyhood's, so there is no cycle with the native module).
+
+use pyo3::prelude::*;
+
+/// `pyhood._render.<func>(obj)`.
+pub fn call<'py>(obj: &Bound<'py, PyAny>, func: &str) -> PyResult<Bound<'py, PyAny>> {
+    obj.py()
+        .import("pyhood._render")?
+        .call_method1(func, (obj,))
+}
+
+/// `pyhood._render.<func>(obj)`, a text.
+pub fn text(obj: &Bound<'_, PyAny>, func: &str) -> PyResult<String> {
+    call(obj, func)?.extract()
+}
