@@ -238,7 +238,9 @@ fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize, fit: Fit) -> P
 }
 
 /// malloc (glibc): the chunk's size word sits just before the block; bit 1 marks an
-/// mmapped chunk, whose overhead is two words instead of one.
+/// mmapped chunk, whose overhead the running C library is asked for once
+/// (`raw::glibc::mmapped_chunk_overhead`: 16 bytes on glibc 2.36, 8 on 2.43; when its probe
+/// block was not mmapped, no chunk is and the 16 is never used).
 fn malloc_chunk(
     info: &mut PyBlockInfo,
     raw_start: usize,
@@ -249,7 +251,12 @@ fn malloc_chunk(
     let word = h.uint(h.base, 8).unwrap_or(0) as usize;
     let mmapped = word & 2 != 0;
     let chunk = word & !7;
-    let usable = chunk.saturating_sub(if mmapped { 16 } else { 8 });
+    let overhead = if mmapped {
+        crate::raw::glibc::mmapped_chunk_overhead().unwrap_or(16)
+    } else {
+        8
+    };
+    let usable = chunk.saturating_sub(overhead);
     let slack = if mmapped { 2 * 4096 } else { 48 };
     if usable < raw_len || (fit != Fit::AtLeast && usable > raw_len + slack) {
         return Err(errors::layout_error(format!(

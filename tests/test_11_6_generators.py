@@ -52,26 +52,35 @@ def offsets(kind: str, *members: str) -> tuple[int, ...]:
 
 
 def frame_states() -> dict[str, int]:
-    """The ``FRAME_*`` enum of Include/internal/pycore_frame.h (3.11/3.12: CREATED -2,
-    SUSPENDED -1, EXECUTING 0, COMPLETED 1, CLEARED 4; 3.13: CREATED -3, SUSPENDED -2,
-    SUSPENDED_YIELD_FROM -1, …), read from the running interpreter's header."""
-    names = ["CREATED", "SUSPENDED", "EXECUTING", "COMPLETED", "CLEARED"]
+    """The ``FRAME_*`` enum of Include/internal/pycore_frame.h, read from the running
+    interpreter's header: 3.11/3.12 CREATED -2, SUSPENDED -1, EXECUTING 0, COMPLETED 1,
+    CLEARED 4; 3.13/3.14 CREATED -3, SUSPENDED -2, SUSPENDED_YIELD_FROM -1, EXECUTING 0,
+    COMPLETED 1, CLEARED 4; 3.15 CREATED 0, SUSPENDED 1, SUSPENDED_YIELD_FROM 2,
+    SUSPENDED_YIELD_FROM_LOCKED 3, EXECUTING 4, CLEARED 5 (no COMPLETED)."""
+    names = ["CREATED", "SUSPENDED", "EXECUTING", "CLEARED"]
     if PY >= (3, 13):
         names.append("SUSPENDED_YIELD_FROM")
+    if PY >= (3, 15):
+        names.append("SUSPENDED_YIELD_FROM_LOCKED")
+    else:
+        names.append("COMPLETED")
     values = c_values(*(f"FRAME_{n}" for n in names), headers=HEADERS)
     return dict(zip(names, values, strict=True))
 
 
 def expected_frame_states(state: str) -> set[int]:
-    """The values ``gi_frame_state`` may hold in ``state``: FRAME_STATE_SUSPENDED and
-    FRAME_STATE_FINISHED (``>= FRAME_COMPLETED``) are the header's own macros."""
+    """The values ``gi_frame_state`` may hold in ``state``, by the header's own macros:
+    FRAME_STATE_SUSPENDED (SUSPENDED up to the YIELD_FROM states) and FRAME_STATE_FINISHED
+    (``>= FRAME_COMPLETED`` up to 3.14, ``== FRAME_CLEARED`` from 3.15)."""
     fs = frame_states()
     if state == "created":
         return {fs["CREATED"]}
     if state == "suspended":
-        return {fs["SUSPENDED"], fs.get("SUSPENDED_YIELD_FROM", fs["SUSPENDED"])}
+        return {v for k, v in fs.items() if k.startswith("SUSPENDED")}
     if state == "running":
         return {fs["EXECUTING"]}
+    if "COMPLETED" not in fs:
+        return {fs["CLEARED"]}
     return {v for v in fs.values() if v >= fs["COMPLETED"]}
 
 

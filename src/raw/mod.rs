@@ -6,6 +6,8 @@
 //! - `dynlink`: what the dynamic linker answers: the active allocator's name (a `dlsym`
 //!   lookup of `_PyMem_GetCurrentAllocatorName`) and whether an address lies inside a loaded
 //!   image (`dladdr`, for statically allocated objects).
+//! - `glibc`: what the C library's malloc says about its own chunks (the usable part of an
+//!   mmapped chunk), learned once from a probe block of pyhood's own.
 //! - `debugstats`: pymalloc's `_PyObject_DebugMallocStats` report, captured into memory.
 //! - `interp`: anchors of interpreter-wide state (`PyInterpreterState_Get`, `_PyRuntime`)
 //!   and `#[repr(C)]` mirrors of the GC state and `_Py_hashtable_t`, per version.
@@ -16,6 +18,7 @@
 pub mod compat;
 pub mod debugstats;
 pub mod dynlink;
+pub mod glibc;
 pub mod interp;
 pub mod mem;
 pub mod object;
