@@ -4,6 +4,7 @@
 
 #![deny(unsafe_code)]
 
+mod args;
 mod blocks;
 pub mod cpython;
 mod errors;
@@ -34,8 +35,9 @@ fn py_header(obj: &Bound<'_, PyAny>) -> header::PyObjectHeader {
 
 /// The object's memory, field by field, in address order.
 #[pyfunction(name = "layout")]
-#[pyo3(signature = (obj, *, max_items = layout::DEFAULT_MAX_ITEMS), text_signature = "(obj, *, max_items=4096)")]
-fn py_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyAny>> {
+#[pyo3(signature = (obj, *, max_items = None), text_signature = "(obj, *, max_items=4096)")]
+fn py_layout(obj: &Bound<'_, PyAny>, max_items: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    let max_items = args::max_items(max_items, layout::DEFAULT_MAX_ITEMS)?;
     if layout::is_frame(obj) {
         return Ok(layout::frame_layout(obj, max_items)?.into_any());
     }
@@ -45,18 +47,28 @@ fn py_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyAny>> {
 /// A frame object and, from 3.11, the `_PyInterpreterFrame` it points to, with every
 /// variable's slot named and the value stack up to its recorded top.
 #[pyfunction(name = "frame_layout")]
-#[pyo3(signature = (frame, /, *, max_items = layout::DEFAULT_MAX_ITEMS), text_signature = "(frame, /, *, max_items=4096)")]
+#[pyo3(signature = (frame, /, *, max_items = None), text_signature = "(frame, /, *, max_items=4096)")]
 fn py_frame_layout(
     frame: &Bound<'_, PyAny>,
-    max_items: usize,
+    max_items: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<layout::PyFrameLayout>> {
+    let max_items = args::max_items(max_items, layout::DEFAULT_MAX_ITEMS)?;
     layout::frame_layout(frame, max_items)
 }
 
 /// Raw bytes of the object's own allocation; offsets are relative to `id(obj)`.
 #[pyfunction(name = "peek")]
-#[pyo3(signature = (obj, offset = 0, size = None))]
-fn py_peek(obj: &Bound<'_, PyAny>, offset: isize, size: Option<usize>) -> PyResult<Vec<u8>> {
+#[pyo3(signature = (obj, offset = None, size = None), text_signature = "(obj, offset=0, size=None)")]
+fn py_peek(
+    obj: &Bound<'_, PyAny>,
+    offset: Option<&Bound<'_, PyAny>>,
+    size: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Vec<u8>> {
+    let offset = offset
+        .map(|v| args::int(v, "offset"))
+        .transpose()?
+        .unwrap_or(0);
+    let size = size.map(|v| args::int(v, "size")).transpose()?;
     layout::peek(obj, offset, size)
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 import pyhood
 import pytest
@@ -31,15 +32,78 @@ def test_reads_stay_correct_in_a_forked_child():
 
 
 def test_bad_arguments_raise_python_errors():
-    """Wrong argument types or ranges raise TypeError / ValueError / OverflowError."""
+    """Wrong argument types raise TypeError, values out of range ValueError: never
+    OverflowError, and never a wrapped-around range in the message."""
     with pytest.raises(TypeError):
         pyhood.layout()  # type: ignore[call-arg]
-    with pytest.raises((OverflowError, ValueError)):
-        pyhood.layout([], max_items=-1)
-    with pytest.raises((OverflowError, ValueError)):
-        pyhood.peek(1.0, 0, -1)
     with pytest.raises(ValueError):
         pyhood.peek(1.0, -(2**40))
+
+
+BAD_ARGUMENTS = [
+    # (call, expected exception)
+    (lambda: pyhood.layout([], max_items=-1), ValueError),
+    (lambda: pyhood.layout([], max_items=2**63), ValueError),
+    (lambda: pyhood.layout([], max_items=2**64), ValueError),
+    (lambda: pyhood.layout([], max_items=2**200), ValueError),
+    (lambda: pyhood.layout([], max_items=1.5), TypeError),
+    (lambda: pyhood.layout([], max_items="3"), TypeError),
+    (lambda: pyhood.frame_layout(sys._getframe(), max_items=-1), ValueError),
+    (lambda: pyhood.frame_layout(sys._getframe(), max_items=2**64), ValueError),
+    (lambda: pyhood.peek(1.0, 2**63), ValueError),
+    (lambda: pyhood.peek(1.0, -(2**63) - 1), ValueError),
+    (lambda: pyhood.peek(1.0, 0, -1), ValueError),
+    (lambda: pyhood.peek(1.0, 0, 2**63), ValueError),
+    (lambda: pyhood.peek(1.0, 0, 2**64), ValueError),
+    (lambda: pyhood.peek(1.0, 0, 2**200), ValueError),
+    (lambda: pyhood.peek(1.0, 8, 2**63 - 1), ValueError),
+    (lambda: pyhood.peek(1.0, "0"), TypeError),
+    (lambda: pyhood.peek(1.0, 0, 1.0), TypeError),
+]
+
+
+@pytest.mark.parametrize("call, error", BAD_ARGUMENTS, ids=range(len(BAD_ARGUMENTS)))
+def test_argument_table(call, error):
+    """Every integer parameter (``max_items``, ``offset``, ``size``) refuses a non-int with
+    TypeError and an out-of-range int with ValueError, whatever its magnitude; a message
+    about a range names the numbers asked for, not wrapped-around ones."""
+    with pytest.raises(error) as info:
+        call()
+    assert not isinstance(info.value, OverflowError)
+    assert "-9223372036854775808" not in str(info.value)
+
+
+def test_peek_reports_the_range_asked_for():
+    """``peek(x, 0, 2**63)`` names ``[0, 9223372036854775808)`` in its error."""
+    with pytest.raises(ValueError, match=r"\[0, 9223372036854775808\)"):
+        pyhood.peek(1.0, 0, 2**63)
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_short_lived_threads_leave_no_descriptor():
+    """The fault-free read path keeps one private pipe per thread; it is closed when the
+    thread ends, so 300 short-lived threads that each inspect objects leave the number of
+    open descriptors (``/proc/self/fd``) where it was."""
+    xs = [1.5, "s", [1, 2], {"k": 1}, (1, 2)]
+
+    def inspect() -> None:
+        for x in xs:
+            pyhood.layout(x)
+            pyhood.header(x)
+            pyhood.peek(x, 0, 16)
+            pyhood.footprint(x)
+
+    inspect()  # this thread's pipe and any lazily opened state exist before counting
+    before = _open_fds()
+    for _ in range(300):
+        t = threading.Thread(target=inspect)
+        t.start()
+        t.join()
+    assert _open_fds() == before
 
 
 def test_layout_is_read_only():

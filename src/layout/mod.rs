@@ -317,22 +317,18 @@ pub fn describe(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<PyLayout> 
 }
 
 /// `pyhood.peek`: bytes of the object's own allocation.
-pub fn peek(obj: &Bound<'_, PyAny>, offset: isize, size: Option<usize>) -> PyResult<Vec<u8>> {
-    let ext = extent(obj)?;
-    let end = match size {
-        Some(n) => offset.checked_add(n as isize),
-        None => Some(ext.end),
-    };
-    match end {
-        Some(end) if offset >= ext.start && end <= ext.end && end >= offset => {
-            let addr = (obj.as_ptr() as usize).wrapping_add_signed(offset);
-            crate::raw::mem::read(addr, (end - offset) as usize).map_err(read_err)
-        }
-        _ => Err(PyValueError::new_err(format!(
-            "range [{offset}, {}) is outside the object's allocation [{}, {})",
-            end.map_or_else(|| "overflow".to_owned(), |e| e.to_string()),
-            ext.start,
-            ext.end
-        ))),
+pub fn peek(obj: &Bound<'_, PyAny>, offset: i128, size: Option<i128>) -> PyResult<Vec<u8>> {
+    if let Some(n) = size.filter(|n| *n < 0) {
+        return Err(PyValueError::new_err(format!("size must be >= 0, not {n}")));
     }
+    let ext = extent(obj)?;
+    let (start, end) = (ext.start as i128, ext.end as i128);
+    let stop = size.map_or(end, |n| offset + n);
+    if offset < start || stop > end || stop < offset {
+        return Err(PyValueError::new_err(format!(
+            "range [{offset}, {stop}) is outside the object's allocation [{start}, {end})"
+        )));
+    }
+    let addr = (obj.as_ptr() as usize).wrapping_add_signed(offset as isize);
+    crate::raw::mem::read(addr, (stop - offset) as usize).map_err(read_err)
 }

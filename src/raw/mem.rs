@@ -119,10 +119,29 @@ fn vm_readv(address: usize, buf: &mut [u8]) -> Result<(), VmErr> {
 /// Largest write that a pipe takes atomically (`PIPE_BUF` on Linux).
 const PIPE_CHUNK: usize = 4096;
 
+/// A thread's private pipe and the fork generation that created it: a forked child must
+/// not share its parent's pipe, or the two processes could read each other's bytes. Both
+/// ends are closed when it is dropped: when it is replaced after a fork, and when its
+/// thread exits (thread-local destructor), so short-lived threads leave no descriptor.
+struct Pipe {
+    fds: [libc::c_int; 2],
+    generation: u64,
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        for fd in self.fds {
+            // SAFETY:
+            // - `fd` is an end of this pipe, opened by `pipe2` for this thread (or inherited
+            //   by a forked child as its own copy) and closed only here, once
+            unsafe { libc::close(fd) };
+        }
+    }
+}
+
 thread_local! {
-    /// This thread's private pipe and the fork generation that created it: a forked child
-    /// must not share its parent's pipe, or the two processes could read each other's bytes.
-    static PIPE: RefCell<Option<([libc::c_int; 2], u64)>> = const { RefCell::new(None) };
+    /// This thread's pipe, made on its first pipe read.
+    static PIPE: RefCell<Option<Pipe>> = const { RefCell::new(None) };
 }
 
 /// Bumped in every forked child (a `pthread_atfork` handler), so pipes made before the fork
@@ -151,14 +170,8 @@ fn pipe_read(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
     let generation = fork_generation();
     PIPE.with(|cell| {
         let mut slot = cell.borrow_mut();
-        if let Some((fds, owner)) = *slot {
-            if owner != generation {
-                for fd in fds {
-                    // SAFETY: `fd` is this thread's inherited copy of our own pipe end
-                    unsafe { libc::close(fd) };
-                }
-                *slot = None;
-            }
+        if slot.as_ref().is_some_and(|p| p.generation != generation) {
+            *slot = None; // inherited from before a fork: its ends are closed by `Drop`
         }
         if slot.is_none() {
             let mut fds = [0 as libc::c_int; 2];
@@ -168,9 +181,9 @@ fn pipe_read(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
             if rc != 0 {
                 return Err(fail(address, len, "no fault-free read is available"));
             }
-            *slot = Some((fds, generation));
+            *slot = Some(Pipe { fds, generation });
         }
-        let ([rfd, wfd], _) = slot.expect("pipe was just created");
+        let [rfd, wfd] = slot.as_ref().expect("pipe was just created").fds;
         let mut done = 0usize;
         while done < len {
             let n = CHUNK.min(len - done);
