@@ -142,7 +142,10 @@ pub fn gc_info(obj: &Bound<'_, PyAny>) -> PyResult<PyGCInfo> {
     }
     let mut node = start;
     let mut link = next & gc::GC_NEXT_MASK;
-    for _ in 0..MAX_GC_NODES {
+    for step in 0..MAX_GC_NODES {
+        generations::interruption_point(obj.py(), step, "the object's GC list", || {
+            Ok(gc_words(start)? == (next, prev))
+        })?;
         if link == 0 || link == start {
             return Err(validation(format!(
                 "the GC list of the object at {address:#x} leads to {link:#x} without reaching \

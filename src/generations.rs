@@ -261,7 +261,34 @@ fn read_validated(py: Python<'_>, at: usize, l: &GcLayout) -> PyResult<StateView
 }
 
 /// Count the nodes of the GC list whose head is at `head`, checking every back link.
-fn walk_list(head: usize, name: &str) -> PyResult<usize> {
+/// How many nodes a list walk takes between two checks for pending signals.
+pub const SIGNAL_CHECK_EVERY: usize = 1 << 14;
+
+/// Every [`SIGNAL_CHECK_EVERY`] steps of a walk: run the interpreter's pending signal
+/// handlers (Ctrl-C raises `KeyboardInterrupt` here, and the walk stops with it). A handler
+/// is Python code and may have changed the lists: `unchanged` re-reads the walk's position
+/// and, when it moved, the walk stops with `StateValidationError` instead of counting a mix
+/// of two heaps.
+pub fn interruption_point(
+    py: Python<'_>,
+    step: usize,
+    what: &str,
+    unchanged: impl FnOnce() -> PyResult<bool>,
+) -> PyResult<()> {
+    if step == 0 || step % SIGNAL_CHECK_EVERY != 0 {
+        return Ok(());
+    }
+    py.check_signals()?;
+    if unchanged()? {
+        Ok(())
+    } else {
+        Err(validation(format!(
+            "{what} changed while pyhood walked it (a signal handler ran); ask again"
+        )))
+    }
+}
+
+fn walk_list(py: Python<'_>, head: usize, name: &str) -> PyResult<usize> {
     let node_words = |addr: usize| -> PyResult<(usize, usize)> {
         let s = Snapshot::take(addr, 2 * size_of::<usize>())
             .map_err(|e| read_failed(&format!("a node of the {name} list"), e))?;
@@ -285,6 +312,9 @@ fn walk_list(head: usize, name: &str) -> PyResult<usize> {
             )));
         }
         let (next, back) = node_words(node)?;
+        interruption_point(py, n, &format!("the {name} list"), || {
+            Ok(node_words(node)? == (next, back))
+        })?;
         if back & compat::GC_PREV_MASK != prev {
             return Err(validation(format!(
                 "object {n} of the {name} list (GC head {node:#x}) links back to {:#x}, not to \
@@ -330,7 +360,7 @@ fn generations_at(
     for i in 0..compat::NUM_GENERATIONS {
         let head = at + layout.generations + i * layout.generation_size;
         let name = format!("generation {i}");
-        let objects = walk_list(head, &name)?;
+        let objects = walk_list(py, head, &name)?;
         generations.push(Py::new(
             py,
             PyGeneration {
@@ -344,7 +374,7 @@ fn generations_at(
         )?);
     }
     let head = at + layout.permanent;
-    let frozen = walk_list(head, "permanent")?;
+    let frozen = walk_list(py, head, "permanent")?;
     let freeze_count: usize = py
         .import("gc")?
         .call_method0("get_freeze_count")?

@@ -115,3 +115,46 @@ def test_layout_is_read_only():
         pyhood.layout(d)
     assert pyhood.peek(d, 8) == before
     assert sys.getrefcount(d) == refs
+
+
+def _with_sigint_pending(call, interrupted_inside: list[bool]) -> None:
+    """Call ``call`` with a SIGINT already delivered but not yet handled: libc's ``kill`` is
+    called through ctypes and both calls are made from C (``map``), so no bytecode runs in
+    between and the interpreter has not yet run its handler when ``call`` starts."""
+    import ctypes
+    import functools
+    import operator
+    import signal
+
+    kill = functools.partial(ctypes.CDLL(None).kill, os.getpid(), int(signal.SIGINT))
+    finished: list[int] = []
+    steps = [kill, call, functools.partial(finished.append, 1)]
+    try:
+        list(map(operator.methodcaller("__call__"), steps))
+    finally:
+        # Empty when the interrupt came out of ``call`` itself, not after it returned.
+        interrupted_inside.append(not finished)
+
+
+@pytest.mark.parametrize("api", ["gc_generations", "gc_info"])
+def test_long_walks_can_be_interrupted(api, gc_disabled):
+    """A walk of a long GC list checks for pending signals every few thousand nodes:
+    Ctrl-C during ``gc_generations()`` or ``gc_info(obj)`` on a large heap raises
+    ``KeyboardInterrupt`` out of the call instead of waiting for the walk to end."""
+    import functools
+    import gc
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT is not Python's default handler here")
+    heap = [[] for _ in range(100_000)]
+    gc.collect()  # all of them in the oldest generation, the first far from its list head
+    if api == "gc_info":
+        call = functools.partial(pyhood.gc_info, heap[0])
+    else:
+        call = pyhood.gc_generations
+    inside: list[bool] = []
+    with pytest.raises(KeyboardInterrupt):
+        _with_sigint_pending(call, inside)
+    assert inside == [True]
+    assert len(heap) == 100_000
