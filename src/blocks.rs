@@ -134,7 +134,7 @@ fn classify_with(
     static_hint: bool,
     fit: Fit,
 ) -> PyResult<PyBlockInfo> {
-    let mut info = PyBlockInfo {
+    let info = PyBlockInfo {
         domain: "static",
         block_address,
         requested,
@@ -150,6 +150,42 @@ fn classify_with(
         return Ok(info);
     }
     let name = dynlink::allocator_name(py).unwrap_or_default();
+    if !name.is_empty() {
+        return with_allocator(info, &name, fit);
+    }
+    // Hooks of someone else's wrap the allocator (tracemalloc's do while it traces) and
+    // CPython names none; the blocks are still the wrapped allocator's, and each says
+    // which: debug hooks leave their own header before the block, and a pymalloc block
+    // or a malloc chunk must agree with its own header.
+    let names: &[&str] = if debug_header_before(block_address) {
+        &["pymalloc_debug", "malloc_debug"]
+    } else {
+        &["pymalloc", "malloc"]
+    };
+    let mut last = None;
+    for name in names {
+        match with_allocator(info.clone(), name, fit) {
+            Ok(found) => return Ok(found),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.expect("two allocators were tried"))
+}
+
+/// Whether `_PyMem_DebugRawAlloc`'s header precedes the block: after the requested size
+/// (a big-endian word, not compared: a resized or over-allocated object may span less), the
+/// API id (`'r'`, `'m'` or `'o'`) and seven FORBIDDENBYTEs (0xFD), Objects/obmalloc.c
+/// v3.10–v3.15.
+fn debug_header_before(block_address: usize) -> bool {
+    match crate::raw::mem::read(block_address.wrapping_sub(8), 8) {
+        Ok(h) => b"rmo".contains(&h[0]) && h[1..].iter().all(|&b| b == 0xFD),
+        Err(_) => false,
+    }
+}
+
+/// `classify` once the allocator behind the block is known by name.
+fn with_allocator(mut info: PyBlockInfo, name: &str, fit: Fit) -> PyResult<PyBlockInfo> {
+    let (block_address, requested) = (info.block_address, info.requested);
     info.debug_hooks = name.ends_with("_debug");
     let (raw_start, raw_len) = if info.debug_hooks {
         (

@@ -127,6 +127,51 @@ def test_debug_hooks_are_recognised():
     assert int(block) == (int(size) + 24 + 15) // 16 * 16
 
 
+TRACED = """
+import ctypes, sys, tracemalloc, pyhood
+sys.path.insert(0, {tests!r})
+from conftest import pool_block_size
+libc = ctypes.CDLL(None)
+libc.malloc_usable_size.argtypes = [ctypes.c_void_p]
+libc.malloc_usable_size.restype = ctypes.c_size_t
+objs = [float("1.5"), [1, 2, 3], {{"k": 1}}, "x" * 40, b"y" * 600, bytes(100_000)]
+before = [pyhood.block_info(x) for x in objs]
+tracemalloc.start()
+objs.append([4, 5, 6])  # allocated through tracemalloc's hooks
+infos = [pyhood.block_info(x) for x in objs]
+fps = [pyhood.footprint(x).total for x in objs]
+tracemalloc.stop()
+for b, i in zip(before, infos):
+    assert (b.domain, b.block_size, b.block_address, b.debug_hooks) == (
+        i.domain, i.block_size, i.block_address, i.debug_hooks), (b, i)
+for i in infos:
+    raw = i.block_address - (16 if i.debug_hooks else 0)
+    if i.domain == "pymalloc":
+        assert pool_block_size(raw) == i.block_size, i
+    else:
+        assert i.domain == "malloc", i
+        assert libc.malloc_usable_size(raw) - (24 if i.debug_hooks else 0) >= i.requested, i
+print(" ".join(sorted({{i.domain for i in infos}})), infos[-1].debug_hooks)
+"""
+
+
+@pytest.mark.parametrize("allocator", ["pymalloc", "pymalloc_debug", "malloc", "malloc_debug"])
+def test_blocks_are_found_while_tracemalloc_traces(allocator):
+    """tracemalloc's hooks wrap the allocator, so CPython names none
+    (``_PyMem_GetCurrentAllocatorName`` gives NULL) while it traces; the blocks are still
+    the wrapped allocator's. ``block_info`` and ``footprint`` answer as without tracing,
+    for objects made before and during tracing, and each block agrees with its pool header
+    (ctypes) or ``malloc_usable_size``; debug hooks are recognised from their own header."""
+    import os
+
+    tests = os.path.dirname(os.path.abspath(__file__))
+    out = _child(TRACED.format(tests=tests), allocator)
+    domains, hooks = out.rsplit(maxsplit=1)
+    assert hooks == str(allocator.endswith("_debug"))
+    expected = {"pymalloc": "malloc pymalloc", "malloc": "malloc"}[allocator.split("_")[0]]
+    assert domains == expected
+
+
 def test_list_footprint_counts_its_item_array():
     """A list owns two allocations: the object and its item array. Their requested sizes
     add up to sys.getsizeof; the allocated sizes include allocator rounding."""
