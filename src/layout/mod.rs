@@ -208,10 +208,22 @@ pub struct TypeView<'py> {
 
 impl<'py> TypeView<'py> {
     pub fn of(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let mut tv = Self::unnamed(obj);
+        tv.name = tv.ty.name()?.to_string();
+        Ok(tv)
+    }
+
+    /// The type's slots without its name (an empty `name`): for `header()`'s `ob_size`
+    /// question and the extent of `block_info`/`footprint`/`peek`, which show no name, so
+    /// that they allocate no string.
+    pub fn unnamed(obj: &Bound<'py, PyAny>) -> Self {
         let ty = obj.get_type();
         let slots = rawobj::type_slots(&ty);
-        let name = ty.name()?.to_string();
-        Ok(Self { ty, slots, name })
+        Self {
+            ty,
+            slots,
+            name: String::new(),
+        }
     }
 
     pub fn has(&self, flag: u64) -> bool {
@@ -272,14 +284,15 @@ pub fn decoder(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> &'static dyn Decode
         &type_object::TypeObj
     } else if let Some(g) = generator::decoder_of(tv) {
         g
-    } else if let Some(d) = datetime::decoder_of(tv) {
-        d
     } else if frame::is_frame(obj) {
         &frame::Frame
     } else if obj.is_instance_of::<PyFloat>() {
         &float::Float
     } else if obj.is_instance_of::<PySet>() || obj.is_instance_of::<PyFrozenSet>() {
         &set::Set
+    } else if let Some(d) = datetime::decoder_of(tv) {
+        // Last of the static types: it reads `tp_name`, which the checks above need not.
+        d
     } else if has(ffi::Py_TPFLAGS_HEAPTYPE) && tv.slots.itemsize == 0 {
         &instance::Instance
     } else {
@@ -289,15 +302,13 @@ pub fn decoder(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> &'static dyn Decode
 
 /// Whether the object's C struct begins with `PyObject_VAR_HEAD`, as its decoder says.
 pub fn has_var_head(obj: &Bound<'_, PyAny>) -> bool {
-    match TypeView::of(obj) {
-        Ok(tv) => decoder(obj, &tv).var_head(&tv),
-        Err(_) => false,
-    }
+    let tv = TypeView::unnamed(obj);
+    decoder(obj, &tv).var_head(&tv)
 }
 
 /// The object's allocation `[start, end)`, from its decoder's reads (no fields).
 pub fn extent(obj: &Bound<'_, PyAny>) -> PyResult<Extent> {
-    let tv = TypeView::of(obj)?;
+    let tv = TypeView::unnamed(obj);
     let d = decoder(obj, &tv);
     common::extent(obj, &tv, d.body(obj, &tv)?)
 }
