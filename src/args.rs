@@ -10,11 +10,7 @@ use pyo3::types::PyInt;
 /// argument's own Python code runs for an exact `int`.
 pub fn int(v: &Bound<'_, PyAny>, name: &str) -> PyResult<i128> {
     if !v.is_instance_of::<PyInt>() {
-        let ty = v
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_default();
+        let ty = crate::raw::object::type_name(&v.get_type());
         return Err(PyTypeError::new_err(format!(
             "{name} must be an int, not {ty}"
         )));

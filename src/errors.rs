@@ -5,12 +5,16 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
+/// The class from `pyhood._errors`, taken from `sys.modules` (the package imports it first),
+/// so that raising runs no import hook; imported only if it is somehow not loaded yet.
 fn raise(class: &str, msg: String) -> PyErr {
     Python::attach(|py| {
-        let cls = py
-            .import("pyhood._errors")
-            .and_then(|m| m.getattr(class))
-            .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from));
+        let name = std::ffi::CString::new(class).expect("class names have no NUL");
+        let cls = match crate::raw::object::loaded_module_global(py, c"pyhood._errors", &name) {
+            Some(c) => Ok(c),
+            None => py.import("pyhood._errors").and_then(|m| m.getattr(class)),
+        }
+        .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from));
         match cls {
             Ok(cls) => PyErr::from_type(cls, msg),
             Err(_) => PyRuntimeError::new_err(msg),

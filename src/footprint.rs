@@ -10,6 +10,7 @@ use pyo3::types::PyTuple;
 
 use crate::blocks::{classify, classify_fit, classify_resized, PyBlockInfo};
 use crate::layout::{self, PyLayout};
+use crate::raw::object as rawobj;
 use crate::render;
 
 /// `pyhood.block_info(obj)`: the object's own allocation, its extent from the type's
@@ -66,9 +67,12 @@ pub struct PyFootprint {
     /// Sum of `requested` over the same allocations.
     #[pyo3(get)]
     requested: usize,
-    /// `sys.getsizeof(obj)`, for comparison.
+    /// `sys.getsizeof(obj)`, for comparison: the object's own claim, which its type's
+    /// `__sizeof__` computes. Asked only when that `__sizeof__` is C code (a
+    /// `method_descriptor`, as for every built-in type and `object.__sizeof__`); `None` when
+    /// the class defines it in Python, since pyhood runs none of the user's code.
     #[pyo3(get)]
-    getsizeof: usize,
+    getsizeof: Option<usize>,
 }
 
 #[pymethods]
@@ -76,7 +80,10 @@ impl PyFootprint {
     fn __repr__(&self) -> String {
         format!(
             "<Footprint total={} requested={} getsizeof={}>",
-            self.total, self.requested, self.getsizeof
+            self.total,
+            self.requested,
+            self.getsizeof
+                .map_or_else(|| "None".to_owned(), |n| n.to_string())
         )
     }
 
@@ -150,14 +157,30 @@ pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
             )
         })
         .collect::<PyResult<Vec<_>>>()?;
-    let getsizeof = py
-        .import("sys")?
-        .call_method1("getsizeof", (obj,))?
-        .extract()?;
+    let getsizeof = claimed_size(obj)?;
     Ok(PyFootprint {
         allocations: PyTuple::new(py, items)?.unbind(),
         total,
         requested,
         getsizeof,
     })
+}
+
+/// `sys.getsizeof(obj)` when asking it runs only C code: the `__sizeof__` that the type's
+/// `tp_mro` yields (what `_PyObject_LookupSpecial` finds, Python/sysmodule.c
+/// `_PySys_GetSizeOf` v3.10–v3.15) is a `method_descriptor`, and `sys.getsizeof` is still
+/// the built-in one (taken from `sys.modules`, not imported). `None` otherwise.
+fn claimed_size(obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
+    let py = obj.py();
+    let sizeof = rawobj::lookup_in_mro(&obj.get_type(), pyo3::intern!(py, "__sizeof__"));
+    if !sizeof.is_some_and(|m| rawobj::is_method_descriptor(&m)) {
+        return Ok(None);
+    }
+    let Some(getsizeof) = rawobj::loaded_module_global(py, c"sys", c"getsizeof") else {
+        return Ok(None);
+    };
+    if !rawobj::is_builtin_function(&getsizeof) {
+        return Ok(None);
+    }
+    getsizeof.call1((obj,))?.extract().map(Some)
 }

@@ -110,7 +110,11 @@ fn gc_words(at: usize) -> PyResult<(usize, usize)> {
 /// The collector's view of `obj`: tracked, generation, finalized, and its GC-head words.
 #[pyfunction]
 #[pyo3(signature = (obj, /))]
-pub fn gc_info(obj: &Bound<'_, PyAny>) -> PyResult<PyGCInfo> {
+pub fn gc_info(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyGCInfo>> {
+    crate::raw::collector::walk_snapshot(obj.py(), |_| info(obj))
+}
+
+fn info(obj: &Bound<'_, PyAny>) -> PyResult<PyGCInfo> {
     let address = obj.as_ptr() as usize;
     if !rawobj::is_gc(obj) {
         return Ok(untracked(address, None, None));

@@ -283,7 +283,7 @@ pub fn interruption_point(
         Ok(())
     } else {
         Err(validation(format!(
-            "{what} changed while pyhood walked it (a signal handler ran); ask again"
+            "{what} changed while pyhood walked it (a signal handler, or on 3.12 a collection scheduled before the call, ran at a signal check); ask again"
         )))
     }
 }
@@ -410,13 +410,18 @@ fn generations_at(
 /// The collector's three generations and its permanent generation: thresholds, counts,
 /// and the number of objects on each list.
 #[pyfunction]
-pub fn gc_generations(py: Python<'_>) -> PyResult<PyGCGenerations> {
-    let state = located::gc_state(py)?;
-    let how = format!(
-        "{} at +{}, {}",
-        state.located.member, state.located.offset, state.located.how
-    );
-    generations_at(py, state.at, &state.layout, how)
+pub fn gc_generations(py: Python<'_>) -> PyResult<Py<PyGCGenerations>> {
+    crate::raw::collector::walk_snapshot(py, |paused| {
+        let state = located::gc_state(py)?;
+        let how = format!(
+            "{} at +{}, {}",
+            state.located.member, state.located.offset, state.located.how
+        );
+        let mut g = generations_at(py, state.at, &state.layout, how)?;
+        // Memory says "disabled" while pyhood holds the collector still: report the caller's.
+        g.enabled = paused.was_enabled();
+        Ok(g)
+    })
 }
 
 /// The addresses of the four list heads (generations 0, 1, 2, then the permanent
@@ -439,9 +444,13 @@ pub fn validated_list_heads(py: Python<'_>) -> PyResult<[usize; compat::NUM_GENE
 /// Test hook: validate and walk a GC state at an arbitrary address.
 #[pyfunction]
 #[pyo3(signature = (address, /))]
-fn _gc_generations_at(py: Python<'_>, address: usize) -> PyResult<PyGCGenerations> {
-    let state = located::gc_state(py)?;
-    generations_at(py, address, &state.layout, "given address".into())
+fn _gc_generations_at(py: Python<'_>, address: usize) -> PyResult<Py<PyGCGenerations>> {
+    crate::raw::collector::walk_snapshot(py, |paused| {
+        let state = located::gc_state(py)?;
+        let mut g = generations_at(py, address, &state.layout, "given address".into())?;
+        g.enabled = paused.was_enabled();
+        Ok(g)
+    })
 }
 
 /// Register this module's functions and classes on the native module.

@@ -43,7 +43,7 @@ pub struct PyObjectHeader {
 #[pymethods]
 impl PyObjectHeader {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let name = self.typ.bind(py).name()?;
+        let name = crate::raw::object::type_name(self.typ.bind(py));
         let mut s = format!(
             "<ObjectHeader {name} at {:#x}: refcnt={}{}, type={:#x}",
             self.address,

@@ -60,12 +60,9 @@ fn interned_bits(s: &Bound<'_, PyString>) -> PyResult<u32> {
 #[pyfunction]
 #[pyo3(signature = (s, /))]
 pub fn intern_state(s: &Bound<'_, PyAny>) -> PyResult<&'static str> {
+    let _paused = crate::raw::collector::pause(s.py());
     let s = s.cast::<PyString>().map_err(|_| {
-        let name = s
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_else(|_| "?".into());
+        let name = crate::raw::object::type_name(&s.get_type());
         PyTypeError::new_err(format!("intern_state() argument must be str, not {name}"))
     })?;
     let value = interned_bits(s)?;
@@ -81,6 +78,7 @@ pub fn intern_state(s: &Bound<'_, PyAny>) -> PyResult<&'static str> {
 /// dict plus the runtime-wide table of statically allocated interned strings.
 #[pyfunction]
 pub fn interned_count(py: Python<'_>) -> PyResult<usize> {
+    let _paused = crate::raw::collector::pause(py);
     if !cfg!(Py_3_12) {
         return Err(errors::unreachable_state_error(format!(
             "CPython 3.{} keeps its interned strings in `static PyObject *interned`, a \

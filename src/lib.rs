@@ -29,14 +29,15 @@ use pyo3::prelude::*;
 /// The `PyObject` header of `obj`, as an immutable snapshot.
 #[pyfunction(name = "header")]
 #[pyo3(signature = (obj, /))]
-fn py_header(obj: &Bound<'_, PyAny>) -> header::PyObjectHeader {
-    header::header(obj)
+fn py_header(obj: &Bound<'_, PyAny>) -> PyResult<Py<header::PyObjectHeader>> {
+    raw::collector::snapshot(obj.py(), |_| Ok(header::header(obj)))
 }
 
 /// The object's memory, field by field, in address order.
 #[pyfunction(name = "layout")]
 #[pyo3(signature = (obj, *, max_items = None), text_signature = "(obj, *, max_items=4096)")]
 fn py_layout(obj: &Bound<'_, PyAny>, max_items: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    let _paused = raw::collector::pause(obj.py());
     let max_items = args::max_items(max_items, layout::DEFAULT_MAX_ITEMS)?;
     if layout::is_frame(obj) {
         return Ok(layout::frame_layout(obj, max_items)?.into_any());
@@ -52,6 +53,7 @@ fn py_frame_layout(
     frame: &Bound<'_, PyAny>,
     max_items: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<layout::PyFrameLayout>> {
+    let _paused = raw::collector::pause(frame.py());
     let max_items = args::max_items(max_items, layout::DEFAULT_MAX_ITEMS)?;
     layout::frame_layout(frame, max_items)
 }
@@ -64,6 +66,7 @@ fn py_peek(
     offset: Option<&Bound<'_, PyAny>>,
     size: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Vec<u8>> {
+    let _paused = raw::collector::pause(obj.py());
     let offset = offset
         .map(|v| args::int(v, "offset"))
         .transpose()?
@@ -75,20 +78,21 @@ fn py_peek(
 /// Where the object's own allocation lives: pymalloc pool, malloc chunk, or static memory.
 #[pyfunction(name = "block_info")]
 #[pyo3(signature = (obj, /))]
-fn py_block_info(obj: &Bound<'_, PyAny>) -> PyResult<blocks::PyBlockInfo> {
-    footprint::block_info(obj)
+fn py_block_info(obj: &Bound<'_, PyAny>) -> PyResult<Py<blocks::PyBlockInfo>> {
+    raw::collector::snapshot(obj.py(), |_| footprint::block_info(obj))
 }
 
 /// Every allocation the object owns directly, requested and allocated.
 #[pyfunction(name = "footprint")]
 #[pyo3(signature = (obj, /))]
-fn py_footprint(obj: &Bound<'_, PyAny>) -> PyResult<footprint::PyFootprint> {
-    footprint::footprint(obj)
+fn py_footprint(obj: &Bound<'_, PyAny>) -> PyResult<Py<footprint::PyFootprint>> {
+    raw::collector::snapshot(obj.py(), |_| footprint::footprint(obj))
 }
 
 /// The interpreter's free lists: `{name: FreeList(count, limit)}`.
 #[pyfunction(name = "freelists")]
 fn py_freelists(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
+    let _paused = raw::collector::pause(py);
     freelists::freelists(py)
 }
 

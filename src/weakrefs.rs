@@ -61,6 +61,7 @@ fn weaklist_slot(obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
 #[pyfunction]
 #[pyo3(signature = (obj, /))]
 pub fn weakref_count(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let _paused = crate::raw::collector::pause(obj.py());
     let Some(slot) = weaklist_slot(obj)? else {
         return Ok(0);
     };

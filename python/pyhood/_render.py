@@ -377,10 +377,11 @@ def gc_watch_repr(watch: Any) -> str:
 
 def footprint_text(fp: Any) -> str:
     """A ``Footprint``: the totals, then one line per allocation (name, bytes, domain, address)."""
-    lines = [
-        f"footprint: {fp.total} bytes allocated for {fp.requested} requested "
-        f"(sys.getsizeof says {fp.getsizeof})"
-    ]
+    if fp.getsizeof is None:
+        claim = "sys.getsizeof not asked: the class's __sizeof__ is Python code"
+    else:
+        claim = f"sys.getsizeof, the object's own claim: {fp.getsizeof}"
+    lines = [f"footprint: {fp.total} bytes allocated for {fp.requested} requested ({claim})"]
     for a in fp.allocations:
         b = a.block
         lines.append(

@@ -65,7 +65,9 @@ fn key_names(obj: &Bound<'_, PyAny>) -> PyResult<HashMap<usize, String>> {
     let mut out = HashMap::new();
     let keys: Vec<Bound<'_, PyAny>> = if let Ok(d) = obj.cast::<PyDict>() {
         d.iter().map(|(k, _)| k).collect()
-    } else if crate::raw::object::is_frozendict(obj) && obj.get_type().name()? == "frozendict" {
+    } else if crate::raw::object::is_frozendict(obj)
+        && crate::raw::object::type_name(&obj.get_type()) == "frozendict"
+    {
         // An exact frozendict: its own iterator runs no Python code.
         obj.try_iter()?.collect::<PyResult<_>>()?
     } else {

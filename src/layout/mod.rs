@@ -209,7 +209,7 @@ pub struct TypeView<'py> {
 impl<'py> TypeView<'py> {
     pub fn of(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
         let mut tv = Self::unnamed(obj);
-        tv.name = tv.ty.name()?.to_string();
+        tv.name = rawobj::type_name(&tv.ty);
         Ok(tv)
     }
 

@@ -37,7 +37,11 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// `pyhood.AllocatorError` when pymalloc is not the object allocator (`PYTHONMALLOC=malloc`,
 /// mimalloc).
 #[pyfunction]
-fn obmalloc_stats(py: Python<'_>) -> PyResult<PyObmallocStats> {
+fn obmalloc_stats(py: Python<'_>) -> PyResult<Py<PyObmallocStats>> {
+    crate::raw::collector::snapshot(py, |_| stats(py))
+}
+
+fn stats(py: Python<'_>) -> PyResult<PyObmallocStats> {
     let report = debugstats::capture(py).map_err(|e| match e {
         CaptureError::Missing => errors::pyhood_error(
             "this interpreter does not export _PyObject_DebugMallocStats, so pyhood cannot \

@@ -1,5 +1,6 @@
 //! The raw-read layer: the only place with `unsafe` code.
 //!
+//! - `collector`: the `Paused` guard that keeps the cyclic collector still during a call.
 //! - `mem`: fault-free reads of arbitrary addresses (`process_vm_readv` on our own pid).
 //! - `object`: direct reads of a live object's `PyObject` header and its type object.
 //! - `refcnt`: `pyhood.refcnt` as a bare `METH_O` function.
@@ -15,6 +16,7 @@
 //!   mirrors and every other version difference are declared once in `src/cpython/`).
 //! - `offsets`: the table of every offset and size used, proven against the C headers.
 
+pub mod collector;
 pub mod compat;
 pub mod debugstats;
 pub mod dynlink;

@@ -314,3 +314,94 @@ pub fn loaded_module_global<'py>(
         Some(Bound::from_borrowed_ptr(py, value))
     }
 }
+
+/// The type's `__name__` as CPython stores it, read without attribute lookup (a metatype's
+/// `__getattribute__` never runs): a heap type's `ht_name` string, or the part of a static
+/// type's `tp_name` after its last dot (what `_PyType_Name` returns, Objects/typeobject.c
+/// v3.10–v3.15).
+pub fn type_name(tp: &Bound<'_, PyType>) -> String {
+    let t = tp.as_type_ptr();
+    // SAFETY: PyType_GetFlags is the exported accessor for tp_flags of a live type object
+    let flags = unsafe { ffi::PyType_GetFlags(t) } as u64;
+    if flags & ffi::Py_TPFLAGS_HEAPTYPE != 0 {
+        // SAFETY:
+        // - the thread is attached and `tp` is live for the call; Py_TPFLAGS_HEAPTYPE
+        //   guarantees a complete `PyHeapTypeObject`, whose `ht_name` is a strong reference
+        //   to a str (type_set_name accepts only str) that lives while the type does and
+        //   cannot be replaced while we hold the GIL and run no Python code
+        // - `from_borrowed_ptr_or_opt` takes a strong reference of its own
+        let name = unsafe {
+            let p = (*t.cast::<ffi::PyHeapTypeObject>()).ht_name;
+            Bound::from_borrowed_ptr_or_opt(tp.py(), p)
+        };
+        return name
+            .and_then(|n| n.cast_into::<pyo3::types::PyString>().ok())
+            .and_then(|s| s.to_str().map(str::to_owned).ok())
+            .unwrap_or_default();
+    }
+    // SAFETY: a live type object's `tp_name` is a plain field load
+    let tp_name = unsafe { (*t).tp_name } as usize;
+    if tp_name == 0 {
+        return String::new();
+    }
+    let full = read_cstr(tp_name, 1024).unwrap_or_default();
+    match full.rfind('.') {
+        Some(dot) => full[dot + 1..].to_owned(),
+        None => full,
+    }
+}
+
+#[cfg(not(Py_GIL_DISABLED))]
+extern "C" {
+    /// Include/cpython/object.h v3.10–v3.14: the attribute `name` found along `type`'s
+    /// `tp_mro` (borrowed), looked up in the types' own dicts; no descriptor is called.
+    fn _PyType_Lookup(tp: *mut ffi::PyTypeObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject;
+}
+
+#[cfg(Py_GIL_DISABLED)]
+extern "C" {
+    /// Include/cpython/object.h v3.13–v3.14 (free-threaded builds; untested here): as
+    /// `_PyType_Lookup` but returning a new reference.
+    fn _PyType_LookupRef(
+        tp: *mut ffi::PyTypeObject,
+        name: *mut ffi::PyObject,
+    ) -> *mut ffi::PyObject;
+}
+
+/// The attribute `name` as `type`'s MRO holds it (the `tp_mro` tuple, not `__mro__`),
+/// without calling it or any descriptor: what `_PyObject_LookupSpecial` finds before it
+/// binds. `None` if no type along the MRO defines it.
+pub fn lookup_in_mro<'py>(
+    tp: &Bound<'py, PyType>,
+    name: &Bound<'py, pyo3::types::PyString>,
+) -> Option<Bound<'py, PyAny>> {
+    #[cfg(not(Py_GIL_DISABLED))]
+    // SAFETY:
+    // - the thread is attached; `tp` is a live type and `name` an exact str (its hash and
+    //   comparisons against the type dicts' str keys are native)
+    // - `_PyType_Lookup` only walks `tp_mro` and the types' dicts (and the type cache); it
+    //   sets no exception and returns a borrowed reference or NULL, which stays alive while
+    //   we hold the GIL and run no code, until `from_borrowed_ptr_or_opt` takes our own
+    unsafe {
+        let p = _PyType_Lookup(tp.as_type_ptr(), name.as_ptr());
+        Bound::from_borrowed_ptr_or_opt(tp.py(), p)
+    }
+    #[cfg(Py_GIL_DISABLED)]
+    // SAFETY: as above, with the new reference `_PyType_LookupRef` returns owned by us
+    unsafe {
+        let p = _PyType_LookupRef(tp.as_type_ptr(), name.as_ptr());
+        Bound::from_owned_ptr_or_opt(tp.py(), p)
+    }
+}
+
+/// Whether `obj` is exactly a `method_descriptor`: a C function in a type's method table,
+/// whose call runs that type's C code and no Python code.
+pub fn is_method_descriptor(obj: &Bound<'_, PyAny>) -> bool {
+    obj.get_type().as_ptr() == core::ptr::addr_of!(ffi::PyMethodDescr_Type) as *mut _
+}
+
+/// Whether `obj` is exactly a `builtin_function_or_method` (a C function, such as
+/// `sys.getsizeof` before anyone replaced it).
+pub fn is_builtin_function(obj: &Bound<'_, PyAny>) -> bool {
+    obj.get_type().as_ptr() == core::ptr::addr_of!(ffi::PyCFunction_Type) as *mut _
+}
