@@ -353,14 +353,14 @@ pub fn type_name(tp: &Bound<'_, PyType>) -> String {
 
 #[cfg(not(Py_GIL_DISABLED))]
 extern "C" {
-    /// Include/cpython/object.h v3.10–v3.14: the attribute `name` found along `type`'s
+    /// Include/cpython/object.h v3.10–v3.15: the attribute `name` found along `type`'s
     /// `tp_mro` (borrowed), looked up in the types' own dicts; no descriptor is called.
     fn _PyType_Lookup(tp: *mut ffi::PyTypeObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject;
 }
 
 #[cfg(Py_GIL_DISABLED)]
 extern "C" {
-    /// Include/cpython/object.h v3.13–v3.14 (free-threaded builds; untested here): as
+    /// Include/cpython/object.h v3.13–v3.15 (free-threaded builds; untested here): as
     /// `_PyType_Lookup` but returning a new reference.
     fn _PyType_LookupRef(
         tp: *mut ffi::PyTypeObject,
