@@ -11,6 +11,13 @@
 #   sid 3.13 3.14 3.15    inside a Debian sid root (ci/debian-sid.sh; needs root)
 #   two cross-release runs, which install a wheel built here on another patch release:
 #   the 3.13 wheel on sid's 3.13.18, the 3.11 wheel on Debian's 3.11.2.
+# Memcheck: the run labelled PYHOOD_VALGRIND_ON (default 3.12: pyenv's 3.12.1 here)
+# also runs tests/test_valgrind.py, which runs tests/valgrind/exercise.py (every public call)
+# under valgrind's memcheck with PYTHONMALLOC=malloc and fails on any memory error with a
+# frame in pyhood's module. It is a pytest test of that run (PYHOOD_VALGRIND=1 selects it), so
+# it counts in that run's JUnit totals and fails that run; every other run skips it. valgrind
+# is installed with apt-get when missing (needs root); without it the test fails, it does not
+# skip. PYHOOD_VALGRIND_ON="" runs it nowhere. About 25 s on a 2-core machine.
 # Lints run once first. With none of PYHOOD_PYTHONS, PYHOOD_SID, PYHOOD_SID_PYTHONS,
 # PYHOOD_CROSS set, every run above is required. Once any is set, only what was selected is
 # required: a cross run is selected when both of its ends are (PYHOOD_CROSS=0 skips them).
@@ -26,6 +33,8 @@ versions=${PYHOOD_PYTHONS-"3.10 3.11 3.12 3.13 3.11-debian"}
 sid_versions=${PYHOOD_SID_PYTHONS-"3.13 3.14 3.15"}
 [ "${PYHOOD_SID:-1}" != 0 ] || sid_versions=""
 cross=${PYHOOD_CROSS:-1}
+valgrind_on=${PYHOOD_VALGRIND_ON-3.12}
+unset PYHOOD_VALGRIND # set for the one run that runs memcheck, below
 system_python=/usr/bin/python3
 
 # Inside the checkout, so the Debian sid runs (which see it bind-mounted) can write here too.
@@ -73,6 +82,15 @@ debian_python() { # $1 = 3.X → Debian's own interpreter if it is 3.X, with hea
     echo "$system_python"
 }
 
+need_valgrind() { # valgrind for the memcheck test, installed with apt-get when missing
+    command -v valgrind >/dev/null 2>&1 && return 0
+    echo "== installing valgrind for the memcheck test" >&2
+    [ "$(id -u)" = 0 ] || { echo "   (needs root)" >&2; return 0; }
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq valgrind >/dev/null ||
+        { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; } || true
+}
+
 lint() {
     local py=$1
     echo "== lints"
@@ -113,7 +131,12 @@ host_run() { # $1 = label, $2 = interpreter: venv, release wheel, pytest
     version_of "$py" >"dist/py$label/built-on"
     "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
         "dist/py$label"/*.whl || return 1
-    suite "$venv" "py$label"
+    local memcheck=0
+    if [ "$label" = "$valgrind_on" ]; then
+        memcheck=1
+        need_valgrind
+    fi
+    PYHOOD_VALGRIND=$memcheck suite "$venv" "py$label"
 }
 
 for label in $versions; do

@@ -177,7 +177,8 @@ fn classify_with(
 /// API id (`'r'`, `'m'` or `'o'`) and seven FORBIDDENBYTEs (0xFD), Objects/obmalloc.c
 /// v3.10–v3.15.
 fn debug_header_before(block_address: usize) -> bool {
-    match crate::raw::mem::read(block_address.wrapping_sub(8), 8) {
+    // A probe: without the debug hooks these 8 bytes are the allocator's own header.
+    match crate::raw::mem::probe(block_address.wrapping_sub(8), 8) {
         Ok(h) => b"rmo".contains(&h[0]) && h[1..].iter().all(|&b| b == 0xFD),
         Err(_) => false,
     }
@@ -231,7 +232,8 @@ fn with_allocator(mut info: PyBlockInfo, name: &str, fit: Fit) -> PyResult<PyBlo
 /// pymalloc: read and validate the pool header of the block's pool.
 fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize, fit: Fit) -> PyResult<()> {
     let pool = raw_start & !(POOL_SIZE - 1);
-    let h = Snapshot::take(pool, pool_header::SIZE).map_err(read_err)?;
+    // A probe: the pool address is the block's, rounded down; the header is proven below.
+    let h = Snapshot::probe(pool, pool_header::SIZE).map_err(read_err)?;
     let field = |off: usize, len: usize| h.uint(pool + off, len).unwrap_or(u64::MAX);
     let count = field(pool_header::ref_count.offset, 4) as u32;
     let arenaindex = field(pool_header::arenaindex.offset, 4) as u32;
@@ -283,7 +285,8 @@ fn malloc_chunk(
     raw_len: usize,
     fit: Fit,
 ) -> PyResult<()> {
-    let h = Snapshot::take(raw_start.wrapping_sub(8), 8).map_err(read_err)?;
+    // A probe: the chunk header is malloc's, outside the block it handed out.
+    let h = Snapshot::probe(raw_start.wrapping_sub(8), 8).map_err(read_err)?;
     let word = h.uint(h.base, 8).unwrap_or(0) as usize;
     let mmapped = word & 2 != 0;
     let chunk = word & !7;

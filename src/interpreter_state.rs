@@ -182,8 +182,10 @@ pub enum Check {
 // ---------------------------------------------------------------------------------------
 
 /// Read up to `len` bytes at `base`: all of it, or as many whole pages as are mapped.
+/// Probes: a region is searched past the end of the struct the build's headers describe,
+/// into whatever follows it.
 fn region(base: usize, len: usize) -> Snapshot {
-    if let Ok(s) = Snapshot::take(base, len) {
+    if let Ok(s) = Snapshot::probe(base, len) {
         return s;
     }
     const PAGE: usize = 4096;
@@ -191,7 +193,7 @@ fn region(base: usize, len: usize) -> Snapshot {
     let mut at = base;
     while bytes.len() < len {
         let n = (PAGE - at % PAGE).min(len - bytes.len());
-        match mem::read(at, n) {
+        match mem::probe(at, n) {
             Ok(b) => bytes.extend_from_slice(&b),
             Err(_) => break,
         }

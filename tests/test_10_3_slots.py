@@ -111,3 +111,17 @@ def test_basicsize_grows_one_word_per_slot(n):
     assert len(slots) == n
     assert lay.basicsize == cls.__basicsize__ == 16 + 8 * n
     assert [f.offset for f in slots] == [member_offset(cls, f"s{i}") for i in range(n)]
+
+
+@pytest.mark.parametrize("length", [1, 7, 8, 9, 15, 16, 17, 63, 200])
+def test_a_slot_name_of_any_length_names_its_field(length):
+    """A slot's field is named by its ``__slots__`` entry whatever the name's length:
+    ``PyMemberDef.name`` is that str's UTF-8, a C string pyhood reads 8 aligned bytes at a
+    time up to its NUL, so lengths around a multiple of 8 are the edge cases."""
+    name = ("s" + "0123456789" * 20)[:length]
+    cls = type("Named", (), {"__slots__": (name,)})
+    obj = cls()
+    setattr(obj, name, 1.5)
+    field = pyhood.layout(obj).field(name)
+    assert field.offset == member_offset(cls, name)
+    assert field.value == id(getattr(obj, name))

@@ -8,6 +8,7 @@ generic layout: the header, its type's ``tp_members`` by name, then the remainin
 from __future__ import annotations
 
 import ctypes
+import datetime as dt
 import json
 import sys
 
@@ -112,3 +113,20 @@ def test_max_items_bounds_the_field_count_but_not_the_coverage():
     block = lay.block("ob_item")
     assert len(block.fields) == 11
     assert sum(f.size for f in block.fields) == 8 * lay.field("allocated").value
+
+
+def test_only_datetime_and_time_get_the_datetime_decoder():
+    """``datetime.datetime`` and ``datetime.time`` are recognised by their tp_name and get
+    their struct's fields (``hastzinfo``; an aware one ends with its ``tzinfo`` pointer);
+    ``datetime.date`` and ``datetime.timedelta``, whose names share those names' first 13
+    characters, are not mistaken for them."""
+    utc = dt.timezone.utc
+    for obj in (dt.datetime(2024, 1, 2, tzinfo=utc), dt.time(1, tzinfo=utc)):
+        lay = pyhood.layout(obj)
+        assert lay.field("hastzinfo").value == 1
+        assert lay.fields[-1].name == "tzinfo" and lay.fields[-1].value == id(utc)
+    for obj in (dt.datetime(2024, 1, 2), dt.time(1)):
+        names = [f.name for f in pyhood.layout(obj).fields]
+        assert "hastzinfo" in names and "tzinfo" not in names
+    for obj in (dt.date(2024, 1, 2), dt.timedelta(days=1)):
+        assert "hastzinfo" not in [f.name for f in pyhood.layout(obj).fields]

@@ -40,10 +40,10 @@ pub fn decoder_of(tv: &TypeView<'_>) -> Option<&'static DateTime> {
         return None;
     }
     let name = mem::read_usize(tv.slots.address + TypeObject::tp_name.offset).ok()?;
-    match rawobj::read_cstr(name, 32).ok()?.as_str() {
-        "datetime.time" => Some(&TIME),
-        "datetime.datetime" => Some(&DATETIME),
-        _ => None,
+    match rawobj::cstr_is_one_of(name, &["datetime.time", "datetime.datetime"]).ok()? {
+        Some(0) => Some(&TIME),
+        Some(_) => Some(&DATETIME),
+        None => None,
     }
 }
 

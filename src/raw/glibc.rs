@@ -27,7 +27,8 @@ fn measure() -> Option<usize> {
     if p.is_null() {
         return None;
     }
-    let word = mem::read_usize(p as usize - 8).ok();
+    // A probe: the chunk header is malloc's, outside the block it handed out.
+    let word = mem::probe_usize(p as usize - 8).ok();
     // SAFETY:
     // - `p` was returned by `malloc` above and not freed yet: `malloc_usable_size` reads its
     //   chunk header only

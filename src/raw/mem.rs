@@ -1,14 +1,39 @@
 //! Fault-free reads of this process's own memory.
 //!
 //! Every read of memory that pyhood did not get from a live, borrowed Python object goes
-//! through [`read`]: `process_vm_readv(2)` on our own pid returns `EFAULT` for unmapped
-//! addresses instead of raising `SIGSEGV`. Where that syscall is refused (seccomp, old
-//! kernels), the fallback writes the range into a pipe: `write(2)` also reports `EFAULT`.
+//! through [`read`] or [`probe`]: the kernel copies the range and reports `EFAULT` for
+//! unmapped addresses instead of raising `SIGSEGV`. Small ranges are written into a private
+//! pipe and read back (`write(2)` reports `EFAULT` too; two cheap syscalls), larger ones are
+//! copied by `process_vm_readv(2)` on our own pid, with the pipe as the fallback where that
+//! syscall is refused (seccomp, old kernels).
+//!
+//! Two kinds of read:
+//! - [`read`]: a range pyhood relies on, inside one object, block or static image. Its bytes
+//!   are copied as they are, padding and unused capacity included: a snapshot of a live
+//!   object, whose padding bytes have unspecified values that pyhood shows as raw bytes.
+//! - [`probe`]: a range that may reach past the end of any allocation by design: an
+//!   allocator's own header before a block, a bounded search that reads a struct's
+//!   neighbourhood, the 8-byte granule holding a C string's last bytes. The caller uses
+//!   only what it then proves (a header must agree with the block, a candidate must pass
+//!   its proof) or asserts (a C string's bytes up to its NUL: [`assert_addressable`]).
+//!
+//! Under valgrind's memcheck (detected once per process: valgrind puts its preload library
+//! in `LD_PRELOAD`) the copy itself is what memcheck cannot judge: it checks every byte the
+//! kernel reads for `write(2)`, so a pipe read of a live object's padding is reported as
+//! uninitialised and a probe as unaddressable. There every copy goes through
+//! `process_vm_readv`, whose source memcheck does not check, and every [`read`] then asks
+//! memcheck about exactly its range: a `read(2)` into the range from a pipe that has no
+//! writer. Memcheck checks that a `read(2)` buffer is addressable (not that it is defined)
+//! and reports any byte outside the program's allocations, with pyhood's frames; the kernel
+//! returns end-of-file without writing a byte. So a read that runs past the end of a block,
+//! the bug a memory inspector can have, is reported, and padding is not. What memcheck then
+//! cannot see: the bytes copied are defined in its eyes, so whether pyhood decides anything
+//! from a byte that was undefined is not checked. (`tests/test_valgrind.py` runs this.)
 
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 /// Largest single read pyhood will ever make (a bound on every copy).
 pub const MAX_READ: usize = 64 << 20;
@@ -39,7 +64,7 @@ fn fail(address: usize, len: usize, reason: &'static str) -> ReadError {
     }
 }
 
-/// Copy `len` bytes starting at `address` without ever faulting.
+/// Copy `len` bytes starting at `address` without ever faulting: a range pyhood relies on.
 pub fn read(address: usize, len: usize) -> Result<Vec<u8>, ReadError> {
     if len > MAX_READ {
         return Err(fail(address, len, "larger than pyhood's read limit"));
@@ -49,8 +74,79 @@ pub fn read(address: usize, len: usize) -> Result<Vec<u8>, ReadError> {
     Ok(buf)
 }
 
-/// Fill `buf` from `address` without ever faulting.
+/// Fill `buf` from `address` without ever faulting: a range pyhood relies on.
 pub fn read_into(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
+    copy(address, buf)?;
+    assert_addressable(address, buf.len());
+    Ok(())
+}
+
+/// Copy `len` bytes starting at `address` without ever faulting: a probe, whose range may
+/// reach past the end of any allocation (see the module documentation).
+pub fn probe(address: usize, len: usize) -> Result<Vec<u8>, ReadError> {
+    if len > MAX_READ {
+        return Err(fail(address, len, "larger than pyhood's read limit"));
+    }
+    let mut buf = vec![0u8; len];
+    copy(address, &mut buf)?;
+    Ok(buf)
+}
+
+/// Under memcheck, have it check that `[address, address + len)` is addressable: a range
+/// pyhood relies on that was read through a probe (a C string found granule by granule).
+/// Nothing happens otherwise.
+pub fn assert_addressable(address: usize, len: usize) {
+    if len == 0 || !under_memcheck() {
+        return;
+    }
+    let Some(fd) = writerless_pipe() else {
+        return;
+    };
+    // SAFETY:
+    // - `fd` is the read end of a pipe whose only write end was closed right after `pipe2`
+    //   created it (never shared, so no descriptor anywhere can write into it, in this
+    //   process or a forked child): `read(2)` returns end-of-file at once and the kernel
+    //   writes nothing to the buffer, which pyhood never writes to
+    // - the call only lets memcheck check the buffer argument of `read(2)`, as it checks
+    //   every syscall's; its result (0) says nothing and is ignored
+    unsafe { libc::read(fd, address as *mut libc::c_void, len) };
+}
+
+/// Whether valgrind's memcheck runs this process: valgrind starts the program with its
+/// preload libraries in `LD_PRELOAD` (and takes them out again for programs it does not
+/// trace). Read once, on pyhood's first read.
+fn under_memcheck() -> bool {
+    static MEMCHECK: OnceLock<bool> = OnceLock::new();
+    *MEMCHECK.get_or_init(|| {
+        std::env::var_os("LD_PRELOAD").is_some_and(|v| {
+            v.as_encoded_bytes()
+                .windows(b"vgpreload_memcheck".len())
+                .any(|w| w == b"vgpreload_memcheck")
+        })
+    })
+}
+
+/// The read end of a pipe with no write end (under memcheck only: one descriptor for the
+/// life of the process), or `None` if no pipe could be made.
+fn writerless_pipe() -> Option<libc::c_int> {
+    static FD: OnceLock<Option<libc::c_int>> = OnceLock::new();
+    *FD.get_or_init(|| {
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY:
+        // - `fds` is a valid, writable array of two ints as pipe2 requires
+        let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) };
+        if rc != 0 {
+            return None;
+        }
+        // SAFETY:
+        // - `fds[1]` is the write end pipe2 just opened, closed here once and never used
+        unsafe { libc::close(fds[1]) };
+        Some(fds[0])
+    })
+}
+
+/// Fill `buf` from `address` without ever faulting, asserting nothing.
+fn copy(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
     let len = buf.len();
     if len == 0 {
         return Ok(());
@@ -66,7 +162,8 @@ pub fn read_into(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
     }
     // Small reads through the pipe cost two cheap syscalls; `process_vm_readv` pins pages
     // and costs more per call, but copies large ranges in one go (measured on x86-64 Linux).
-    if len <= PIPE_CHUNK {
+    // Under memcheck every copy is `process_vm_readv`'s (see the module documentation).
+    if len <= PIPE_CHUNK && !under_memcheck() {
         return pipe_read(address, buf);
     }
     match vm_readv(address, buf) {
@@ -80,6 +177,13 @@ pub fn read_into(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
 pub fn read_usize(address: usize) -> Result<usize, ReadError> {
     let mut b = [0u8; 8];
     read_into(address, &mut b)?;
+    Ok(usize::from_ne_bytes(b))
+}
+
+/// Read one native-endian machine word through a probe ([`probe`]).
+pub fn probe_usize(address: usize) -> Result<usize, ReadError> {
+    let mut b = [0u8; 8];
+    copy(address, &mut b)?;
     Ok(usize::from_ne_bytes(b))
 }
 
@@ -220,10 +324,19 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// A snapshot of a range pyhood relies on ([`read`]).
     pub fn take(base: usize, len: usize) -> Result<Self, ReadError> {
         Ok(Self {
             base,
             bytes: read(base, len)?,
+        })
+    }
+
+    /// A snapshot of a range that may reach past any allocation ([`probe`]).
+    pub fn probe(base: usize, len: usize) -> Result<Self, ReadError> {
+        Ok(Self {
+            base,
+            bytes: probe(base, len)?,
         })
     }
 

@@ -150,22 +150,60 @@ pub fn members(slots: &TypeSlots) -> Result<Vec<Member>, mem::ReadError> {
     Ok(out)
 }
 
-/// Read a NUL-terminated C string of at most `max` bytes, never crossing into an unmapped page.
+/// The granule a C string is read in: every allocator CPython uses ends a block's usable
+/// part on an 8-byte boundary (pymalloc: 16-byte aligned blocks of 16-byte multiples;
+/// glibc malloc: 16-byte aligned, usable size 8 mod 16, or page-sized when mmapped;
+/// mimalloc: 8-byte multiples; a static image or a stack: whole pages). So the aligned 8
+/// bytes holding a string's NUL never reach into another block, as a read up to the page's
+/// end can.
+const CSTR_GRANULE: usize = 8;
+
+/// Read a NUL-terminated C string of at most `max` bytes, one aligned 8-byte granule at a
+/// time: never past the granule holding the NUL (or the `max`-th byte), so never past the
+/// block that holds the string, and never into an unmapped page.
 pub fn read_cstr(addr: usize, max: usize) -> Result<String, mem::ReadError> {
+    let bytes = cstr_bytes(addr, max, |_| true)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Which of `names` the C string at `addr` is, if any; reads only as many granules as it
+/// takes to tell (one, for most strings).
+pub fn cstr_is_one_of(addr: usize, names: &[&str]) -> Result<Option<usize>, mem::ReadError> {
+    let longest = names.iter().map(|n| n.len()).max().unwrap_or(0);
+    let bytes = cstr_bytes(addr, longest + 1, |seen| {
+        names.iter().any(|n| n.as_bytes().starts_with(seen))
+    })?;
+    Ok(names.iter().position(|n| n.as_bytes() == bytes.as_slice()))
+}
+
+/// The bytes of the C string at `addr` before its NUL (at most `max`), read granule by
+/// granule while `more(bytes so far)` holds; the bytes relied on (the string's, and its
+/// NUL) are then asserted addressable under memcheck (`mem::assert_addressable`).
+fn cstr_bytes(
+    addr: usize,
+    max: usize,
+    mut more: impl FnMut(&[u8]) -> bool,
+) -> Result<Vec<u8>, mem::ReadError> {
     let mut bytes = Vec::new();
     let mut at = addr;
     while bytes.len() < max {
-        let to_page_end = 4096 - (at % 4096);
-        let n = to_page_end.min(max - bytes.len());
-        let chunk = mem::read(at, n)?;
+        let n = CSTR_GRANULE - at % CSTR_GRANULE;
+        let chunk = mem::probe(at, n)?;
         if let Some(z) = chunk.iter().position(|&c| c == 0) {
             bytes.extend_from_slice(&chunk[..z]);
-            return Ok(String::from_utf8_lossy(&bytes).into_owned());
+            bytes.truncate(max);
+            mem::assert_addressable(addr, bytes.len() + 1);
+            return Ok(bytes);
         }
         bytes.extend_from_slice(&chunk);
         at += n;
+        if !more(&bytes) {
+            break;
+        }
     }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    bytes.truncate(max);
+    mem::assert_addressable(addr, bytes.len());
+    Ok(bytes)
 }
 
 /// Address of `PyUnicode_Type`, to recognise str objects seen only through a pointer.
