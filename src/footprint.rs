@@ -103,6 +103,10 @@ fn owned(py: Python<'_>, blk: &PyLayout) -> PyResult<bool> {
             }
         }
     }
+    // 3.15's bytearray buffer is a bytes object: the bytearray's own unless it is shared.
+    if blk.name.as_deref() == Some("ob_bytes_object") && field_value("ob_refcnt")? != Some(1) {
+        return Ok(false);
+    }
     if let Some(embedded) = field_value("embedded")? {
         if embedded != 0 {
             return Ok(false);
@@ -130,8 +134,13 @@ pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
         }
         let start = b.address.wrapping_add_signed(b.start);
         let len = (b.end - b.start) as usize;
-        // `list_resize` reallocates `ob_item` in place.
-        let info = if b.name.as_deref() == Some("ob_item") {
+        // `list_resize` reallocates `ob_item` in place, `PyByteArray_Resize` its buffer
+        // (3.15: `_PyBytes_Resize` its bytes object).
+        let resized = matches!(
+            b.name.as_deref(),
+            Some("ob_item" | "ob_bytes" | "ob_bytes_object")
+        );
+        let info = if resized {
             classify_resized(py, start, len, false)?
         } else {
             classify(py, start, len, false)?

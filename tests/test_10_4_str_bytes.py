@@ -392,3 +392,86 @@ def test_peek_bytes_matches_ctypes():
     assert len(whole) == n
     assert whole[8:] == mem(id(b) + 8, n - 8)
     assert pyhood.peek(b, OB_SVAL_AT) == b + b"\0"
+
+
+# ---------------------------------------------------------------------------------------
+# bytearray
+# ---------------------------------------------------------------------------------------
+# Include/cpython/bytearrayobject.h v3.10.13–v3.15.2: PyByteArrayObject { PyObject_VAR_HEAD;
+#   Py_ssize_t ob_alloc; char *ob_bytes; char *ob_start; Py_ssize_t ob_exports;
+#   (3.15:) PyObject *ob_bytes_object; } -> ob_alloc 24, ob_bytes 32, ob_start 40,
+#   ob_exports 48, ob_bytes_object 56.
+BA_ALLOC_AT, BA_BYTES_AT, BA_START_AT, BA_EXPORTS_AT = 24, 32, 40, 48
+
+
+@pytest.mark.parametrize("n", [0, 1, 100, 5000, 300_000])
+def test_bytearray_fields_and_buffer(n):
+    """A bytearray's header fields are what ctypes reads at their offsets; its ``ob_alloc``
+    is what ``sys.getsizeof`` adds to ``bytearray.__basicsize__``; its buffer holds the
+    data from ``ob_start`` followed by the trailing NUL (``PyByteArray_Resize``)."""
+    ba = bytearray(bytes(range(256)) * (n // 256) + b"x" * (n % 256))
+    lay = pyhood.layout(ba, max_items=16)
+    value = {f.name: f.value for f in lay.fields}
+    assert value["ob_size"] == len(ba) == sword(id(ba) + OB_SIZE_AT)
+    assert value["ob_alloc"] == sword(id(ba) + BA_ALLOC_AT)
+    assert value["ob_alloc"] == sys.getsizeof(ba) - bytearray.__basicsize__
+    assert value["ob_bytes"] == word(id(ba) + BA_BYTES_AT)
+    assert value["ob_start"] == word(id(ba) + BA_START_AT)
+    assert value["ob_exports"] == 0
+    assert lay.end - lay.start == bytearray.__basicsize__
+    if n == 0 and value["ob_alloc"] == 0:
+        return
+    if PY >= (3, 15):
+        block = lay.block("ob_bytes_object")
+        assert block.type_name == "bytes"
+        assert block.field("ob_size").value == value["ob_alloc"]
+        data = block.field("ob_sval").raw
+        assert value["ob_bytes"] == block.address + block.field("ob_sval").offset
+    else:
+        block = lay.block("ob_bytes")
+        assert block.address == value["ob_bytes"]
+        assert block.end - block.start == value["ob_alloc"]
+        data = b"".join(f.raw for f in sorted(block.fields, key=lambda f: f.offset))
+    lead = value["ob_start"] - value["ob_bytes"]
+    assert data[lead : lead + n] == bytes(ba) == mem(value["ob_start"], n)
+    assert data[lead + n] == 0
+
+
+def test_bytearray_front_deletion_moves_ob_start():
+    """Deleting from the front of a bytearray moves ``ob_start`` instead of the data
+    (Objects/bytearrayobject.c ``bytearray_setslice_linear``): the layout shows the
+    skipped bytes before ``ob_start`` and the data after them, as ctypes reads them."""
+    ba = bytearray(b"0123456789" * 100)
+    before = pyhood.layout(ba).field("ob_start").value
+    del ba[:10]
+    lay = pyhood.layout(ba)
+    start, bytes_at = lay.field("ob_start").value, lay.field("ob_bytes").value
+    assert start == word(id(ba) + BA_START_AT)
+    assert start - bytes_at == 10 and bytes_at == before
+    assert mem(start, len(ba)) == bytes(ba)
+    if PY < (3, 15):
+        skipped = lay.block("ob_bytes").field("(before ob_start)")
+        assert (skipped.offset, skipped.size) == (0, 10)
+        assert lay.block("ob_bytes").field("data").raw == bytes(ba)
+
+
+@pytest.mark.parametrize("n", [3, 200, 5000, 300_000])
+def test_bytearray_footprint_counts_its_buffer(n):
+    """``footprint`` counts a bytearray's buffer: up to 3.14 it is its own block of
+    ``ob_alloc`` bytes, so the requested total is ``sys.getsizeof`` (``__basicsize__ +
+    ob_alloc``); from 3.15 it is a bytes object of ``ob_alloc`` bytes, whose own size is
+    ``bytes.__basicsize__ + ob_alloc``. Each block is where the layout says, and at least
+    as large as requested."""
+    ba = bytearray(n)
+    fp = pyhood.footprint(ba)
+    names = [a.name for a in fp.allocations]
+    alloc = sword(id(ba) + BA_ALLOC_AT)
+    if PY >= (3, 15):
+        assert names == ["object", "ob_bytes_object"]
+        assert fp.allocations[1].requested == bytes.__basicsize__ + alloc
+    else:
+        assert names == ["object", "ob_bytes"]
+        assert fp.requested == sys.getsizeof(ba) == bytearray.__basicsize__ + alloc
+        assert fp.allocations[1].block.block_address == word(id(ba) + BA_BYTES_AT)
+    assert all(a.allocated >= a.requested for a in fp.allocations)
+    assert fp.getsizeof == sys.getsizeof(ba)

@@ -360,6 +360,8 @@ headers! {
     floatobject,
     /// `Include/cpython/bytesobject.h`: `PyBytesObject`.
     bytesobject,
+    /// `Include/cpython/bytearrayobject.h`: `PyByteArrayObject`.
+    bytearrayobject,
     /// `Include/cpython/listobject.h`: `PyListObject`.
     listobject,
     /// `Include/cpython/tupleobject.h`: `PyTupleObject`.

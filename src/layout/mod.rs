@@ -7,6 +7,7 @@
 //! `common`. `describe` (layout) and `extent` (blocks, footprint) run the same reads.
 
 mod builder;
+mod bytearray;
 mod bytes;
 mod common;
 mod datetime;
@@ -280,6 +281,8 @@ pub fn decoder(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> &'static dyn Decode
         &tuple::Tuple
     } else if has(ffi::Py_TPFLAGS_DICT_SUBCLASS) || rawobj::is_frozendict(obj) {
         &dict::Dict
+    } else if obj.is_instance_of::<pyo3::types::PyByteArray>() {
+        &bytearray::ByteArray
     } else if has(ffi::Py_TPFLAGS_TYPE_SUBCLASS) {
         &type_object::TypeObj
     } else if let Some(g) = generator::decoder_of(tv) {
