@@ -113,12 +113,12 @@ def test_basicsize_grows_one_word_per_slot(n):
     assert [f.offset for f in slots] == [member_offset(cls, f"s{i}") for i in range(n)]
 
 
-@pytest.mark.parametrize("length", [1, 7, 8, 9, 15, 16, 17, 63, 200])
+@pytest.mark.parametrize("length", [1, 7, 8, 9, 15, 16, 17, 63, 200, 257, 5000])
 def test_a_slot_name_of_any_length_names_its_field(length):
     """A slot's field is named by its ``__slots__`` entry whatever the name's length:
     ``PyMemberDef.name`` is that str's UTF-8, a C string pyhood reads 8 aligned bytes at a
     time up to its NUL, so lengths around a multiple of 8 are the edge cases."""
-    name = ("s" + "0123456789" * 20)[:length]
+    name = ("s" + "0123456789" * 500)[:length]
     cls = type("Named", (), {"__slots__": (name,)})
     obj = cls()
     setattr(obj, name, 1.5)

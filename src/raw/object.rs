@@ -122,6 +122,10 @@ pub struct Member {
 /// Longest `tp_members` array pyhood will walk (a bound on a loop over foreign memory).
 const MAX_MEMBERS: usize = 4096;
 
+/// Longest member name read (a bound on a walk over foreign memory, far beyond any real
+/// `__slots__` name; the granule reads cost in proportion to the name's real length).
+const MAX_MEMBER_NAME: usize = 1 << 20;
+
 /// Decode a type's `tp_members` array through the fault-free path.
 pub fn members(slots: &TypeSlots) -> Result<Vec<Member>, mem::ReadError> {
     let mut out = Vec::new();
@@ -137,7 +141,7 @@ pub fn members(slots: &TypeSlots) -> Result<Vec<Member>, mem::ReadError> {
             break;
         }
         out.push(Member {
-            name: read_cstr(name_ptr, 256)?,
+            name: read_cstr(name_ptr, MAX_MEMBER_NAME)?,
             kind: snap
                 .int(b + offset_of!(PyMemberDef, r#type), 4)
                 .unwrap_or(0) as i32,
