@@ -66,9 +66,10 @@ pub struct PyFootprint {
     /// Sum of `requested` over the same allocations.
     #[pyo3(get)]
     requested: usize,
-    /// `sys.getsizeof(obj)`, for comparison.
+    /// `sys.getsizeof(obj)`, for comparison; `None` when the type's `__sizeof__` is not a C
+    /// method (a class's own Python `__sizeof__`), which pyhood does not run.
     #[pyo3(get)]
-    getsizeof: usize,
+    getsizeof: Option<usize>,
 }
 
 #[pymethods]
@@ -76,7 +77,9 @@ impl PyFootprint {
     fn __repr__(&self) -> String {
         format!(
             "<Footprint total={} requested={} getsizeof={}>",
-            self.total, self.requested, self.getsizeof
+            self.total,
+            self.requested,
+            self.getsizeof.map_or("None".into(), |n| n.to_string())
         )
     }
 
@@ -150,10 +153,15 @@ pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
             )
         })
         .collect::<PyResult<Vec<_>>>()?;
-    let getsizeof = py
-        .import("sys")?
-        .call_method1("getsizeof", (obj,))?
-        .extract()?;
+    let getsizeof = if crate::raw::object::sizeof_is_native(&obj.get_type()) {
+        Some(
+            py.import("sys")?
+                .call_method1("getsizeof", (obj,))?
+                .extract()?,
+        )
+    } else {
+        None
+    };
     Ok(PyFootprint {
         allocations: PyTuple::new(py, items)?.unbind(),
         total,

@@ -377,10 +377,12 @@ def gc_watch_repr(watch: Any) -> str:
 
 def footprint_text(fp: Any) -> str:
     """A ``Footprint``: the totals, then one line per allocation (name, bytes, domain, address)."""
-    lines = [
-        f"footprint: {fp.total} bytes allocated for {fp.requested} requested "
-        f"(sys.getsizeof says {fp.getsizeof})"
-    ]
+    says = (
+        f"sys.getsizeof says {fp.getsizeof}"
+        if fp.getsizeof is not None
+        else "sys.getsizeof not asked: the class's __sizeof__ is Python code"
+    )
+    lines = [f"footprint: {fp.total} bytes allocated for {fp.requested} requested ({says})"]
     for a in fp.allocations:
         b = a.block
         lines.append(

@@ -276,6 +276,55 @@ pub fn borrowed_tuple_field<'py>(
     any.cast_into::<pyo3::types::PyTuple>().ok()
 }
 
+/// Whether `sys.getsizeof` on an instance of `tp` runs C code only: the first `__sizeof__`
+/// that a heap type of `tp_mro` defines in its own dict (heap types are the only ones a
+/// class statement can give Python methods to) is a C descriptor (`method_descriptor`,
+/// `wrapper_descriptor`), or none defines one, so that the `__sizeof__` found is a static
+/// type's, written in C. Conservative: static types are not looked into (3.12+ keeps a
+/// static builtin type's dict in the interpreter's state), so a heap type's `__sizeof__`
+/// counts even behind a static type that defines its own. Reads the dicts with
+/// `PyDict_GetItemString`: a class dict's `str` keys compare natively.
+pub fn sizeof_is_native(tp: &Bound<'_, PyType>) -> bool {
+    let Some(mro) = borrowed_tuple_field(tp.as_any(), offset_of!(ffi::PyTypeObject, tp_mro)) else {
+        return false;
+    };
+    for t in mro.iter() {
+        let Ok(t) = t.cast_into::<PyType>() else {
+            return false;
+        };
+        if type_slots(&t).flags & ffi::Py_TPFLAGS_HEAPTYPE == 0 {
+            continue;
+        }
+        // SAFETY:
+        // - the thread is attached and `t` is a live type object (a strong reference held by
+        //   `mro`); a heap type's `tp_dict` is its own dict, set by `type_new` /
+        //   `PyType_FromMetaclass` and never NULL once the type is ready; it is only used if
+        //   it is an exact dict
+        // - `PyDict_GetItemString` returns a borrowed reference or NULL (no exception left
+        //   set) and runs no Python code for `str` keys; the pointer is only compared with
+        //   the addresses of two static types, never dereferenced past its header while
+        //   the dict (held by `t`) holds it
+        let found_type = unsafe {
+            let dict = (*t.as_type_ptr()).tp_dict;
+            if dict.is_null() || ffi::PyDict_CheckExact(dict) == 0 {
+                return false;
+            }
+            let found = ffi::PyDict_GetItemString(dict, c"__sizeof__".as_ptr());
+            if found.is_null() {
+                continue;
+            }
+            ffi::Py_TYPE(found)
+        };
+        // Only the addresses of the two static type objects are taken (no read, no unsafe).
+        let (method, wrapper) = (
+            &raw mut ffi::PyMethodDescr_Type,
+            &raw mut ffi::PyWrapperDescr_Type,
+        );
+        return found_type == method || found_type == wrapper;
+    }
+    true
+}
+
 /// `module.name` when `module` is already in this interpreter's `sys.modules`; `None`
 /// otherwise. Nothing is imported and no Python code runs: the modules dict and then the
 /// module's own dict are looked up with `PyDict_GetItemString` (`str` keys compare natively),
