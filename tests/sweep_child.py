@@ -288,9 +288,15 @@ def _asend(a):
 
 
 def walk(keep):
+    """Every object ``gc.get_objects()`` returns and its referents, but not the sweep's own
+    tables of ids (a dict is tracked from its creation on 3.14+, and their ints would be
+    swept as a heap's)."""
     roots = [*gc.get_objects(), keep, *keep]  # before the walk's own set and list exist
-    seen, objects = set(), []
+    own = {id(GENERATION), id(GC_SAMPLE)}
+    seen, objects = set(own), []
     for o in roots:
+        if id(o) in own:
+            continue
         for x in [o, *gc.get_referents(o)]:
             if id(x) not in seen:
                 seen.add(id(x))
