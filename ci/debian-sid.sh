@@ -10,7 +10,8 @@
 # The root lives outside the checkout (PYHOOD_SID_ROOT, default /var/tmp/pyhood-sid) so that
 # every clone on the machine reuses it; it is created with debootstrap when missing and
 # marked complete only once debootstrap succeeded. The root stays offline: wheels are
-# downloaded and crates fetched on the host first. Needs root (debootstrap, chroot, mount).
+# downloaded (numpy and pandas too, where PyPI has them for the version) and crates fetched
+# on the host first. Needs root (debootstrap, chroot, mount).
 # Writes JUnit XML per run to $PYHOOD_RESULTS (default target/sid-results) and one line per
 # run ("label passed|failed description") to $PYHOOD_RUNS (default $PYHOOD_RESULTS/runs).
 set -euo pipefail
@@ -61,6 +62,16 @@ for m in $(printf '%s\n' $PYS $CROSS | sort -u); do
         --only-binary=:all: --python-version "$m" --implementation cp \
         --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform any \
         maturin pytest hypothesis
+    # numpy and pandas for the real-heap sweep (tests/test_sweep.py), where PyPI has wheels
+    # for this version (their recent wheels are manylinux_2_28); without them the sweep
+    # runs on the stdlib heap and says so.
+    for pkg in numpy pandas; do
+        "$host_py" -m pip download -q --disable-pip-version-check -d "$dir" \
+            --only-binary=:all: --python-version "$m" --implementation cp \
+            --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
+            --platform manylinux2014_x86_64 --platform any "$pkg" ||
+            echo "   (no $pkg wheel for CPython $m: its sweep runs without it)"
+    done
 done
 # Crates, fetched on the host into ~/.cargo, used offline inside.
 (cd "$project" && cargo fetch -q)
@@ -75,6 +86,15 @@ mounted+=("$ROOT/proc")
 mount_bind "$CARGO_HOME_DIR"
 mount_bind "$RUSTUP_HOME_DIR"
 mount_bind "$project"
+
+extras() { # $1 = CPython minor version → the lines that install numpy and pandas into the
+    # venv \$v inside the root, from the wheels fetched above, when there are some
+    local pkg
+    for pkg in numpy pandas; do
+        echo "\$v/bin/pip install -q --no-index --find-links /wheels/py$1 --only-binary :all: $pkg ||
+            echo '   (no $pkg wheel for CPython $1: the sweep runs without it)'"
+    done
+}
 
 in_root() { # $1 = CPython minor version, $2 = script run by bash -euo pipefail in the root
     chroot "$ROOT" /usr/bin/env -i HOME="$HOME" PATH="$CARGO_HOME_DIR/bin:/usr/bin:/bin" \
@@ -92,6 +112,7 @@ for m in $PYS; do
             v=/opt/pyhood-ci/venv-$m
             [ -x \$v/bin/python ] || python$m -m venv \$v
             \$v/bin/pip install -q --no-index --find-links /wheels/py$m maturin pytest hypothesis
+            $(extras "$m")
             cd '$project'
             rm -rf target/sid-dist-$m
             \$v/bin/maturin build --release -q -i \$v/bin/python -o target/sid-dist-$m
@@ -124,6 +145,7 @@ for m in $CROSS; do
             v=/opt/pyhood-ci/venv-$m-cross
             [ -x \$v/bin/python ] || python$m -m venv \$v
             \$v/bin/pip install -q --no-index --find-links /wheels/py$m pytest hypothesis
+            $(extras "$m")
             cd '$project'
             \$v/bin/pip install -q --force-reinstall --no-deps '$wheel'
             \$v/bin/python -c 'import sys; print(sys.version)'

@@ -18,6 +18,8 @@
 # it counts in that run's JUnit totals and fails that run; every other run skips it. valgrind
 # is installed with apt-get when missing (needs root); without it the test fails, it does not
 # skip. PYHOOD_VALGRIND_ON="" runs it nowhere. About 25 s on a 2-core machine.
+# Each venv also gets numpy and pandas, from wheels where pip has them for the interpreter,
+# for the real-heap sweep (tests/test_sweep.py; without them it says so and skips that part).
 # Lints run once first. With none of PYHOOD_PYTHONS, PYHOOD_SID, PYHOOD_SID_PYTHONS,
 # PYHOOD_CROSS set, every run above is required. Once any is set, only what was selected is
 # required: a cross run is selected when both of its ends are (PYHOOD_CROSS=0 skips them).
@@ -108,6 +110,16 @@ venv_for() { # $1 = interpreter, $2 = venv directory, then the packages it needs
     "$venv/bin/python" -m pip install -q --disable-pip-version-check -U pip "$@"
 }
 
+extras() { # $1 = venv: numpy and pandas for the real-heap sweep (tests/test_sweep.py), from
+    # wheels only; where pip has none for this interpreter the sweep runs without them (its
+    # test says so) and the run goes on.
+    local pkg
+    for pkg in numpy pandas; do
+        "$1/bin/python" -m pip install -q --disable-pip-version-check --only-binary :all: "$pkg" ||
+            echo "   (no $pkg wheel for $("$1/bin/python" -V 2>&1): the sweep runs without it)"
+    done
+}
+
 suite() { # $1 = venv, $2 = JUnit XML name; run from tests/ so `import pyhood` is the wheel
     (cd tests && "$root/$1/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$results/$2.xml" .)
 }
@@ -120,6 +132,7 @@ host_run() { # $1 = label, $2 = interpreter: venv, release wheel, pytest
         cp -a "$venv" .venv/ci-lint 2>/dev/null || "$py" -m venv .venv/ci-lint || return 1
         [ -x .venv/ci-lint/bin/ruff ] || .venv/ci-lint/bin/python -m pip install -q ruff || return 1
     fi
+    extras "$venv"
     if [ ! -f "$results/.linted" ]; then
         lint "$root/$venv/bin/python" || { echo "lints failed"; exit 1; }
         touch "$results/.linted"
@@ -162,7 +175,7 @@ if selected cross-3.11-debian; then
         desc="wheel built on $built, running on $ran (Debian)"
         echo "== cross-release run: $desc"
         venv=.venv/ci-cross-3.11-debian
-        if venv_for "$py" "$venv" pytest hypothesis mypy &&
+        if venv_for "$py" "$venv" pytest hypothesis mypy && extras "$venv" &&
             "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall \
                 --no-deps "$wheel" &&
             suite "$venv" "cross-$built-on-$ran"; then

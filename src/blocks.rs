@@ -146,9 +146,29 @@ fn classify_with(
         pool_capacity: None,
         arena_index: None,
     };
-    if static_hint || dynlink::in_loaded_image(block_address) {
+    if dynlink::in_loaded_image(block_address) {
         return Ok(info);
     }
+    // 3.14+'s `_Py_STATICALLY_ALLOCATED_FLAG` (`static_hint`) is no proof: `PyObject_HEAD_INIT`
+    // sets it in a C static, and an extension that copies such a prototype into memory of
+    // its own copies the flag too (numpy's legacy dtype classes: malloc blocks whose
+    // ob_flags say static). Only a loaded image's memory is static; anything else is the
+    // allocator's, or an error that says the flag was set.
+    allocator_block(py, info, fit).map_err(|e| {
+        if static_hint {
+            errors::layout_error(format!(
+                "ob_flags says the object at {block_address:#x} is statically allocated, but it \
+                 is in no loaded image, and {e}"
+            ))
+        } else {
+            e
+        }
+    })
+}
+
+/// `classify` for a block outside every loaded image: the allocator's.
+fn allocator_block(py: Python<'_>, info: PyBlockInfo, fit: Fit) -> PyResult<PyBlockInfo> {
+    let block_address = info.block_address;
     let name = dynlink::allocator_name(py).unwrap_or_default();
     if !name.is_empty() {
         return with_allocator(info, &name, fit);

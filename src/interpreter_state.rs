@@ -978,15 +978,30 @@ pub fn static_type_entry(py: Python<'_>, type_address: usize) -> PyResult<usize>
         }
     };
     let base = interp + located.offset;
-    if !names_itself(base, type_address) {
-        return Err(errors::state_validation_error(format!(
-            "the static-type state entry at index {:?} does not name the type at \
-             {type_address:#x}",
-            static_index(type_address)
-        )));
-    }
     let i = static_index(type_address).unwrap_or(0);
-    Ok(base + i * p.entry_size)
+    if names_itself(base, type_address) {
+        return Ok(base + i * p.entry_size);
+    }
+    // 3.13+: a static type of an extension module CPython manages has its entry at the
+    // same index of `types.for_extensions.initialized`, which `managed_static_type_state_get`
+    // (Objects/typeobject.c v3.13.0) reads when the builtin entry names another type; the
+    // array sits where the build's headers put it relative to `types.builtins`, and its
+    // entry must name the type too.
+    if let Some(ext) = p.extensions {
+        let ext_base = (base + ext).wrapping_sub(p.builtins);
+        let entry = ext_base + i * p.entry_size;
+        if static_index(type_address).is_some()
+            && i < p.max_extensions
+            && mem::read_usize(entry + p.type_at).ok() == Some(type_address)
+        {
+            return Ok(entry);
+        }
+    }
+    Err(errors::state_validation_error(format!(
+        "the static-type state entry at index {:?} does not name the type at \
+         {type_address:#x}",
+        static_index(type_address)
+    )))
 }
 
 /// Offset of `tp_weaklist` inside a static type's state entry.

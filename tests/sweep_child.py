@@ -1,9 +1,15 @@
 """The child half of test_sweep.py: run as ``python sweep_child.py`` in a fresh interpreter.
 
-It walks every object ``gc.get_objects()`` returns, everything those objects refer to, and a
-``keep`` list of unusual objects, and checks what pyhood says about each against readings
-independent of pyhood. It prints one JSON document: the object count and, per check, the
-number of failures and the first 20 of them (type name and message).
+It imports numpy and pandas when they are installed (and builds a few of their objects:
+arrays of several dtypes, views, scalars, dtypes, ufuncs, a DataFrame with mixed columns, a
+Series, indexes), then walks every object ``gc.get_objects()`` returns, everything those
+objects refer to, and a ``keep`` list of unusual objects, calls every public per-object API
+of pyhood on each (``header``, ``refcnt``, ``is_immortal``, ``is_small_int``, ``layout``,
+``block_info``, ``footprint``, ``peek``, ``gc_info``, ``weakref_count``, ``intern_state``
+for str, ``frame_layout`` for frames; the renderings once per type) and checks what pyhood
+says against readings independent of pyhood. It prints one JSON document: the object count,
+the modules it imported, the types it swept and, per check, the number of failures, the
+first 20 of them (type name and message) and the failing types.
 
 The independent readings, with their sources:
 
@@ -18,7 +24,20 @@ The independent readings, with their sources:
 - the C library's ``malloc_usable_size`` for blocks of more than ``SMALL_REQUEST_THRESHOLD``
   (512) bytes, or every block when ``PYTHONMALLOC=malloc``.
 - ``/proc/self/maps`` for static objects: they live in a file-backed mapping.
-- ctypes reads of ``ob_size`` (``PyVarObject``, +16) and ``len()``.
+- ctypes reads of ``ob_size`` (``PyVarObject``, +16) and of ``ob_type`` (+8), the base
+  type's own ``__len__`` (``tuple.__len__(x)``: a subclass may define its own).
+- ``sys.getrefcount``, ``gc.is_tracked``, ``gc.get_objects(generation)`` (taken before the
+  sweep, with automatic collections off, so no object changes generation meanwhile),
+  ``weakref.getweakrefcount``, ``sys.intern`` (asked only of strings pyhood says are
+  interned: it then changes nothing), and immortality from the refcount word (3.12/3.13:
+  ``_Py_IsImmortal`` is ``(int32_t)ob_refcnt < 0``, Include/object.h v3.12.1/v3.13.0;
+  3.14+: ``sys._is_immortal``).
+
+Only documented exceptions are allowed: ``TypeError`` from ``intern_state`` for a non-str
+and from ``frame_layout`` for a non-frame, ``UnreachableStateError`` from ``weakref_count``
+for a 3.12+ static builtin type (``_Py_TPFLAGS_STATIC_BUILTIN``, 1 << 1,
+Include/internal/pycore_typeobject.h v3.12.1+). Anything else any call raises for a live
+object is a finding.
 """
 
 from __future__ import annotations
@@ -230,7 +249,7 @@ def running_generator():
 
     def g():
         try:
-            check(me)
+            check(me, True)
         except Exception as e:
             fail("raises", me, f"while running: {type(e).__name__}: {e}"[:300])
         yield
@@ -269,8 +288,15 @@ def _asend(a):
 
 
 def walk(keep):
-    seen, objects = set(), []
-    for o in [*gc.get_objects(), keep, *keep]:
+    """Every object ``gc.get_objects()`` returns and its referents, but not the sweep's own
+    tables of ids (a dict is tracked from its creation on 3.14+, and their ints would be
+    swept as a heap's)."""
+    roots = [*gc.get_objects(), keep, *keep]  # before the walk's own set and list exist
+    own = {id(GENERATION), id(GC_SAMPLE)}
+    seen, objects = set(own), []
+    for o in roots:
+        if id(o) in own:
+            continue
         for x in [o, *gc.get_referents(o)]:
             if id(x) not in seen:
                 seen.add(id(x))
@@ -288,23 +314,28 @@ def fail(check, x, message):
     failing_types[check][name] += 1
 
 
-def check_tiles(x, lay, where):
+def check_fields(x, lay, where):
+    """The fields, in address order, tile ``[start, end)`` (bit-field views aside: they
+    follow their container), each with as many raw bytes as its size.
+
+    Padding only where alignment proves it: the fewest bytes that bring the offset to the
+    next field's alignment (a scalar of 1, 2, 4 or 8 bytes is aligned to its size; an
+    array, a struct or the end of the allocation to at most a word). So never 8 bytes or
+    more, and none at all before a char."""
+    fields = [f for f in lay.fields if f.bits is None]
     cursor = lay.start
-    for f in sorted((f for f in lay.fields if f.bits is None), key=lambda f: f.offset):
-        if f.offset != cursor or f.size <= 0:
-            fail("tiles", x, f"{where}{f.name} at {f.offset} size {f.size}, expected {cursor}")
+    for f in fields:
+        if f.offset != cursor or f.size <= 0 or len(f.raw) != f.size:
+            fail(
+                "tiles",
+                x,
+                f"{where}{f.name} at {f.offset} size {f.size} ({len(f.raw)} raw bytes), "
+                f"expected at {cursor}",
+            )
             return
         cursor = f.offset + f.size
     if cursor != lay.end:
         fail("tiles", x, f"{where}fields end at {cursor}, layout at {lay.end}")
-
-
-def check_padding(x, lay, where):
-    """Padding only where alignment proves it: the fewest bytes that bring the offset to
-    the next field's alignment (a scalar of 1, 2, 4 or 8 bytes is aligned to its size; an
-    array, a struct or the end of the allocation to at most a word). So never 8 bytes or
-    more, and none at all before a char."""
-    fields = sorted((f for f in lay.fields if f.bits is None), key=lambda f: f.offset)
     for i, f in enumerate(fields):
         if f.region != "padding" and f.name != "(padding)":
             continue
@@ -316,22 +347,124 @@ def check_padding(x, lay, where):
             fail("padding", x, f"{where}{f.size} bytes of padding at {f.offset} before {after}")
 
 
-def check(x):
+# --- the independent readings of the other calls ---------------------------------------
+STATIC_BUILTIN = 1 << 1  # _Py_TPFLAGS_STATIC_BUILTIN, Include/object.h v3.12.1/v3.13.0
+_flags = vars(type)["__flags__"].__get__  # type.__flags__ without a metaclass's override
+#: Generation of each object gc.get_objects(generation) listed before the sweep (automatic
+#: collections are off from before that, and nothing here collects, so none moves); the
+#: lists are kept, so that no address in it is reused by another object meanwhile.
+GENERATION = {}
+GENERATION_LISTS = []
+#: ``gc_info`` finds a tracked object's generation by following ``_gc_next`` to a list
+#: head, one read per object on the way (a few microseconds each). So of the objects in
+#: those lists, it is asked about the youngest ``GC_YOUNGEST`` of each generation and, type
+#: by type, the youngest object of the type, cheapest types first, while the walks stay
+#: under ``GC_BUDGET`` steps in all (``choose_gc_sample``). Untracked objects and objects
+#: tracked after the snapshot (at the young end of generation 0) are all asked about.
+GC_YOUNGEST = 300
+GC_BUDGET = 800_000
+GC_SAMPLE = set()
+GC_COVERAGE = {}
+
+
+def choose_gc_sample():
+    cheapest = {}  # type -> (steps to the list head, id)
+    for objects in GENERATION_LISTS:
+        for i, o in enumerate(objects):
+            steps = len(objects) - i
+            if steps <= GC_YOUNGEST:
+                GC_SAMPLE.add(id(o))
+            if steps < cheapest.get(type(o), (1 << 62,))[0]:
+                cheapest[type(o)] = (steps, id(o))
+    spent = 0
+    covered = 0
+    for steps, oid in sorted(cheapest.values()):
+        if spent + steps > GC_BUDGET:
+            break
+        spent += steps
+        covered += 1
+        GC_SAMPLE.add(oid)
+    GC_COVERAGE.update(types=len(cheapest), covered=covered, objects=len(GC_SAMPLE))
+
+
+def expected_immortal(x):
+    if PY < (3, 12):
+        return False
+    if PY >= (3, 14):
+        return sys._is_immortal(x)
+    return ctypes.c_int32.from_address(id(x)).value < 0
+
+
+def expected_small_int(x):
+    """The interpreter's cached small int: ``int(str(x))`` of a value in the cache returns
+    the cached object (``_PyLong_FromSTwoDigits``/``get_small_int``), of any other value a
+    new one."""
+    return type(x) is int and -10 <= x <= 5000 and x is int(str(x))
+
+
+def base_len(x):
+    for t in (list, tuple, bytes, bytearray):
+        if issubclass(type(x), t):
+            return t.__len__(x)
+    return None
+
+
+RAN_PYTHON = []  # frames the profile hook saw start while a pyhood call ran
+
+
+def _watch(frame, event, arg):
+    if event == "call":
+        RAN_PYTHON.append(f"{frame.f_code.co_qualname if PY >= (3, 11) else frame.f_code.co_name}")
+
+
+#: Whether ``call`` watches for Python code (set per object by ``check``: the hook costs a
+#: Python call per C call, so it watches the first object of every type and every object
+#: whose type or metatype is a heap type, the only ones a class statement can give Python
+#: methods to).
+WATCH = [True]
+
+
+def call(api, x, fn, *args, allowed=(), **kwargs):
+    """``fn(*args)``, or None after recording any exception not in ``allowed``; a Python
+    function that starts while it runs is a finding (pyhood runs no code of the object's:
+    ``sys.setprofile`` sees every Python frame start)."""
+    result = error = None
+    if WATCH[0]:
+        sys.setprofile(_watch)
     try:
-        lay = pyhood.layout(x, max_items=8)
-        info = pyhood.block_info(x)
-        fp = pyhood.footprint(x)
+        result = fn(*args, **kwargs)
+    except allowed:
+        pass
     except Exception as e:
-        fail("raises", x, f"{type(e).__name__}: {e}"[:300])
+        error = e
+    finally:
+        if WATCH[0]:
+            sys.setprofile(None)
+    if RAN_PYTHON:
+        fail("runs code", x, f"{api} ran {', '.join(RAN_PYTHON[:3])}"[:300])
+        RAN_PYTHON.clear()
+    if error is not None:
+        fail("raises", x, f"{api}: {type(error).__name__}: {error}"[:300])
+    return result
+
+
+def check(x, first_of_type):
+    """Every call on ``x``. (``issubclass(type(x), T)`` rather than ``isinstance``, which
+    may ask the object for its ``__class__``.)"""
+    WATCH[0] = first_of_type or (_flags(type(x)) | _flags(type(type(x)))) & HEAPTYPE != 0
+    h = call("header", x, pyhood.header, x)
+    lay = call("layout", x, pyhood.layout, x, max_items=8)
+    info = call("block_info", x, pyhood.block_info, x)
+    fp = call("footprint", x, pyhood.footprint, x)
+    check_calls(x, h, lay, first_of_type)
+    if lay is None or info is None or fp is None:
         return
-    check_tiles(x, lay, "")
-    check_padding(x, lay, "")
+    check_fields(x, lay, "")
     for block in lay.blocks:
-        check_tiles(x, block, f"block {block.name}: ")
-        check_padding(x, block, f"block {block.name}: ")
+        check_fields(x, block, f"block {block.name}: ")
     if info.domain == "static":
         if not is_static(id(x)):
-            fail("static", x, f"{x!r:.80} static at {id(x):#x}, outside the images")
+            fail("static", x, f"static at {id(x):#x}, outside the images")
     elif info.requested != lay.end - lay.start:
         fail("extent", x, f"requested {info.requested}, layout [{lay.start}, {lay.end})")
     for alloc in fp.allocations:
@@ -351,7 +484,7 @@ def check(x):
             how == "pool header"
             and alloc is fp.allocations[0]
             and type(x).__itemsize__ == 0
-            and not isinstance(x, str)
+            and not issubclass(type(x), str)
             and -(-alloc.requested // ALIGNMENT) * ALIGNMENT != size
         ):
             # pymalloc serves a request of n bytes from the class round_up(n, 16), and an
@@ -360,17 +493,120 @@ def check(x):
             fail("fits", x, f"{alloc.requested} bytes requested, served by a {size}-byte block")
     if fp.allocations and fp.allocations[0].block.block_address != info.block_address:
         fail("block size", x, "footprint's object allocation is not block_info's block")
-    expected = expect_ob_size(type(x))
-    size = pyhood.header(x).size
-    if expected is not None and (size is not None) != expected:
-        fail("ob_size", x, f"header().size is {size}, C struct has ob_size: {expected}")
-    if expected and size != ctypes.c_ssize_t.from_address(id(x) + 16).value:
-        fail("ob_size", x, f"header().size {size} is not the word at +16")
-    if type(x) in (list, tuple, bytes, bytearray) or isinstance(x, tuple):
-        if ctypes.c_ssize_t.from_address(id(x) + 16).value != len(x):
-            fail("ob_size", x, "ob_size at +16 is not len()")
+    check_peek(x, lay, first_of_type)
+    if first_of_type:
+        check_renderings(x, lay, info, fp)
 
 
+def check_calls(x, h, lay, first_of_type):
+    """header's ob_size, refcnt, is_immortal, is_small_int, gc_info, weakref_count,
+    intern_state and frame_layout, each against its independent reading."""
+    if h is not None:
+        if h.address != id(x) or h.type is not type(x) or h.type_address != id(type(x)):
+            fail("header", x, f"address {h.address:#x}, type at {h.type_address:#x}")
+        expected = expect_ob_size(type(x))
+        if expected is not None and (h.size is not None) != expected:
+            fail("ob_size", x, f"header().size is {h.size}, C struct has ob_size: {expected}")
+        if expected and h.size != ctypes.c_ssize_t.from_address(id(x) + 16).value:
+            fail("ob_size", x, f"header().size {h.size} is not the word at +16")
+    n = base_len(x)
+    if n is not None and ctypes.c_ssize_t.from_address(id(x) + 16).value != n:
+        fail("ob_size", x, f"ob_size at +16 is not the base type's len(), {n}")
+    try:  # called directly, as sys.getrefcount is: the same references to x are held
+        if WATCH[0]:
+            sys.setprofile(_watch)
+        refs = pyhood.refcnt(x)
+        sys.setprofile(None)
+        expected = sys.getrefcount(x)
+    except Exception as e:
+        sys.setprofile(None)
+        RAN_PYTHON.clear()
+        fail("raises", x, f"refcnt: {type(e).__name__}: {e}"[:300])
+    else:
+        if RAN_PYTHON:
+            fail("runs code", x, f"refcnt ran {', '.join(RAN_PYTHON[:3])}"[:300])
+            RAN_PYTHON.clear()
+        if refs != expected and not any(x is f for f in (pyhood.refcnt, sys.getrefcount, _watch)):
+            # (the first two hold one reference more to themselves while they run, and the
+            # profile hook is referenced by the thread state while it is set)
+            fail("refcnt", x, f"refcnt {refs}, sys.getrefcount {expected}")
+    immortal = call("is_immortal", x, pyhood.is_immortal, x)
+    if immortal is not None and immortal != expected_immortal(x):
+        fail("immortal", x, f"is_immortal says {immortal}")
+    small = call("is_small_int", x, pyhood.is_small_int, x)
+    if small is not None and small != expected_small_int(x):
+        value = f"({int.__repr__(x)[:40]})" if type(x) is int else ""
+        fail("small int", x, f"is_small_int{value} says {small}")
+    sampled = not gc.is_tracked(x) or id(x) not in GENERATION or id(x) in GC_SAMPLE
+    g = call("gc_info", x, pyhood.gc_info, x) if sampled else None
+    if g is not None:
+        if g.address != id(x) or g.tracked != gc.is_tracked(x):
+            fail("gc_info", x, f"tracked {g.tracked}, gc.is_tracked {gc.is_tracked(x)}")
+        elif g.finalized != gc.is_finalized(x):
+            fail("gc_info", x, f"finalized {g.finalized}, gc.is_finalized {gc.is_finalized(x)}")
+        elif g.tracked != (g.generation is not None):
+            fail("gc_info", x, f"tracked {g.tracked} in generation {g.generation}")
+        elif id(x) in GENERATION and g.generation != GENERATION[id(x)]:
+            fail("gc_info", x, f"generation {g.generation}, gc says {GENERATION[id(x)]}")
+    static_builtin = PY >= (3, 12) and issubclass(type(x), type) and _flags(x) & STATIC_BUILTIN
+    allowed = pyhood.UnreachableStateError if static_builtin else ()
+    weak = call("weakref_count", x, pyhood.weakref_count, x, allowed=allowed)
+    if weak is not None and weak != weakref.getweakrefcount(x):
+        fail("weakref_count", x, f"{weak}, weakref.getweakrefcount {weakref.getweakrefcount(x)}")
+    if issubclass(type(x), str):
+        state = call("intern_state", x, pyhood.intern_state, x)
+        if state not in (None, "not_interned", "mortal", "immortal", "static"):
+            fail("interned", x, f"intern_state says {state!r}")
+        elif state not in (None, "not_interned") and type(x) is str and sys.intern(x) is not x:
+            fail("interned", x, f"intern_state says {state}, sys.intern returns another str")
+    elif first_of_type:
+        call("intern_state", x, pyhood.intern_state, x, allowed=TypeError)
+    if issubclass(type(x), types.FrameType):
+        fl = call("frame_layout", x, pyhood.frame_layout, x, max_items=8)
+        if fl is not None:
+            check_fields(x, fl, "frame_layout: ")
+            try:
+                fl.variables, fl.stack, str(fl), repr(fl)
+            except Exception as e:
+                fail("raises", x, f"frame_layout: {type(e).__name__}: {e}"[:300])
+            if lay is not None and (fl.start, fl.end) != (lay.start, lay.end):
+                fail("extent", x, "frame_layout and layout disagree")
+    elif first_of_type:
+        call("frame_layout", x, pyhood.frame_layout, x, allowed=TypeError)
+
+
+def check_peek(x, lay, first_of_type):
+    """peek returns the allocation's bytes: all of them from its start, the ob_type word as
+    ctypes reads it; a range past the end is a ValueError."""
+    whole = call("peek", x, pyhood.peek, x, lay.start)
+    if whole is not None and len(whole) != lay.end - lay.start:
+        fail("peek", x, f"{len(whole)} bytes from {lay.start}, allocation [{lay.start}, {lay.end})")
+    ob_type = call("peek", x, pyhood.peek, x, 8, 8)
+    if ob_type is not None and ob_type != ctypes.string_at(id(x) + 8, 8):
+        fail("peek", x, "peek(x, 8, 8) is not the ob_type word ctypes reads")
+    if first_of_type:
+        beyond = call("peek", x, pyhood.peek, x, lay.end - 1, 2, allowed=ValueError)
+        if beyond is not None:
+            fail("peek", x, f"peek past the end ({lay.end}) returned bytes")
+
+
+def check_renderings(x, lay, info, fp):
+    """The text, HTML and dict renderings of one object per type, and every repr."""
+
+    def render():
+        json.dumps(lay.to_dict())
+        for block in lay.blocks:
+            str(block)
+        return str(lay), lay._repr_html_(), repr(lay), repr(info), str(fp), repr(fp)
+
+    try:  # (the renderings are pyhood's own Python code: not watched)
+        render()
+        [repr(a) for a in fp.allocations] + [repr(f) for f in lay.fields]
+    except Exception as e:
+        fail("raises", x, f"render: {type(e).__name__}: {e}"[:300])
+
+
+# --- the objects the sweep adds ----------------------------------------------------------
 def make_keep():
     """Objects the start-up heap may lack, each in the state that makes it unusual."""
     finished = gen()
@@ -429,18 +665,154 @@ def make_keep():
     ]
 
 
+def numpy_objects(np):
+    """Arrays of several dtypes and shapes, views, scalars, dtypes, ufuncs, iterators."""
+    a = np.arange(24, dtype=np.int64).reshape(4, 6)
+    structured = np.array([(1, 2.5, b"ab")], dtype=[("i", "i4"), ("f", "f8"), ("s", "S2")])
+    return [
+        a,
+        a[::2, 1:],
+        a.T,
+        a.ravel(),
+        a.flat,
+        iter(a),
+        np.zeros((3, 4), dtype=np.float32),
+        np.array([True, False]),
+        np.array([1 + 2j, 3j]),
+        np.array(["ab", "cde"]),
+        np.array([b"x", b"yz"], dtype="S3"),
+        np.array(["2024-01-01", "NaT"], dtype="datetime64[s]"),
+        np.array([1, 2], dtype="timedelta64[ms]"),
+        structured,
+        structured[0],
+        np.array([object(), None, "s"], dtype=object),
+        np.array(5),
+        np.empty(0),
+        np.float64(1.5),
+        np.float16(2.0),
+        np.int32(7),
+        np.uint8(255),
+        np.bool_(True),
+        np.complex128(1j),
+        np.str_("x"),
+        np.bytes_(b"y"),
+        np.datetime64("2024-01-01"),
+        np.void(b"\x00\x01"),
+        np.dtype("f8"),
+        np.dtype(">i2"),
+        structured.dtype,
+        type(np.dtype("f8")),
+        np.add,
+        np.sin,
+        np.add.reduce,
+        np.random.default_rng(0),
+        memoryview(a),
+        np.broadcast(a, a),
+        np.nditer(a),
+        np.finfo(np.float64),
+    ]
+
+
+def pandas_objects(pd):
+    """A DataFrame with mixed columns, its Series, indexes, blocks, and pandas scalars."""
+    df = pd.DataFrame(
+        {
+            "i": [1, 2, 3],
+            "f": [1.5, 2.5, None],
+            "s": ["a", "b", "c"],
+            "b": [True, False, True],
+            "c": pd.Categorical(["x", "y", "x"]),
+            "t": pd.date_range("2024-01-01", periods=3),
+            "n": pd.array([1, None, 3], dtype="Int64"),
+        }
+    )
+    series = df["f"]
+    return [
+        df,
+        series,
+        df.index,
+        df.columns,
+        df.dtypes,
+        df.values,
+        df._mgr,
+        *df._mgr.blocks,
+        series._mgr,
+        pd.Index(["a", "b", "c"]),
+        pd.Index([1.5, 2.5]),
+        pd.MultiIndex.from_tuples([(1, "a"), (2, "b")]),
+        pd.DatetimeIndex(["2024-01-01", "2024-06-01"]),
+        pd.CategoricalDtype(["x", "y"]),
+        pd.Timestamp("2024-01-01 12:00"),
+        pd.Timedelta("1D"),
+        pd.Period("2024-01"),
+        pd.NaT,
+        pd.NA,
+        df.groupby("s"),
+        df.iloc,
+        df["s"].str,
+    ]
+
+
+#: Every object of a type is checked up to the first SAMPLE_ALL of it in walk order, then
+#: every SAMPLE_EVERY-th (and every object of ``keep`` or ``GC_SAMPLE``): each type is
+#: covered, and the few types with tens of thousands of objects (str, tuple, function,
+#: code, dict) are checked on several thousand of them each, in a bounded time.
+SAMPLE_ALL = 1000
+SAMPLE_EVERY = 8
+
+
 def main():
     gc.disable()
-    keep = make_keep()
+    modules = {}
+    extra = []
+    for name, build in (("numpy", numpy_objects), ("pandas", pandas_objects)):
+        try:
+            module = __import__(name)
+        except ImportError:
+            continue
+        modules[name] = module.__version__
+        extra += build(module)
+    keep = [*make_keep(), *extra]
+    try:
+        for g in range(3):
+            GENERATION_LISTS.append(gc.get_objects(generation=g))
+            GENERATION.update((id(o), g) for o in GENERATION_LISTS[-1])
+    except (TypeError, ValueError):
+        GENERATION.clear()
+    choose_gc_sample()
     objects = walk(keep)
+    always = {id(x) for x in keep} | GC_SAMPLE
+    seen = collections.Counter()  # objects of each type met so far
+    swept = collections.Counter()  # objects of each type checked, by name
+    start = time.process_time()
     for x in objects:
-        check(x)
+        t = type(x)
+        seen[t] += 1
+        n = seen[t]
+        if n > SAMPLE_ALL and n % SAMPLE_EVERY and id(x) not in always:
+            continue
+        swept[f"{t.__module__}.{t.__qualname__}"] += 1
+        check(x, n == 1)
+    elapsed = time.process_time() - start
+    for f in (pyhood.gc_generations, pyhood.obmalloc_stats, pyhood.freelists):
+        try:
+            repr(f())
+        except pyhood.AllocatorError:
+            pass  # obmalloc_stats under PYTHONMALLOC=malloc: documented
+        except Exception as e:
+            fail("raises", f, f"{f.__name__}: {type(e).__name__}: {e}"[:300])
     print(
         json.dumps(
             {
                 "objects": len(objects),
+                "checked": sum(swept.values()),
+                "types": len(seen),
+                "cpu_seconds": round(elapsed, 1),
+                "modules": modules,
+                "gc_info": GC_COVERAGE,
+                "swept": dict(swept.most_common()),
                 "failures": {k: [len(v), v[:20]] for k, v in sorted(failures.items())},
-                "types": {k: dict(v.most_common(30)) for k, v in sorted(failing_types.items())},
+                "failing": {k: dict(v.most_common(30)) for k, v in sorted(failing_types.items())},
             }
         )
     )

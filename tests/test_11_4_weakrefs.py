@@ -119,6 +119,22 @@ def test_static_builtin_types_count_their_weak_references():
         assert pyhood.weakref_count(t) == weakref.getweakrefcount(t) == before
 
 
+def test_static_types_of_extension_modules_count_their_weak_references():
+    """``datetime``'s types are static types of an extension module; since 3.13 CPython
+    manages them like the builtin ones (``_Py_TPFLAGS_STATIC_BUILTIN``), with their state in
+    a second array of the interpreter (``types.for_extensions``) at the same index. pyhood
+    finds each list there: the count equals ``weakref.getweakrefcount``."""
+    import datetime
+
+    for t in (datetime.date, datetime.datetime, datetime.timedelta, datetime.timezone):
+        before = weakref.getweakrefcount(t)
+        assert pyhood.weakref_count(t) == before
+        refs = [weakref.ref(t, lambda _: None) for _ in range(2)]
+        assert pyhood.weakref_count(t) == weakref.getweakrefcount(t) == before + 2
+        del refs
+        assert pyhood.weakref_count(t) == weakref.getweakrefcount(t) == before
+
+
 def test_every_builtin_type_gives_its_weak_reference_count():
     """Every type object reachable from ``builtins``, ``types`` and the collector's heap
     answers with ``weakref.getweakrefcount``'s figure (static builtin types included)."""

@@ -208,3 +208,33 @@ def test_instance_footprint_does_not_materialise_the_dict():
     assert word(id(p) - 24) == before
     assert fp.total >= fp.getsizeof
     assert fp.allocations[0].block.domain == "pymalloc"
+
+
+def test_footprint_runs_no_python_sizeof():
+    """``footprint`` compares itself with ``sys.getsizeof`` only where that runs C code: a
+    class's own Python ``__sizeof__`` (pandas objects' sums their columns' memory, pytz's
+    lazy lists fill themselves) is not called, and ``getsizeof`` is None; a class that
+    inherits a C ``__sizeof__``, or assigns one, still gets ``sys.getsizeof``'s figure."""
+    calls = []
+
+    class Sized:
+        def __sizeof__(self):
+            calls.append(self)
+            return 1000
+
+    class Lazy(list):
+        __sizeof__ = Sized.__sizeof__
+
+    class Borrowed(Sized):
+        __sizeof__ = object.__sizeof__
+
+    class Inherited(list):
+        pass
+
+    for obj in (Sized(), Lazy()):
+        fp = pyhood.footprint(obj)
+        assert fp.getsizeof is None
+        assert "sys.getsizeof not asked" in str(fp)
+    assert calls == []
+    for obj in (Borrowed(), Inherited([1, 2]), [1, 2], 1.5, object()):
+        assert pyhood.footprint(obj).getsizeof == sys.getsizeof(obj)

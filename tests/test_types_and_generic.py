@@ -13,6 +13,7 @@ import json
 import sys
 
 import pyhood
+import pytest
 
 
 class Point:
@@ -47,6 +48,32 @@ def test_heap_type_tail_and_member_array():
     assert end.offset == type.__basicsize__ + 2 * type.__itemsize__
     assert end.raw == ctypes.string_at(id(Point) + end.offset, end.size) == bytes(end.size)
     assert sys.getsizeof(Point) <= lay.end - lay.start
+
+
+def test_a_c_metatypes_own_struct_is_the_types_extent():
+    """A C metatype may extend ``PyHeapTypeObject`` with fields of its own, and C code lays
+    its instances out as that struct whether they are heap types or not: numpy's dtype
+    classes (``numpy.dtypes.Float64DType``, instances of ``numpy._DTypeMeta``, a
+    ``PyArray_DTypeMeta``) are not heap types, yet span the metatype's ``tp_basicsize``, as
+    malloc's own chunk header says; only ``PyTypeObject``'s slots are named, the rest is
+    unnamed, never padding. numpy makes each by copying a static prototype into a malloc
+    block, ``ob_flags`` included: on 3.14+ their header says "statically allocated", but
+    the block is malloc's."""
+    np = pytest.importorskip("numpy")
+    libc = ctypes.CDLL(None)
+    libc.malloc_usable_size.argtypes = [ctypes.c_void_p]
+    libc.malloc_usable_size.restype = ctypes.c_size_t
+    for t in {type(np.dtype(c)) for c in ("f8", "i4", "?", "O", "U3", "M8[s]")}:
+        meta = type(t)
+        assert not t.__flags__ & (1 << 9) and meta.__basicsize__ > type.__basicsize__
+        lay = pyhood.layout(t)
+        assert (lay.start, lay.end) == (0, meta.__basicsize__)
+        assert lay.field("tp_flags").value == t.__flags__
+        assert lay.fields[-1].name == "(unnamed)"
+        info = pyhood.block_info(t)
+        assert info.requested == meta.__basicsize__
+        assert info.domain == "malloc"
+        assert info.block_size == libc.malloc_usable_size(id(t)) >= meta.__basicsize__
 
 
 def test_generic_object_names_members_from_tp_members():

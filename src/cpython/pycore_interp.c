@@ -205,15 +205,16 @@ static void static_types(void) {
     typedef managed_static_type_state S;
     printf("pub const STATIC_TYPES: Option<StaticTypesProbe> = Some(StaticTypesProbe { "
            "builtins: %lu, extensions: Some(%lu), entry_size: %lu, type_at: %lu, weaklist_at: "
-           "%lu, max_builtins: %lu });\n",
+           "%lu, max_builtins: %lu, max_extensions: %lu });\n",
            OFF(IS, types.builtins.initialized), OFF(IS, types.for_extensions.initialized),
            SIZE(S), OFF(S, type), OFF(S, tp_weaklist),
-           (unsigned long)_Py_MAX_MANAGED_STATIC_BUILTIN_TYPES);
+           (unsigned long)_Py_MAX_MANAGED_STATIC_BUILTIN_TYPES,
+           SIZE(((IS *)0)->types.for_extensions.initialized) / SIZE(S));
 #elif PY_VERSION_HEX >= 0x030c0000
     typedef static_builtin_state S;
     printf("pub const STATIC_TYPES: Option<StaticTypesProbe> = Some(StaticTypesProbe { "
            "builtins: %lu, extensions: None, entry_size: %lu, type_at: %lu, weaklist_at: %lu, "
-           "max_builtins: %lu });\n",
+           "max_builtins: %lu, max_extensions: 0 });\n",
            OFF(IS, types.builtins), SIZE(S), OFF(S, type), OFF(S, tp_weaklist),
            (unsigned long)_Py_MAX_STATIC_BUILTIN_TYPES);
 #else

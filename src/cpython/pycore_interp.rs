@@ -74,7 +74,8 @@ pub struct FreeListGroup {
 
 /// The per-interpreter state of static builtin types (3.12+, `pycore_typeobject.h`; 3.14+
 /// `pycore_interp_structs.h`): `types.builtins` (3.12) / `types.builtins.initialized`
-/// (3.13+), and `types.for_extensions.initialized` (3.13+), arrays of
+/// (3.13+), and `types.for_extensions.initialized` (3.13+: the static types of extension
+/// modules CPython manages, `_PyStaticType_InitForExtension`, e.g. `_datetime`'s), arrays of
 /// `static_builtin_state` / `managed_static_type_state`, indexed by `tp_subclasses - 1`.
 #[derive(Clone, Copy, Debug)]
 pub struct StaticTypesProbe {
@@ -84,6 +85,8 @@ pub struct StaticTypesProbe {
     pub type_at: usize,
     pub weaklist_at: usize,
     pub max_builtins: usize,
+    /// Entries of `types.for_extensions.initialized` (3.13+; 0 before).
+    pub max_extensions: usize,
 }
 
 /// Field offsets inside `_Py_DebugOffsets` (3.13+, at offset 0 of `_PyRuntime`; frozen
