@@ -9,7 +9,7 @@ fn raise(class: &str, msg: String) -> PyErr {
     Python::attach(|py| {
         let cls = py
             .import("pyhood._errors")
-            .and_then(|m| m.getattr(class))
+            .and_then(|m| m.getattr(pyo3::types::PyString::intern(py, class)))
             .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from));
         match cls {
             Ok(cls) => PyErr::from_type(cls, msg),

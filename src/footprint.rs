@@ -152,7 +152,7 @@ pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
         .collect::<PyResult<Vec<_>>>()?;
     let getsizeof = py
         .import("sys")?
-        .call_method1("getsizeof", (obj,))?
+        .call_method1(pyo3::intern!(py, "getsizeof"), (obj,))?
         .extract()?;
     Ok(PyFootprint {
         allocations: PyTuple::new(py, items)?.unbind(),
