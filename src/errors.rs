@@ -12,7 +12,9 @@ fn raise(class: &str, msg: String) -> PyErr {
         let name = std::ffi::CString::new(class).expect("class names have no NUL");
         let cls = match crate::raw::object::loaded_module_global(py, c"pyhood._errors", &name) {
             Some(c) => Ok(c),
-            None => py.import("pyhood._errors").and_then(|m| m.getattr(class)),
+            None => py
+                .import("pyhood._errors")
+                .and_then(|m| m.getattr(pyo3::types::PyString::intern(py, class))),
         }
         .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from));
         match cls {

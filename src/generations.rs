@@ -377,7 +377,7 @@ fn generations_at(
     let frozen = walk_list(py, head, "permanent")?;
     let freeze_count: usize = py
         .import("gc")?
-        .call_method0("get_freeze_count")?
+        .call_method0(intern!(py, "get_freeze_count"))?
         .extract()?;
     if frozen != freeze_count {
         return Err(validation(format!(

@@ -124,7 +124,9 @@ pub fn located_so_far() -> Vec<Located> {
 
 /// `sys.hexversion` of the running interpreter.
 pub fn running_hexversion(py: Python<'_>) -> PyResult<u32> {
-    py.import("sys")?.getattr("hexversion")?.extract()
+    py.import("sys")?
+        .getattr(pyo3::intern!(py, "hexversion"))?
+        .extract()
 }
 
 /// `"3.13.18"` (plus `a1`/`b2`/`rc1` for pre-releases) from a `PY_VERSION_HEX` value.
@@ -455,11 +457,15 @@ struct PublicGc {
 
 fn public_gc(py: Python<'_>) -> PyResult<PublicGc> {
     let gc = py.import("gc")?;
-    let t: (i64, i64, i64) = gc.call_method0("get_threshold")?.extract()?;
+    let t: (i64, i64, i64) = gc
+        .call_method0(pyo3::intern!(py, "get_threshold"))?
+        .extract()?;
     Ok(PublicGc {
         thresholds: [t.0, t.1, t.2],
-        enabled: gc.call_method0("isenabled")?.extract::<bool>()? as i64,
-        debug: gc.call_method0("get_debug")?.extract()?,
+        enabled: gc
+            .call_method0(pyo3::intern!(py, "isenabled"))?
+            .extract::<bool>()? as i64,
+        debug: gc.call_method0(pyo3::intern!(py, "get_debug"))?.extract()?,
     })
 }
 

@@ -7,10 +7,15 @@
 use pyo3::prelude::*;
 
 /// `pyhood._render.<func>(obj)`.
+///
+/// Every attribute name pyhood looks up is an interned string (`intern!`, or
+/// `PyString::intern` for a name made at run time): CPython's type-attribute cache keeps a
+/// reference to the name of each lookup, so a fresh string per call would leave one more
+/// string in it every time, up to its 4096 entries (test_safety's thread-churn test).
 pub fn call<'py>(obj: &Bound<'py, PyAny>, func: &str) -> PyResult<Bound<'py, PyAny>> {
     obj.py()
         .import("pyhood._render")?
-        .call_method1(func, (obj,))
+        .call_method1(pyo3::types::PyString::intern(obj.py(), func), (obj,))
 }
 
 /// `pyhood._render.<func>(obj)`, a text.

@@ -10,12 +10,14 @@ from __future__ import annotations
 import ctypes
 import functools
 import gc
+import os
 import shutil
 import struct
 import subprocess
 import sys
 import sysconfig
 import tempfile
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,106 @@ FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 TPFLAGS_HAVE_GC = 1 << 14
 #: sizeof(PyGC_Head) on default builds (Include/internal/pycore_gc.h): two words.
 GC_HEAD_SIZE = 0 if FREE_THREADED else 2 * ctypes.sizeof(ctypes.c_void_p)
+
+
+def _allocator() -> str:
+    """The allocator this interpreter was started with, as CPython picks it (Python/
+    preconfig.c, Objects/obmalloc.c ``_PyMem_SetupAllocators``, 3.10–3.15): ``PYTHONMALLOC``
+    (ignored under ``-E``/``-I``); unset, ``-X dev`` asks for ``debug``; ``default`` is
+    pymalloc (mimalloc on free-threaded builds), with the debug hooks on a debug build, and
+    ``debug`` is the default allocator with the hooks. test_12_1_blocks checks the answer
+    against ``_PyMem_GetCurrentAllocatorName()``."""
+    name = "" if sys.flags.ignore_environment else os.environ.get("PYTHONMALLOC", "")
+    if not name:
+        name = "debug" if sys.flags.dev_mode else "default"
+    if name in ("default", "debug"):
+        hooks = name == "debug" or hasattr(sys, "gettotalrefcount")
+        return ("mimalloc" if FREE_THREADED else "pymalloc") + ("_debug" if hooks else "")
+    return name
+
+
+#: The allocator configuration of this process: "pymalloc", "pymalloc_debug", "malloc",
+#: "malloc_debug" (tests/test_allocators.py runs the allocator tests under each, and under
+#: tracemalloc).
+ALLOCATOR = _allocator()
+#: Whether pymalloc serves requests of up to 512 bytes.
+PYMALLOC = ALLOCATOR in ("pymalloc", "pymalloc_debug")
+#: Whether CPython's debug hooks wrap the allocator: each block then starts with two words
+#: (the requested size, the API id and 7 forbidden bytes) and ends with one (forbidden
+#: bytes), ``_PyMem_DebugRawAlloc`` in Objects/obmalloc.c v3.10–v3.15: the object starts
+#: ``DEBUG_HEAD`` bytes into a block of ``DEBUG_PAD`` more bytes than it asked for.
+DEBUG_HOOKS = ALLOCATOR.endswith("_debug")
+DEBUG_HEAD = 16 if DEBUG_HOOKS else 0
+DEBUG_PAD = 24 if DEBUG_HOOKS else 0
+
+
+def configuration() -> str:
+    """This process's allocator configuration, as the skip reasons of allocator tests
+    begin: ``PYTHONMALLOC=malloc``, ``PYTHONMALLOC=pymalloc with tracemalloc tracing``."""
+    tracing = " with tracemalloc tracing" if tracemalloc.is_tracing() else ""
+    return f"PYTHONMALLOC={ALLOCATOR}{tracing}"
+
+
+def skip_unless_pymalloc(why: str) -> None:
+    """Skip, naming the configuration and ``why``, unless pymalloc serves small requests."""
+    if not PYMALLOC:
+        pytest.skip(f"{configuration()}: pymalloc is off, {why}")
+
+
+def pymalloc_reported() -> bool:
+    """Whether CPython reports pymalloc here now (``sys._debugmallocstats()``, which
+    ``obmalloc_stats()`` reads): ``_PyMem_PymallocEnabled()`` (Objects/obmalloc.c) must hold.
+    It does when pymalloc is the object allocator, under the debug hooks too, but not while
+    tracemalloc's hooks wrap it, except from 3.13 on under the debug hooks: there
+    ``_PyMem_DebugEnabled()`` reads a flag (``_PyRuntime.allocators.is_debug_enabled``) and
+    looks at the allocator the hooks wrap, where 3.10–3.12 compared ``_PyObject.malloc``,
+    which tracemalloc's hooks replace, with the debug hooks' function."""
+    return PYMALLOC and (not tracemalloc.is_tracing() or (DEBUG_HOOKS and PY >= (3, 13)))
+
+
+@pytest.fixture
+def needs_pymalloc() -> None:
+    """Skip unless pymalloc is the allocator: ``sys.getallocatedblocks()`` counts its blocks
+    only (it stays 0 under ``PYTHONMALLOC=malloc``)."""
+    skip_unless_pymalloc("and sys.getallocatedblocks() stays 0 without it")
+
+
+@pytest.fixture
+def needs_pymalloc_report() -> None:
+    """Skip unless CPython reports pymalloc here (:func:`pymalloc_reported`): pymalloc must
+    be the object allocator, possibly under the debug hooks, and tracemalloc not tracing
+    (unless the debug hooks are on, from 3.13)."""
+    skip_unless_pymalloc(
+        "so there is no pymalloc report (test_without_pymalloc_obmalloc_stats_raises)"
+    )
+    if not pymalloc_reported():
+        pytest.skip(
+            f"{configuration()}: tracemalloc's hooks wrap pymalloc, so CPython prints no "
+            "pymalloc report (test_no_pymalloc_statistics_while_tracemalloc_traces)"
+        )
+
+
+def allocator_block(address: int, requested: int) -> tuple[str, int | None]:
+    """(domain, block size) of a ``requested``-byte allocation whose caller's part starts at
+    ``address``, from the allocator's own header under this configuration: the pymalloc
+    pool header (:func:`pool_block_size`) when pymalloc serves the request with the debug
+    hooks' ``DEBUG_PAD`` (at most 512 bytes), else ``malloc_usable_size`` of the C
+    library's chunk. With pymalloc's debug hooks a larger request is wrapped twice: the
+    object domain's hooks, then the raw domain's hooks of the ``PyMem_RawMalloc`` that
+    pymalloc passes it to (``_PyObject_Malloc``, Objects/obmalloc.c)."""
+    raw, n = address - DEBUG_HEAD, requested + DEBUG_PAD
+    if PYMALLOC and 0 < n <= 512:
+        return "pymalloc", pool_block_size(raw)
+    if PYMALLOC and DEBUG_HOOKS:
+        raw -= DEBUG_HEAD
+    return "malloc", _malloc_usable_size(raw)
+
+
+def _malloc_usable_size(address: int) -> int:
+    libc = ctypes.CDLL(None)
+    libc.malloc_usable_size.argtypes = [ctypes.c_void_p]
+    libc.malloc_usable_size.restype = ctypes.c_size_t
+    return libc.malloc_usable_size(address)
 
 
 def mem(addr: int, n: int) -> bytes:
@@ -139,15 +241,25 @@ def _located_lines() -> list[str]:
     return lines
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "child_allocator: the test's subject is a child interpreter whose allocator the test "
+        "sets itself, the same under every configuration (test_allocators.py deselects it)",
+    )
+
+
 def pytest_report_header(config):
     return ["pyhood: " + line for line in _located_lines()]
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The same at the end, where ``pytest -q`` (as CI runs it) shows it too."""
+    """The same at the end, where ``pytest -q`` (as CI runs it) shows it too, and the
+    allocator configuration the tests ran under."""
     terminalreporter.write_sep("-", "pyhood interpreter state")
     for line in _located_lines():
         terminalreporter.write_line(line)
+    terminalreporter.write_line(f"allocator configuration: {configuration()}")
 
 
 #: pymalloc's geometry on 64-bit builds, 3.10+: POOL_SIZE 16 KiB (``POOL_BITS`` 14 under

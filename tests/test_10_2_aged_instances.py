@@ -21,23 +21,29 @@ keys' usable size *before* ``_PyObject_InitInlineValues`` decrements it — so t
 ``size - 1``.
 
 None of this may be read from the class's state today: the array's (or object's) real size
-is proven by its own prefix or capacity byte and by its pymalloc pool header.
+is proven by its own prefix or capacity byte and by its pymalloc pool header (with the debug
+hooks' 24 bytes under ``PYTHONMALLOC=pymalloc_debug``). Without pymalloc a malloc chunk states
+its size too, but glibc may hand out a chunk up to 31 bytes larger than asked for, so it
+cannot pin a request down: those proofs then skip.
 """
 
 from __future__ import annotations
 
-import ctypes
 import sys
 
 import pyhood
 import pytest
-from conftest import PY, assert_tiles, pool_block_size, u8, word
+from conftest import (
+    DEBUG_PAD,
+    PY,
+    allocator_block,
+    assert_tiles,
+    skip_unless_pymalloc,
+    u8,
+    word,
+)
 
 pytestmark = pytest.mark.skipif(PY < (3, 11), reason="shared-keys values arrays from 3.11")
-
-libc = ctypes.CDLL(None)
-libc.malloc_usable_size.argtypes = [ctypes.c_void_p]
-libc.malloc_usable_size.restype = ctypes.c_size_t
 
 
 def round_up(n: int, k: int) -> int:
@@ -46,12 +52,16 @@ def round_up(n: int, k: int) -> int:
 
 def block_size(addr: int, requested: int) -> int:
     """The allocator's block size: the pool header for pymalloc requests (<= 512 bytes),
-    ``malloc_usable_size`` otherwise."""
-    if requested > 512:
-        return libc.malloc_usable_size(addr)
-    size = pool_block_size(addr)
+    ``malloc_usable_size`` otherwise (conftest's ``allocator_block``)."""
+    size = allocator_block(addr, requested)[1]
     assert size is not None, f"no pool header describes the block at {addr:#x}"
     return size
+
+
+def pymalloc_block(request: int) -> int:
+    """The pymalloc block a request of ``request`` bytes gets: its size class, with the
+    debug hooks' bytes when they are on."""
+    return round_up(request + DEBUG_PAD, 16)
 
 
 def values_pointer(obj) -> int | None:
@@ -110,7 +120,8 @@ def instance(request, gc_disabled):
     if name == "keys shrunk" and PY < (3, 13):
         # the premise: the class's first instance has the bigger array (pool headers)
         fv, lv = values_pointer(first), values_pointer(last)
-        assert pool_block_size(fv - u8(fv - 1)) > pool_block_size(lv - u8(lv - 1))
+        # (A prefix, at most 32 bytes, stands for the request: under 512 bytes either way.)
+        assert block_size(fv - u8(fv - 1), 32) > block_size(lv - u8(lv - 1), 32)
     return first if who == "first" else last
 
 
@@ -145,14 +156,14 @@ def test_values_array_is_sized_by_its_own_prefix_and_block(instance):
     values = values_pointer(instance)
     if values is None:
         pytest.skip("the instance has a materialised dict: no values array of its own")
+    skip_unless_pymalloc("and a malloc chunk does not pin the request down")
     prefix = u8(values - 1)
     start = values - prefix
-    real_block = pool_block_size(start)
-    assert real_block is not None
+    real_block = block_size(start, prefix)
     sizes = [
         prefix + 8 * n
         for n in range(256)
-        if round_up(n + 2, 8) == prefix and round_up(prefix + 8 * n, 16) == real_block
+        if round_up(n + 2, 8) == prefix and pymalloc_block(prefix + 8 * n) == real_block
     ]
     assert sizes, (prefix, real_block)
     fp = pyhood.footprint(instance)
@@ -174,6 +185,7 @@ def test_inline_values_size_the_object(instance):
     """3.13+: the object is ``preheader + tp_basicsize + round_up(s, 8) + (s + 1)*8`` bytes
     for the usable size ``s`` its values were made for: its ``capacity`` byte (ctypes, at
     ``obj + tp_basicsize``) or one more; the pool header's size class picks which."""
+    skip_unless_pymalloc("and a malloc chunk does not pin the request down")
     tp = type(instance)
     capacity = u8(id(instance) + tp.__basicsize__)
     info = pyhood.block_info(instance)
@@ -182,7 +194,7 @@ def test_inline_values_size_the_object(instance):
     sizes = {
         pre + tp.__basicsize__ + round_up(s, 8) + (s + 1) * 8
         for s in (capacity, capacity + 1)
-        if round_up(pre + tp.__basicsize__ + round_up(s, 8) + (s + 1) * 8, 16) == real_block
+        if pymalloc_block(pre + tp.__basicsize__ + round_up(s, 8) + (s + 1) * 8) == real_block
     }
     assert sizes, (capacity, real_block)
     assert info.requested in sizes

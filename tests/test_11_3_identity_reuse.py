@@ -16,7 +16,7 @@ import sys
 
 import pyhood
 import pytest
-from conftest import FREE_THREADED, PY
+from conftest import FREE_THREADED, PY, allocator_block
 
 #: The last cached small int of this version (``_PY_NSMALLPOSINTS - 1``).
 LAST_SMALL = 1024 if PY >= (3, 15) else 256
@@ -71,13 +71,13 @@ def test_a_dead_objects_block_may_serve_the_next_object(record_testsuite_propert
     class can take it, and with it the dead one's ``id``. That is likely, not promised (the
     interpreter guarantees unique ids among live objects only), so over many tries the test
     records how often it happened (``reuse_rate_11_3`` in the JUnit XML) and asserts what always
-    holds: the new object's block is in the same size class (``sys.getsizeof`` rounded up to
-    16), an equal ``id`` means the same block, and two live objects never share an ``id``."""
+    holds: the new object's block is in the same size class, of the size its pool header (or
+    malloc chunk) states, an equal ``id`` means the same block, and two live objects never
+    share an ``id``."""
 
     class Obj:  # fixed size: no inline values whose size could change between instances
         __slots__ = ("a", "b")
 
-    rounded = -(-sys.getsizeof(Obj()) // 16) * 16
     reused = 0
     was = gc.isenabled()
     gc.disable()
@@ -94,7 +94,8 @@ def test_a_dead_objects_block_may_serve_the_next_object(record_testsuite_propert
             new = pyhood.block_info(y)
             assert new.domain == dead.domain
             assert new.size_class == dead.size_class
-            assert new.block_size == dead.block_size == rounded
+            assert new.block_size == dead.block_size
+            assert (new.domain, new.block_size) == allocator_block(new.block_address, new.requested)
             if id(y) == addr:
                 reused += 1
                 assert new.block_address == dead.block_address

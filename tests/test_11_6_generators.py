@@ -28,7 +28,7 @@ import weakref
 
 import pyhood
 import pytest
-from conftest import GC_HEAD_SIZE, PY, assert_tiles, c_values, pool_block_size, word
+from conftest import GC_HEAD_SIZE, PY, allocator_block, assert_tiles, c_values, word
 
 KINDS = ("generator", "coroutine", "async_generator")
 STATES = ("created", "suspended", "running", "completed", "closed")
@@ -257,7 +257,8 @@ def test_no_ob_size(made):
 def test_extent_is_getsizeof_and_the_block(made):
     """The allocation is ``sys.getsizeof`` bytes from the GC head on (``gen_sizeof`` counts
     the embedded frame's slots; getsizeof adds the GC head), the layout spans exactly that,
-    its fields tile it, and the pool header's size class is the block footprint reports."""
+    its fields tile it, and the block footprint reports is the one the pool header's size
+    class (or ``malloc_usable_size``) states."""
     _, _, _, snap = made
     lay, info, fp = _get(snap, "layout"), _get(snap, "block_info"), _get(snap, "footprint")
     assert info.requested == snap["getsizeof"]
@@ -267,8 +268,7 @@ def test_extent_is_getsizeof_and_the_block(made):
     own = fp.allocations[0]
     assert own.block.block_address == info.block_address
     assert own.requested == snap["getsizeof"]
-    if own.block.domain == "pymalloc":
-        assert own.allocated == pool_block_size(info.block_address)
+    assert (own.block.domain, own.allocated) == allocator_block(info.block_address, own.requested)
 
 
 @pytest.mark.skipif(PY < (3, 11), reason="the frame is embedded from 3.11")

@@ -15,7 +15,21 @@ import textwrap
 
 import pyhood
 import pytest
-from conftest import GC_HEAD_SIZE, PY, TPFLAGS_HAVE_GC, word
+from conftest import (
+    ALLOCATOR,
+    DEBUG_HEAD,
+    DEBUG_HOOKS,
+    DEBUG_PAD,
+    GC_HEAD_SIZE,
+    PY,
+    PYMALLOC,
+    TPFLAGS_HAVE_GC,
+    allocator_block,
+    configuration,
+    pool_block_size,
+    skip_unless_pymalloc,
+    word,
+)
 
 libc = ctypes.CDLL(None)
 libc.malloc_usable_size.argtypes = [ctypes.c_void_p]
@@ -32,21 +46,62 @@ def mapping_of(address: int) -> str:
     return ""
 
 
-@pytest.mark.parametrize(
-    "make", [lambda: float("1.5"), lambda: int("12345"), lambda: (1, "x"), lambda: {1, 2}]
-)
+def _cpython_allocator_name() -> str | None:
+    """``_PyMem_GetCurrentAllocatorName()`` through ctypes: CPython's own name for its
+    allocators, NULL when hooks it does not know wrap them (tracemalloc's)."""
+    func = ctypes.pythonapi._PyMem_GetCurrentAllocatorName
+    func.argtypes, func.restype = [], ctypes.c_char_p
+    name = func()
+    return None if name is None else name.decode()
+
+
+def test_the_configuration_is_the_one_cpython_names():
+    """The allocator the tests assume (conftest's reading of ``PYTHONMALLOC`` and ``-X dev``)
+    is the one CPython itself names; tracemalloc's hooks leave it unnamed."""
+    import tracemalloc
+
+    assert _cpython_allocator_name() == (None if tracemalloc.is_tracing() else ALLOCATOR)
+
+
+SMALL = [lambda: float("1.5"), lambda: int("12345"), lambda: (1, "x"), lambda: {1, 2}]
+
+
+@pytest.mark.parametrize("make", SMALL)
 def test_small_objects_get_a_pymalloc_block_rounded_to_16(make):
     """An object of at most 512 bytes lives in a pymalloc block: sys.getsizeof rounded up
-    to the 16-byte size class (float 24 → 32, int 28 → 32, a 2-tuple 56 → 64)."""
+    to the 16-byte size class (float 24 → 32, int 28 → 32, a 2-tuple 56 → 64), as its
+    pool header states. Under the debug hooks (``PYTHONMALLOC=pymalloc_debug``) the block
+    also holds their 24 bytes (float 48 → 48), 16 of them before the object."""
+    skip_unless_pymalloc("small objects come from malloc (the test after this one)")
     obj = make()
     info = pyhood.block_info(obj)
     assert info.domain == "pymalloc"
+    assert info.debug_hooks == DEBUG_HOOKS
     assert info.requested == sys.getsizeof(obj)
-    assert info.block_size == (sys.getsizeof(obj) + 15) // 16 * 16
+    assert info.block_size == (sys.getsizeof(obj) + DEBUG_PAD + 15) // 16 * 16
+    assert info.block_size == pool_block_size(info.block_address - DEBUG_HEAD)
     assert info.size_class == info.block_size // 16 - 1
     assert info.pool_address <= info.block_address < info.pool_address + 16384
     assert 1 <= info.pool_blocks_in_use <= info.pool_capacity
     # The block starts at the GC head for GC objects (Py_TPFLAGS_HAVE_GC, Include/object.h).
+    gc_head = GC_HEAD_SIZE if type(obj).__flags__ & TPFLAGS_HAVE_GC else 0
+    assert info.block_address == id(obj) - gc_head
+
+
+@pytest.mark.parametrize("make", SMALL)
+def test_without_pymalloc_small_objects_are_malloc_chunks(make):
+    """Under ``PYTHONMALLOC=malloc`` (or ``malloc_debug``) the same objects are malloc
+    chunks: the block size is ``malloc_usable_size`` of the chunk (which starts 16 bytes
+    before the object's part under the debug hooks), and there is no pool."""
+    if PYMALLOC:
+        pytest.skip(f"{configuration()}: pymalloc serves small objects (the test before)")
+    obj = make()
+    info = pyhood.block_info(obj)
+    assert (info.domain, info.debug_hooks) == ("malloc", DEBUG_HOOKS)
+    assert info.requested == sys.getsizeof(obj)
+    assert info.block_size == libc.malloc_usable_size(info.block_address - DEBUG_HEAD)
+    assert info.block_size >= info.requested + DEBUG_PAD
+    assert info.pool_address is None and info.size_class is None
     gc_head = GC_HEAD_SIZE if type(obj).__flags__ & TPFLAGS_HAVE_GC else 0
     assert info.block_address == id(obj) - gc_head
 
@@ -61,12 +116,14 @@ def test_a_freed_float_block_is_reused_by_the_next_float():
 
 
 def test_a_100_kb_bytes_goes_to_malloc():
-    """A 100 KB bytes is too big for pymalloc: its block size is malloc_usable_size."""
+    """A 100 KB bytes is too big for pymalloc: its block size is malloc_usable_size (of the
+    chunk the debug hooks wrap, once under ``malloc_debug``, twice under
+    ``pymalloc_debug``: the object domain's hooks and the raw domain's)."""
     big = b"x" * 100_000
     info = pyhood.block_info(big)
-    assert info.domain == "malloc"
+    assert (info.domain, info.debug_hooks) == ("malloc", DEBUG_HOOKS)
     assert info.requested == sys.getsizeof(big)
-    assert info.block_size == libc.malloc_usable_size(info.block_address)
+    assert info.block_size == allocator_block(info.block_address, info.requested)[1]
     assert info.pool_address is None
 
 
@@ -92,6 +149,7 @@ def _child(code: str, env_value: str) -> str:
     return proc.stdout
 
 
+@pytest.mark.child_allocator
 def test_pythonmalloc_malloc_moves_small_objects_to_malloc():
     """With PYTHONMALLOC=malloc every object comes from malloc, and pyhood says so."""
     out = _child(
@@ -109,6 +167,7 @@ def test_pythonmalloc_malloc_moves_small_objects_to_malloc():
     assert out.split() == ["malloc", "True"]
 
 
+@pytest.mark.child_allocator
 def test_debug_hooks_are_recognised():
     """With PYTHONMALLOC=pymalloc_debug the blocks carry debug padding around the object:
     two words before it and one after (Objects/obmalloc.c, ``_PyMem_DebugRawAlloc``:
@@ -155,6 +214,7 @@ print(" ".join(sorted({{i.domain for i in infos}})), infos[-1].debug_hooks)
 """
 
 
+@pytest.mark.child_allocator
 @pytest.mark.parametrize("allocator", ["pymalloc", "pymalloc_debug", "malloc", "malloc_debug"])
 def test_blocks_are_found_while_tracemalloc_traces(allocator):
     """tracemalloc's hooks wrap the allocator, so CPython names none
@@ -174,13 +234,16 @@ def test_blocks_are_found_while_tracemalloc_traces(allocator):
 
 def test_list_footprint_counts_its_item_array():
     """A list owns two allocations: the object and its item array. Their requested sizes
-    add up to sys.getsizeof; the allocated sizes include allocator rounding."""
+    add up to sys.getsizeof; the allocated sizes are the blocks the allocator's headers
+    state (a pool header's size class, a malloc chunk's usable size)."""
     xs = list(range(100))
     fp = pyhood.footprint(xs)
     names = [a.name for a in fp.allocations]
     assert names == ["object", "ob_item"]
     assert fp.requested == sys.getsizeof(xs) == fp.getsizeof
     assert fp.total == sum(a.allocated for a in fp.allocations) >= fp.requested
+    for a in fp.allocations:  # the pool header's size class, or the malloc chunk's size
+        assert (a.block.domain, a.allocated) == allocator_block(a.block.block_address, a.requested)
     item_array = fp.allocations[1]
     assert item_array.block.block_address == word(id(xs) + 24)  # PyListObject.ob_item
     assert "ob_item" in str(fp)
@@ -192,6 +255,8 @@ def test_dict_footprint_counts_its_keys():
     fp = pyhood.footprint(d)
     assert [a.name for a in fp.allocations] == ["object", "ma_keys"]
     assert fp.requested == sys.getsizeof(d)
+    for a in fp.allocations:
+        assert (a.block.domain, a.allocated) == allocator_block(a.block.block_address, a.requested)
 
 
 @pytest.mark.skipif(PY < (3, 11), reason="managed dicts arrived in 3.11")
@@ -207,7 +272,7 @@ def test_instance_footprint_does_not_materialise_the_dict():
     fp = pyhood.footprint(p)
     assert word(id(p) - 24) == before
     assert fp.total >= fp.getsizeof
-    assert fp.allocations[0].block.domain == "pymalloc"
+    assert fp.allocations[0].block.domain == ("pymalloc" if PYMALLOC else "malloc")
 
 
 def test_footprint_runs_no_python_sizeof():

@@ -32,7 +32,7 @@ import textwrap
 
 import pyhood
 import pytest
-from conftest import FREE_THREADED, PY
+from conftest import FREE_THREADED, PY, configuration, pymalloc_reported
 
 pytestmark = pytest.mark.skipif(FREE_THREADED, reason="free-threaded builds use mimalloc")
 
@@ -150,18 +150,21 @@ print(json.dumps(snap.to_dict()))
 
 
 def run_child(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a fresh interpreter like this one; capture stdout and the C stderr."""
+    """Run ``code`` in a fresh interpreter like this one, under plain pymalloc unless ``env``
+    names another ``PYTHONMALLOC`` (whatever configuration this process runs under, and
+    without tracemalloc); capture stdout and the C stderr."""
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONTRACEMALLOC", "PYTHONDEVMODE")}
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
-        env={**os.environ, **env},
+        env={**base, "PYTHONMALLOC": "pymalloc", **env},
         timeout=60,
         check=False,
     )
 
 
-def both_readings(**env: str) -> tuple[dict, dict]:
+def both_readings(prelude: str = "", **env: str) -> tuple[dict, dict]:
     """(pyhood's ``to_dict()``, this module's reading of ``sys._debugmallocstats()``), taken
     in one child process with nothing of the script's own in between. The interpreter may
     still allocate or free a block between two calls on its own (3.12 under the debug hooks
@@ -169,7 +172,7 @@ def both_readings(**env: str) -> tuple[dict, dict]:
     first exact agreement is returned: an exact match of every figure cannot happen by
     chance, a lasting difference still fails."""
     for _ in range(5):
-        proc = run_child(SAME_STATE, **env)
+        proc = run_child(prelude + SAME_STATE, **env)
         assert proc.returncode == 0, proc.stderr
         ours, theirs = json.loads(proc.stdout), read_report(proc.stderr)
         if ours == theirs:
@@ -181,6 +184,7 @@ def both_readings(**env: str) -> tuple[dict, dict]:
 # Every figure agrees with the interpreter's own report
 
 
+@pytest.mark.child_allocator
 def test_every_figure_and_size_class_matches_debugmallocstats():
     """``obmalloc_stats()`` returns exactly what ``sys._debugmallocstats()`` prints at the
     same moment: every figure, and every size class row."""
@@ -190,6 +194,7 @@ def test_every_figure_and_size_class_matches_debugmallocstats():
     assert all(ours[k] is not None for k in REQUIRED)
 
 
+@pytest.mark.child_allocator
 def test_agreement_holds_with_debug_hooks():
     """With the debug hooks on pymalloc (``PYTHONMALLOC=pymalloc_debug``, also what ``-X dev``
     installs), blocks carry padding, so the classes shift, but the report still matches."""
@@ -197,17 +202,48 @@ def test_agreement_holds_with_debug_hooks():
     assert ours == theirs
 
 
-def test_arena_and_pool_sizes():
+@pytest.mark.child_allocator
+def test_debug_hooks_keep_the_report_while_tracemalloc_traces():
+    """From 3.13, CPython looks through the debug hooks to the allocator they wrap even
+    while tracemalloc's hooks wrap them in turn (``_PyMem_DebugEnabled()`` reads a flag,
+    ``_PyRuntime.allocators.is_debug_enabled``, where 3.10–3.12 compared ``_PyObject.malloc``
+    with the debug hooks' own function): under ``PYTHONMALLOC=pymalloc_debug`` with
+    tracemalloc tracing the report is still printed, and ``obmalloc_stats()`` matches it.
+    Before 3.13 neither answers."""
+    start = "import tracemalloc\ntracemalloc.start()\n"
+    if PY >= (3, 13):
+        ours, theirs = both_readings(start, PYTHONMALLOC="pymalloc_debug")
+        assert ours == theirs
+        return
+    code = start + (
+        "import sys, pyhood\nsys._debugmallocstats()\n"
+        "try:\n    pyhood.obmalloc_stats()\nexcept pyhood.AllocatorError:\n    print('refused')\n"
+    )
+    proc = run_child(code, PYTHONMALLOC="pymalloc_debug")
+    assert proc.returncode == 0, proc.stderr
+    assert "Small block threshold" not in proc.stderr
+    assert proc.stdout.strip() == "refused"
+
+
+@pytest.mark.child_allocator
+def test_the_report_prints_arena_and_pool_sizes():
     """Since 3.10 an arena is 1 MiB and a pool 16 KiB: the report prints
     "N arenas * 1048576 bytes/arena" and "N unused pools * 16384 bytes"."""
     proc = run_child("import sys; sys._debugmallocstats()")
     assert re.search(r"^\d+ arenas \* 1048576 bytes/arena ", proc.stderr, re.M)
     assert re.search(r"^\d+ unused pools \* 16384 bytes ", proc.stderr, re.M)
+
+
+@pytest.mark.usefixtures("needs_pymalloc_report")
+def test_arena_and_pool_sizes():
+    """``obmalloc_stats()`` gives the same sizes: an arena of 1 MiB, a whole number of
+    16 KiB pools."""
     stats = pyhood.obmalloc_stats()
     assert (stats.arena_size, stats.pool_size) == (1 << 20, 16 << 10)
     assert stats.arena_size % stats.pool_size == 0
 
 
+@pytest.mark.usefixtures("needs_pymalloc_report")
 def test_size_classes_are_16_bytes_apart_up_to_512():
     """32 size classes, 16 bytes apart: class ``i`` holds blocks of ``(i + 1) * 16`` bytes,
     and the largest is ``SMALL_REQUEST_THRESHOLD`` = 512."""
@@ -224,6 +260,7 @@ def test_size_classes_are_16_bytes_apart_up_to_512():
 # Where the bytes go
 
 
+@pytest.mark.usefixtures("needs_pymalloc_report")
 def test_allocated_bytes_are_blocks_in_use_times_size():
     """Bytes in allocated blocks are ``sum(blocks_in_use * size)`` over the size classes, and
     bytes in available blocks ``sum(free_blocks * size)``."""
@@ -235,6 +272,7 @@ def test_allocated_bytes_are_blocks_in_use_times_size():
     assert stats.pools_in_use == sum(c.pools for c in classes)
 
 
+@pytest.mark.usefixtures("needs_pymalloc_report")
 def test_a_pool_is_a_header_and_whole_blocks():
     """A pool of class ``size`` is a 48-byte header and ``(16384 - 48) // size`` blocks; the
     rest, ``(16384 - 48) % size``, is lost to quantization."""
@@ -246,6 +284,7 @@ def test_a_pool_is_a_header_and_whole_blocks():
     assert stats.quantization_bytes == sum(c.pools * (usable % c.size) for c in stats.size_classes)
 
 
+@pytest.mark.usefixtures("needs_pymalloc_report")
 def test_the_arenas_add_up():
     """Every byte of every arena is accounted for: allocated + available + unused pools +
     pool headers + quantization + arena alignment = arenas in use * 1 MiB."""
@@ -267,6 +306,7 @@ def test_the_arenas_add_up():
     assert stats.arenas_reclaimed == stats.arenas_allocated_total - stats.arenas_in_use
 
 
+@pytest.mark.usefixtures("needs_pymalloc_report")
 def test_the_arena_map_is_a_radix_tree():
     """Since 3.10 (64-bit), the arena map is a three-level radix tree: its root, and one
     middle and one bottom node per populated region of the address space."""
@@ -282,6 +322,7 @@ def test_the_arena_map_is_a_radix_tree():
 # Watching allocations happen
 
 
+@pytest.mark.child_allocator
 def test_allocating_10_000_objects_fills_their_size_class():
     """10 000 new ``bytes`` objects of 20 bytes need ``sys.getsizeof(b) = 53`` bytes each,
     served from class ``(53 - 1) // 16 = 3`` (64-byte blocks): that class gains at least
@@ -312,6 +353,7 @@ def test_allocating_10_000_objects_fills_their_size_class():
     assert during - after >= 10_000
 
 
+@pytest.mark.child_allocator
 def test_getallocatedblocks_also_counts_blocks_pymalloc_hands_to_malloc():
     """``sys.getallocatedblocks()`` is pymalloc's blocks in use *plus* the blocks it passed
     on to ``malloc`` (requests over 512 bytes): so it exceeds ``sum(blocks_in_use)``, and
@@ -349,6 +391,7 @@ def test_getallocatedblocks_also_counts_blocks_pymalloc_hands_to_malloc():
 # When pymalloc is not the allocator
 
 
+@pytest.mark.child_allocator
 def test_without_pymalloc_obmalloc_stats_raises():
     """Under ``PYTHONMALLOC=malloc`` pymalloc is off: ``sys._debugmallocstats()`` prints no
     pymalloc section and ``obmalloc_stats()`` raises ``pyhood.AllocatorError``."""
@@ -372,6 +415,7 @@ def test_without_pymalloc_obmalloc_stats_raises():
 
 
 @pytest.mark.skipif(PY < (3, 13), reason="mimalloc is built in since 3.13")
+@pytest.mark.child_allocator
 def test_under_mimalloc_obmalloc_stats_raises():
     """Since 3.13 ``PYTHONMALLOC=mimalloc`` selects mimalloc, whose report (same C function)
     has a "Medium block threshold" line and no pools: ``obmalloc_stats()`` raises
@@ -396,10 +440,22 @@ def test_under_mimalloc_obmalloc_stats_raises():
     assert "mimalloc" in proc.stdout
 
 
+def test_without_a_report_here_obmalloc_stats_raises():
+    """In this process too: when pymalloc is off, or tracemalloc's hooks wrap it (without
+    the debug hooks, or before 3.13), CPython reports no pymalloc statistics, and
+    ``obmalloc_stats()`` raises ``AllocatorError`` instead of returning figures it could not
+    read."""
+    if pymalloc_reported():
+        pytest.skip(f"{configuration()}: pymalloc reports here (the tests above)")
+    with pytest.raises(pyhood.AllocatorError, match="pymalloc is not the active object allocator"):
+        pyhood.obmalloc_stats()
+
+
 # --------------------------------------------------------------------------------------
 # The snapshot and the parser
 
 
+@pytest.mark.usefixtures("needs_pymalloc_report")
 def test_the_snapshot_is_frozen_and_json_ready():
     """An ``ObmallocStats`` cannot be changed; ``to_dict()`` round-trips through JSON, and
     ``str()`` is a table with one row per size class."""

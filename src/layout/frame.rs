@@ -175,7 +175,11 @@ impl PyFrameLayout {
         let py = slf.py();
         let me = slf.get();
         let base = slf.as_super().get();
-        let name = me.code.bind(py).getattr("co_name")?.to_string();
+        let name = me
+            .code
+            .bind(py)
+            .getattr(pyo3::intern!(py, "co_name"))?
+            .to_string();
         let depth = me
             .stack_depth
             .map_or_else(|| "not recorded".to_owned(), |d| d.to_string());
@@ -287,7 +291,11 @@ fn code_facts(code: &Bound<'_, PyAny>) -> PyResult<CodeFacts> {
                 ("co_cellvars", "cell"),
                 ("co_freevars", "free"),
             ] {
-                for n in code.getattr(attr)?.cast_into::<PyTuple>()?.iter() {
+                for n in code
+                    .getattr(PyString::intern(code.py(), attr))?
+                    .cast_into::<PyTuple>()?
+                    .iter()
+                {
                     names.push(n.cast_into::<PyString>()?.to_string());
                     kinds.push(kind.to_owned());
                 }
@@ -487,7 +495,7 @@ pub fn is_frame(obj: &Bound<'_, PyAny>) -> bool {
 /// Slots a 3.11+ frame object was allocated with: the code's `co_nlocalsplus +
 /// co_stacksize` (`_PyFrame_New_NoTrack`).
 pub fn slot_capacity(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
-    let code = obj.getattr("f_code")?;
+    let code = obj.getattr(pyo3::intern!(obj.py(), "f_code"))?;
     code_slot_count(code.as_ptr() as usize)
 }
 
@@ -572,7 +580,7 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
     let int = |at: usize, len: usize| specials.int(state + at, len).unwrap_or(0);
 
     // Validate against the public signal before decoding anything else.
-    let code_obj = obj.getattr("f_code")?;
+    let code_obj = obj.getattr(pyo3::intern!(obj.py(), "f_code"))?;
     let code_ptr = word(FRAME.code) & !STACKREF_TAG_BITS;
     if code_ptr != code_obj.as_ptr() as usize
         || code_obj.get_type().as_ptr() as usize != rawobj::code_type_address()
@@ -680,8 +688,8 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
     if let Some(f) = b.fields.iter_mut().find(|f| f.name == "f_code") {
         f.note = Some(
             code_obj
-                .getattr("co_qualname")
-                .or_else(|_| code_obj.getattr("co_name"))?
+                .getattr(pyo3::intern!(py, "co_qualname"))
+                .or_else(|_| code_obj.getattr(pyo3::intern!(py, "co_name")))?
                 .to_string(),
         );
     }

@@ -107,7 +107,10 @@ fn fields(obj: &Bound<'_, PyAny>, kind: GenKind, b: &mut Builder) -> PyResult<()
     if !gen::EMBEDS_FRAME {
         return Ok(());
     }
-    let code_obj = obj.getattr(format!("{prefix}code"))?;
+    let code_obj = obj.getattr(pyo3::types::PyString::intern(
+        obj.py(),
+        &format!("{prefix}code"),
+    ))?;
     if code_obj.as_ptr() as usize != code_address(obj)? {
         return Err(crate::errors::state_validation_error(format!(
             "the generator's code pointer does not match {prefix}code: this interpreter's \

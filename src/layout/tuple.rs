@@ -75,7 +75,7 @@ fn hidden_fields(tv: &TypeView<'_>) -> Option<usize> {
     if meta.as_ptr() != core::ptr::addr_of!(pyo3::ffi::PyType_Type) as *mut _ {
         return None;
     }
-    let dict = tv.ty.getattr("__dict__").ok()?;
+    let dict = tv.ty.getattr(pyo3::intern!(tv.ty.py(), "__dict__")).ok()?;
     let get = |k: &str| -> Option<usize> {
         let v = dict.get_item(k).ok()?;
         v.is_exact_instance_of::<pyo3::types::PyInt>()
