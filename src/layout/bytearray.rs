@@ -7,12 +7,9 @@
 use pyo3::prelude::*;
 
 use crate::cpython::bytearrayobject::PyByteArrayObject;
-use crate::cpython::object::PyVarObject;
-use crate::cpython::Decode;
-use crate::errors;
 
 use super::common::Extent;
-use super::{read_err, Builder, Decoder, Region, TypeView};
+use super::{Builder, Decoder, Region, TypeView};
 
 pub struct ByteArray;
 
@@ -35,6 +32,10 @@ impl Decoder for ByteArray {
 
 #[cfg(not(Py_3_15))]
 fn buffer(obj: &Bound<'_, PyAny>, b: &mut Builder) -> PyResult<()> {
+    use super::read_err;
+    use crate::cpython::object::PyVarObject;
+    use crate::cpython::Decode;
+    use crate::errors;
     let bytes = b.word(PyByteArrayObject::ob_bytes.offset as isize);
     let start = b.word(PyByteArrayObject::ob_start.offset as isize);
     let alloc = b.int(PyByteArrayObject::ob_alloc.offset as isize, 8);
@@ -93,7 +94,7 @@ fn buffer(obj: &Bound<'_, PyAny>, b: &mut Builder) -> PyResult<()> {
     let Some(bytes) = crate::raw::object::borrowed_bytes_field(obj, at) else {
         return Ok(());
     };
-    let mut lay = super::describe(bytes.as_any(), b.max_items)?;
+    let mut lay = super::describe(&bytes, b.max_items)?;
     lay.name = Some("ob_bytes_object".into());
     b.blocks.push(lay);
     Ok(())

@@ -319,16 +319,17 @@ pub fn borrowed_tuple_field<'py>(
 }
 
 /// The exact `bytes` object that `owner` references from the pointer field at `offset`,
-/// borrowed from it: the field and the pointee's `ob_type` are read fault-free, and the
-/// pointee must be exactly `PyBytes_Type`; otherwise `None`.
+/// borrowed from it without a reference of pyhood's own (its `ob_refcnt` reads as it is):
+/// the field and the pointee's `ob_type` are read fault-free, and the pointee must be
+/// exactly `PyBytes_Type`; otherwise `None`.
 ///
 /// For fields that only `owner`'s own methods replace (3.15's
 /// `PyByteArrayObject.ob_bytes_object`): during a pyhood call the thread holds the GIL,
 /// runs no Python code and keeps the collector paused, so no method of `owner` can run.
-pub fn borrowed_bytes_field<'py>(
-    owner: &Bound<'py, PyAny>,
+pub fn borrowed_bytes_field<'a, 'py>(
+    owner: &'a Bound<'py, PyAny>,
     offset: usize,
-) -> Option<Bound<'py, pyo3::types::PyBytes>> {
+) -> Option<Borrowed<'a, 'py, PyAny>> {
     let field = (owner.as_ptr() as usize).checked_add(offset)?;
     let ptr = mem::read_usize(field).ok()?;
     if ptr == 0 || ptr % 8 != 0 {
@@ -339,13 +340,12 @@ pub fn borrowed_bytes_field<'py>(
         return None;
     }
     // SAFETY:
-    // - the thread is attached; `owner` is alive for 'py and holds a strong reference in this
-    //   field, which nothing can replace before we take our own (caller's contract above);
-    //   `from_borrowed_ptr` takes a new strong reference
+    // - the thread is attached; `owner` is alive for 'a and holds a strong reference in this
+    //   field, which nothing can replace while the borrow lives (caller's contract above),
+    //   so the bytes object outlives the borrow
     // - `ptr` is non-null, aligned, readable (read above without faulting) and its type is
     //   exactly `PyBytes_Type`, so it is a live bytes object
-    let any = unsafe { Bound::from_borrowed_ptr(owner.py(), ptr as *mut ffi::PyObject) };
-    any.cast_into::<pyo3::types::PyBytes>().ok()
+    Some(unsafe { Borrowed::from_ptr(owner.py(), ptr as *mut ffi::PyObject) })
 }
 
 /// `module.name` when `module` is already in this interpreter's `sys.modules`; `None`
