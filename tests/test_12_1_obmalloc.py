@@ -133,18 +133,36 @@ def read_report(text: str) -> dict:
     }
 
 
-#: In the child, nothing is allocated between the two statements on the marked line:
+#: The child takes the two readings one right after the other, inside a function whose only
+#: names are its arguments, bound before: between the two calls it runs ``POP_TOP``,
+#: ``LOAD_FAST``, ``PUSH_NULL`` and ``CALL``, and no name or attribute lookup.
 #: ``sys._debugmallocstats()`` writes to the C stderr with fprintf, and pyhood's C call runs
-#: before pyhood allocates its result.
+#: before pyhood allocates its result, so nothing is allocated or freed in between.
+#:
+#: An attribute lookup there would be a chance failure. CPython's type attribute cache
+#: (``update_cache`` in Objects/typeobject.c, 3.10–3.15: 4096 entries, indexed by the type's
+#: version tag and the *address* of the name) owns a reference to the name of each entry; a
+#: lookup that misses replaces an entry and drops the old name, which frees it if the cache
+#: held its last reference. Written as ``sys._debugmallocstats(); pyhood.obmalloc_stats()``,
+#: the first lookup of ``obmalloc_stats`` on the module type did that on 3.15.2 (a helper's
+#: trace: it evicted a ``"dispatch_table"`` str only the cache kept alive and freed its
+#: 64-byte block between the two reports; which entry is hit depends on addresses, so it
+#: varied with ASLR).
 #: The collector is off between the readings: since 3.13 an allocation before the first one
 #: can *schedule* a collection that the eval loop then runs right after it returns, freeing
-#: garbage blocks before the second (seen on 3.13.18 about every other run).
+#: garbage blocks before the second.
 SAME_STATE = """
 import gc, json, sys
 import pyhood
-snap = None
+
+
+def readings(report=sys._debugmallocstats, capture=pyhood.obmalloc_stats):
+    report()
+    return capture()  # the two readings
+
+
 gc.disable()
-sys._debugmallocstats(); snap = pyhood.obmalloc_stats()  # the two readings
+snap = readings()
 print(json.dumps(snap.to_dict()))
 """
 
