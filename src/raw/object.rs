@@ -289,9 +289,20 @@ pub fn tuple_type_address() -> usize {
     core::ptr::addr_of!(ffi::PyTuple_Type) as usize
 }
 
-/// The tuple that `owner` references from the pointer field at `offset`, borrowed from it.
-/// The field is read through the fault-free path and the pointee must be an exact tuple
-/// (its `ob_type` read fault-free too); otherwise `None`.
+/// The object `owner` references from the pointer field at `offset`, if its type is exactly
+/// the one at `type_address`: the field and the pointee's `ob_type` are read fault-free.
+fn field_pointee(owner: &Bound<'_, PyAny>, offset: usize, type_address: usize) -> Option<usize> {
+    let field = (owner.as_ptr() as usize).checked_add(offset)?;
+    let ptr = mem::read_usize(field).ok()?;
+    if ptr == 0 || ptr % 8 != 0 {
+        return None;
+    }
+    let ty = mem::read_usize(ptr + offset_of!(RawObject, ob_type)).ok()?;
+    (ty == type_address).then_some(ptr)
+}
+
+/// The tuple that `owner` references from the pointer field at `offset`, borrowed from it
+/// (`field_pointee`: an exact tuple, or `None`).
 ///
 /// Only for fields that are set when `owner` is created and never replaced while it lives,
 /// such as `PyCodeObject.co_localsplusnames`.
@@ -299,29 +310,20 @@ pub fn borrowed_tuple_field<'py>(
     owner: &Bound<'py, PyAny>,
     offset: usize,
 ) -> Option<Bound<'py, pyo3::types::PyTuple>> {
-    let field = (owner.as_ptr() as usize).checked_add(offset)?;
-    let ptr = mem::read_usize(field).ok()?;
-    if ptr == 0 || ptr % 8 != 0 {
-        return None;
-    }
-    let ty = mem::read_usize(ptr + offset_of!(RawObject, ob_type)).ok()?;
-    if ty != tuple_type_address() {
-        return None;
-    }
+    let ptr = field_pointee(owner, offset, tuple_type_address())?;
     // SAFETY:
     // - the thread is attached; `owner` is alive for 'py and holds a strong reference in this
     //   field, which is never replaced during its life (caller's contract), so the tuple
     //   outlives the borrow; `from_borrowed_ptr` takes a new strong reference of its own
-    // - `ptr` is non-null, aligned, readable (read above without faulting) and its type is
+    // - `ptr` is non-null, aligned, readable (read without faulting) and its type is
     //   exactly `PyTuple_Type`, so it is a live tuple object
     let any = unsafe { Bound::from_borrowed_ptr(owner.py(), ptr as *mut ffi::PyObject) };
     any.cast_into::<pyo3::types::PyTuple>().ok()
 }
 
 /// The exact `bytes` object that `owner` references from the pointer field at `offset`,
-/// borrowed from it without a reference of pyhood's own (its `ob_refcnt` reads as it is):
-/// the field and the pointee's `ob_type` are read fault-free, and the pointee must be
-/// exactly `PyBytes_Type`; otherwise `None`.
+/// borrowed from it without a reference of pyhood's own (its `ob_refcnt` reads as it is);
+/// `None` unless `field_pointee` finds an exact bytes object.
 ///
 /// For fields that only `owner`'s own methods replace (3.15's
 /// `PyByteArrayObject.ob_bytes_object`): during a pyhood call the thread holds the GIL,
@@ -330,20 +332,12 @@ pub fn borrowed_bytes_field<'a, 'py>(
     owner: &'a Bound<'py, PyAny>,
     offset: usize,
 ) -> Option<Borrowed<'a, 'py, PyAny>> {
-    let field = (owner.as_ptr() as usize).checked_add(offset)?;
-    let ptr = mem::read_usize(field).ok()?;
-    if ptr == 0 || ptr % 8 != 0 {
-        return None;
-    }
-    let ty = mem::read_usize(ptr + offset_of!(RawObject, ob_type)).ok()?;
-    if ty != bytes_type_address() {
-        return None;
-    }
+    let ptr = field_pointee(owner, offset, bytes_type_address())?;
     // SAFETY:
     // - the thread is attached; `owner` is alive for 'a and holds a strong reference in this
     //   field, which nothing can replace while the borrow lives (caller's contract above),
     //   so the bytes object outlives the borrow
-    // - `ptr` is non-null, aligned, readable (read above without faulting) and its type is
+    // - `ptr` is non-null, aligned, readable (read without faulting) and its type is
     //   exactly `PyBytes_Type`, so it is a live bytes object
     Some(unsafe { Borrowed::from_ptr(owner.py(), ptr as *mut ffi::PyObject) })
 }
