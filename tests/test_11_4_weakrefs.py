@@ -105,18 +105,24 @@ def test_classes_and_functions_have_weaklists():
     del rf, rc
 
 
+def assert_count_follows_references(t: type, n: int) -> None:
+    """``weakref_count(t)`` equals ``weakref.getweakrefcount(t)`` before, with ``n`` more
+    weak references (with callbacks, so each is a list entry of its own), and after."""
+    before = weakref.getweakrefcount(t)
+    assert pyhood.weakref_count(t) == before
+    refs = [weakref.ref(t, lambda _: None) for _ in range(n)]
+    assert pyhood.weakref_count(t) == weakref.getweakrefcount(t) == before + n
+    del refs
+    assert pyhood.weakref_count(t) == weakref.getweakrefcount(t) == before
+
+
 def test_static_builtin_types_count_their_weak_references():
     """A static builtin type such as ``int`` or ``ValueError`` can be weakly referenced; since
     3.12 its list lives in the interpreter's per-type state, not in the type object, and
     pyhood finds it there: the count equals ``weakref.getweakrefcount`` as references come
     and go."""
     for t in (int, ValueError, TypeError, dict):
-        before = weakref.getweakrefcount(t)
-        assert pyhood.weakref_count(t) == before
-        refs = [weakref.ref(t, lambda _: None) for _ in range(3)]
-        assert pyhood.weakref_count(t) == weakref.getweakrefcount(t) == before + 3
-        del refs
-        assert pyhood.weakref_count(t) == weakref.getweakrefcount(t) == before
+        assert_count_follows_references(t, 3)
 
 
 def test_static_types_of_extension_modules_count_their_weak_references():
@@ -127,12 +133,7 @@ def test_static_types_of_extension_modules_count_their_weak_references():
     import datetime
 
     for t in (datetime.date, datetime.datetime, datetime.timedelta, datetime.timezone):
-        before = weakref.getweakrefcount(t)
-        assert pyhood.weakref_count(t) == before
-        refs = [weakref.ref(t, lambda _: None) for _ in range(2)]
-        assert pyhood.weakref_count(t) == weakref.getweakrefcount(t) == before + 2
-        del refs
-        assert pyhood.weakref_count(t) == weakref.getweakrefcount(t) == before
+        assert_count_follows_references(t, 2)
 
 
 def test_every_builtin_type_gives_its_weak_reference_count():
