@@ -1,5 +1,35 @@
 //! The raw-read layer: the only place with `unsafe` code.
 //!
+//! ## Which reads are direct, which are fault-free
+//! A read is **direct** (a plain load or `memcpy`) only when the memory is mapped and owned
+//! by a live object for the whole read. That holds, while the thread is attached (holds the
+//! GIL), runs no Python code and keeps the collector paused (`collector::pause`), for:
+//! 1. the object's own allocation `[id(obj) + start, id(obj) + end)` of an object the caller
+//!    holds a `Bound`/`Borrowed` reference to, with the extent its type's decoder worked out
+//!    from the type and the object's own size fields (`live::Live`); and its type object;
+//! 2. a block the object owns through a pointer of its own struct, up to the size its own
+//!    fields give: a list's `ob_item[allocated]`, a dict's keys and values, a set's table
+//!    (`live::Live::owned`);
+//! 3. nodes of the collector's lists, reached through `_gc_next`/`_gc_prev` from a list head
+//!    whose address and links were validated first: every node is the `PyGC_Head` of a live
+//!    tracked object (`gclist`);
+//! 4. the weak references on an object's weakref list, reached from its `tp_weaklistoffset`
+//!    slot: each is a live weakref object that removes itself from the list when freed.
+//!
+//! Everything else goes through the fault-free path in `mem` (`read`, `probe`): addresses
+//! that are computed or reported rather than owned (a pool header found by masking an
+//! address, arenas, `peek` ranges, `block_info` of an address), interpreter state before it
+//! is validated, and pointers read out of fields that are not guaranteed live (a frame's
+//! slots past its stack top, stale words). Each direct-read site says in its `SAFETY`
+//! comment which of the guarantees above it relies on.
+//!
+//! Two exceptions keep the fault-free path where a direct read would be allowed: under
+//! valgrind's memcheck, object bytes are copied by `mem::read` (a direct copy of padding
+//! makes memcheck report every later decision on those bytes, and `mem::read` still asks
+//! memcheck whether the range is addressable); and on free-threaded builds (untested here),
+//! where other threads may resize or free an owned block during the read, blocks of rule 2
+//! are read fault-free.
+//!
 //! - `collector`: the `Paused` guard that keeps the cyclic collector still during a call.
 //! - `mem`: fault-free reads of arbitrary addresses (`process_vm_readv` on our own pid).
 //! - `object`: direct reads of a live object's `PyObject` header and its type object.
