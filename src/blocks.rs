@@ -192,14 +192,66 @@ fn allocator_block(py: Python<'_>, info: PyBlockInfo, fit: Fit) -> PyResult<PyBl
     Err(last.expect("two allocators were tried"))
 }
 
+thread_local! {
+    /// The allocator headers probed inside `memoised` (none outside it).
+    static PROBED: std::cell::RefCell<Option<Vec<Snapshot>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Run `f` with allocator-header probes remembered: a header read twice inside `f` (the
+/// pool header of a block whose candidate sizes are tried one by one, or of two blocks in
+/// one pool) costs one read. Only for work that allocates no Python object in between, so
+/// the headers stay as they were read (a live block's pool keeps its size class; its count
+/// may differ by pyhood's own Rust allocations, which pymalloc does not serve).
+pub fn memoised<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            if self.0 {
+                PROBED.with(|p| *p.borrow_mut() = None);
+            }
+        }
+    }
+    let outermost = PROBED.with(|p| {
+        let mut p = p.borrow_mut();
+        let outermost = p.is_none();
+        if outermost {
+            *p = Some(Vec::new());
+        }
+        outermost
+    });
+    let _reset = Reset(outermost);
+    f()
+}
+
+/// A probe of an allocator's header (`mem::probe`), remembered inside `memoised`.
+fn header_probe(addr: usize, len: usize) -> Result<Snapshot, crate::raw::mem::ReadError> {
+    let hit = PROBED.with(|p| {
+        p.borrow().as_ref().and_then(|v| {
+            v.iter()
+                .find(|s| s.base == addr && s.bytes.len() == len)
+                .cloned()
+        })
+    });
+    if let Some(s) = hit {
+        return Ok(s);
+    }
+    let s = Snapshot::probe(addr, len)?;
+    PROBED.with(|p| {
+        if let Some(v) = p.borrow_mut().as_mut() {
+            v.push(s.clone());
+        }
+    });
+    Ok(s)
+}
+
 /// Whether `_PyMem_DebugRawAlloc`'s header precedes the block: after the requested size
 /// (a big-endian word, not compared: a resized or over-allocated object may span less), the
 /// API id (`'r'`, `'m'` or `'o'`) and seven FORBIDDENBYTEs (0xFD), Objects/obmalloc.c
 /// v3.10–v3.15.
 fn debug_header_before(block_address: usize) -> bool {
     // A probe: without the debug hooks these 8 bytes are the allocator's own header.
-    match crate::raw::mem::probe(block_address.wrapping_sub(8), 8) {
-        Ok(h) => b"rmo".contains(&h[0]) && h[1..].iter().all(|&b| b == 0xFD),
+    match header_probe(block_address.wrapping_sub(8), 8) {
+        Ok(h) => b"rmo".contains(&h.bytes[0]) && h.bytes[1..].iter().all(|&b| b == 0xFD),
         Err(_) => false,
     }
 }
@@ -253,7 +305,7 @@ fn with_allocator(mut info: PyBlockInfo, name: &str, fit: Fit) -> PyResult<PyBlo
 fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize, fit: Fit) -> PyResult<()> {
     let pool = raw_start & !(POOL_SIZE - 1);
     // A probe: the pool address is the block's, rounded down; the header is proven below.
-    let h = Snapshot::probe(pool, pool_header::SIZE).map_err(read_err)?;
+    let h = header_probe(pool, pool_header::SIZE).map_err(read_err)?;
     let field = |off: usize, len: usize| h.uint(pool + off, len).unwrap_or(u64::MAX);
     let count = field(pool_header::ref_count.offset, 4) as u32;
     let arenaindex = field(pool_header::arenaindex.offset, 4) as u32;
@@ -306,7 +358,7 @@ fn malloc_chunk(
     fit: Fit,
 ) -> PyResult<()> {
     // A probe: the chunk header is malloc's, outside the block it handed out.
-    let h = Snapshot::probe(raw_start.wrapping_sub(8), 8).map_err(read_err)?;
+    let h = header_probe(raw_start.wrapping_sub(8), 8).map_err(read_err)?;
     let word = h.uint(h.base, 8).unwrap_or(0) as usize;
     let mmapped = word & 2 != 0;
     let chunk = word & !7;
@@ -333,6 +385,10 @@ fn malloc_chunk(
 /// Static and mimalloc blocks have no header to check: only the first candidate is kept.
 /// Empty when the header accepts none of them.
 pub fn accepted_sizes(py: Python<'_>, addr: usize, candidates: &[usize]) -> Vec<usize> {
+    memoised(|| accepted_sizes_of(py, addr, candidates))
+}
+
+fn accepted_sizes_of(py: Python<'_>, addr: usize, candidates: &[usize]) -> Vec<usize> {
     let Some(&first) = candidates.first() else {
         return Vec::new();
     };

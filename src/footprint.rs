@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::blocks::{classify, classify_fit, classify_resized, PyBlockInfo};
-use crate::layout::{self, PyLayout};
+use crate::layout::{self, Described};
 use crate::raw::object as rawobj;
 use crate::render;
 
@@ -94,62 +94,24 @@ impl PyFootprint {
 
 /// Whether a block is owned by this object alone (shared keys and static tables are not,
 /// and 3.13+ values embedded in an instance are part of that instance's own block).
-fn owned(py: Python<'_>, blk: &PyLayout) -> PyResult<bool> {
-    let field_value = |name: &str| blk.int_field(py, name);
-    if blk.name.as_deref() == Some("ma_keys") {
-        if let Some(refs) = field_value("dk_refcnt")? {
-            if refs != 1 {
-                return Ok(false);
-            }
-        }
+fn owned(blk: &Described) -> bool {
+    let name = blk.name.as_deref();
+    if name == Some("ma_keys") && blk.int_field("dk_refcnt").is_some_and(|refs| refs != 1) {
+        return false;
     }
     // 3.15's bytearray buffer is a bytes object: the bytearray's own unless it is shared.
-    if blk.name.as_deref() == Some("ob_bytes_object") && field_value("ob_refcnt")? != Some(1) {
-        return Ok(false);
+    if name == Some("ob_bytes_object") && blk.int_field("ob_refcnt") != Some(1) {
+        return false;
     }
-    if let Some(embedded) = field_value("embedded")? {
-        if embedded != 0 {
-            return Ok(false);
-        }
-    }
-    Ok(true)
+    blk.int_field("embedded").is_none_or(|e| e == 0)
 }
 
+/// `pyhood.footprint(obj)`: the object's own block and the blocks it owns, described by its
+/// decoder with no items shown (`layout::described(obj, 0)`: the headers only, no Python
+/// object per field or block), each classified by `blocks`.
 pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
     let py = obj.py();
-    let lay = layout::describe(obj, 0)?;
-    let mut allocs = Vec::new();
-    let own = own_block(obj, &layout::extent(obj)?)?;
-    let mut push = |name: String, info: PyBlockInfo| -> PyResult<()> {
-        let allocated = info.block_size.unwrap_or(info.requested);
-        allocs.push((name, info.requested, allocated, info));
-        Ok(())
-    };
-    push("object".into(), own)?;
-    for blk in lay.blocks.bind(py).iter() {
-        let blk = blk.cast_into::<PyLayout>()?;
-        let b = blk.get();
-        if !owned(py, b)? {
-            continue;
-        }
-        let start = b.address.wrapping_add_signed(b.start);
-        let len = (b.end - b.start) as usize;
-        // `list_resize` reallocates `ob_item` in place, `PyByteArray_Resize` its buffer
-        // (3.15: `_PyBytes_Resize` its bytes object).
-        let resized = matches!(
-            b.name.as_deref(),
-            Some("ob_item" | "ob_bytes" | "ob_bytes_object")
-        );
-        let info = if resized {
-            classify_resized(py, start, len, false)?
-        } else {
-            classify(py, start, len, false)?
-        };
-        if info.domain == "static" {
-            continue;
-        }
-        push(b.name.clone().unwrap_or_default(), info)?;
-    }
+    let allocs = crate::blocks::memoised(|| allocations(obj))?;
     let total = allocs.iter().map(|a| a.2).sum();
     let requested = allocs.iter().map(|a| a.1).sum();
     let items = allocs
@@ -173,6 +135,43 @@ pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
         requested,
         getsizeof,
     })
+}
+
+/// The object's block and the blocks it owns alone: (name, requested, allocated, block).
+fn allocations(obj: &Bound<'_, PyAny>) -> PyResult<Vec<(String, usize, usize, PyBlockInfo)>> {
+    let py = obj.py();
+    let (lay, ext) = layout::described(obj, 0)?;
+    let mut allocs = Vec::new();
+    let own = own_block(obj, &ext)?;
+    let mut push = |name: String, info: PyBlockInfo| -> PyResult<()> {
+        let allocated = info.block_size.unwrap_or(info.requested);
+        allocs.push((name, info.requested, allocated, info));
+        Ok(())
+    };
+    push("object".into(), own)?;
+    for b in &lay.blocks {
+        if !owned(b) {
+            continue;
+        }
+        let start = b.address.wrapping_add_signed(b.start);
+        let len = (b.end - b.start) as usize;
+        // `list_resize` reallocates `ob_item` in place, `PyByteArray_Resize` its buffer
+        // (3.15: `_PyBytes_Resize` its bytes object).
+        let resized = matches!(
+            b.name.as_deref(),
+            Some("ob_item" | "ob_bytes" | "ob_bytes_object")
+        );
+        let info = if resized {
+            classify_resized(py, start, len, false)?
+        } else {
+            classify(py, start, len, false)?
+        };
+        if info.domain == "static" {
+            continue;
+        }
+        push(b.name.clone().unwrap_or_default(), info)?;
+    }
+    Ok(allocs)
 }
 
 /// `sys.getsizeof(obj)` when asking it runs only C code: the `__sizeof__` that the type's

@@ -20,7 +20,7 @@ import sys
 
 import pyhood
 import pytest
-from conftest import GC_HEAD_SIZE, TPFLAGS_HAVE_GC, assert_tiles, mem, sword, word
+from conftest import GC_HEAD_SIZE, NOT_READ, TPFLAGS_HAVE_GC, assert_tiles, mem, sword, word
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -262,8 +262,9 @@ def test_list_layout_tiles_its_allocation():
 
 def test_big_list_block_covers_all_allocated_slots():
     """A list longer than pyhood's per-array field limit still gets an ob_item block of
-    exactly ``8 * allocated`` bytes (``allocated`` read with ctypes), whose bytes are the
-    pointer vector ctypes reads, starting with ``id`` of each element."""
+    exactly ``8 * allocated`` bytes (``allocated`` read with ctypes). The pointers it shows
+    (the first ``max_items``, 4096 by default) are the ones ctypes reads, starting with
+    ``id`` of each element; the rest are one summary field whose bytes were not read."""
     lst = [object() for _ in range(5000)]
     lay = pyhood.layout(lst)
     allocated = sword(id(lst) + LIST_ALLOCATED)
@@ -271,7 +272,9 @@ def test_big_list_block_covers_all_allocated_slots():
     assert blk.end - blk.start == PTR * allocated
     assert_tiles(blk)
     raw = b"".join(f.raw for f in sorted(blk.fields, key=lambda f: f.offset))
-    assert raw[: PTR * len(lst)] == mem(blk.address, PTR * len(lst))
+    assert raw == mem(blk.address, PTR * 4096)
+    rest = blk.field(f"ob_item[4096..{allocated}]")
+    assert (rest.size, rest.raw, rest.note) == (PTR * (allocated - 4096), b"", NOT_READ)
     firsts = items_of(blk)[:100]
     assert [f.value for f in firsts] == [id(x) for x in lst[:100]]
 

@@ -1,5 +1,11 @@
 //! Collects the fields of one allocation (an object or a block it owns) over a single
-//! fault-free snapshot of its bytes, then turns them into Python `Field`s.
+//! snapshot of its bytes (`Described`); `PyLayout` turns them into Python `Field`s only
+//! when they are asked for.
+//!
+//! The snapshot is a direct copy for the object's own allocation and the blocks it owns
+//! (`raw::live`), and a fault-free read for anything else (`Builder::new`). It may cover
+//! only the first part of the allocation: items past `max_items` are not read (`read_to`),
+//! and their summary field has no bytes.
 
 use std::borrow::Cow;
 
@@ -7,9 +13,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyTuple};
 
 use crate::cpython::{Bits, Decode, FieldDef};
+use crate::raw::live::Live;
 use crate::raw::mem::{ReadError, Snapshot};
 
-use super::{PyField, PyLayout};
+use super::PyField;
 
 /// Where a field lives in the allocation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,31 +62,121 @@ pub struct Spec {
 /// summary field so that every byte is still covered (a bound on work per call).
 pub const DEFAULT_MAX_ITEMS: usize = 4096;
 
+/// The bytes read of one allocation: one range, or a few when items past `max_items`
+/// lie between the parts shown (a dict's keys object: indices, then entries).
+#[derive(Clone, Debug)]
+pub struct Pieces(Vec<Snapshot>);
+
+impl Pieces {
+    /// The bytes at `[addr, addr + len)`, if one range read covers them.
+    pub fn slice(&self, addr: usize, len: usize) -> Option<&[u8]> {
+        self.0.iter().find_map(|s| s.slice(addr, len))
+    }
+
+    pub fn uint(&self, addr: usize, len: usize) -> Option<u64> {
+        self.0.iter().find_map(|s| s.uint(addr, len))
+    }
+
+    pub fn int(&self, addr: usize, len: usize) -> Option<i64> {
+        self.0.iter().find_map(|s| s.int(addr, len))
+    }
+}
+
+/// The note of a summary field whose bytes were not read.
+pub const NOT_READ: &str = "not read: past max_items";
+
 pub struct Builder {
     /// Address that offsets are relative to (`id(obj)` or the block's address).
     pub base: usize,
     pub start: isize,
     pub end: isize,
-    pub snap: Snapshot,
+    pub snap: Pieces,
     pub fields: Vec<Spec>,
-    pub blocks: Vec<PyLayout>,
+    pub blocks: Vec<Described>,
     pub max_items: usize,
+    /// The live object whose allocation (or owned block) this is, for direct reads of what
+    /// it owns and references; `None` for memory read fault-free.
+    pub live: Option<Live>,
 }
 
 impl Builder {
-    /// Snapshot `[base + start, base + end)`.
-    pub fn new(base: usize, start: isize, end: isize, max_items: usize) -> Result<Self, ReadError> {
-        let from = base.wrapping_add_signed(start);
-        let len = (end - start).max(0) as usize;
-        Ok(Self {
+    fn with(base: usize, start: isize, end: isize, snap: Snapshot, max_items: usize) -> Self {
+        Self {
             base,
             start,
             end,
-            snap: Snapshot::take(from, len)?,
+            snap: Pieces(vec![snap]),
             fields: Vec::new(),
             blocks: Vec::new(),
             max_items,
-        })
+            live: None,
+        }
+    }
+
+    /// Snapshot `[base + start, base + end)` through the fault-free path.
+    pub fn new(base: usize, start: isize, end: isize, max_items: usize) -> Result<Self, ReadError> {
+        let from = base.wrapping_add_signed(start);
+        let len = (end - start).max(0) as usize;
+        let snap = Snapshot::take(from, len)?;
+        Ok(Self::with(base, start, end, snap, max_items))
+    }
+
+    /// The live object's own allocation, read directly up to `read_to` (its whole extent
+    /// when `read_to` is at or past its end).
+    pub fn object(live: Live, start: isize, end: isize, read_to: isize, max_items: usize) -> Self {
+        let snap = live.snapshot(start, read_to.min(end));
+        let mut b = Self::with(live.address(), start, end, snap, max_items);
+        b.live = Some(live);
+        b
+    }
+
+    /// A block of `[base + start, base + end)` that the live object of `self` owns through
+    /// a pointer of its own struct, read directly up to `read_to`; fault-free when `self`
+    /// was itself read fault-free.
+    pub fn owned(
+        &self,
+        base: usize,
+        start: isize,
+        end: isize,
+        read_to: isize,
+    ) -> Result<Self, ReadError> {
+        let Some(live) = self.live else {
+            let to = read_to.clamp(start, end);
+            let mut b = Self::new(base, start, to, self.max_items)?;
+            b.end = end;
+            return Ok(b);
+        };
+        let from = base.wrapping_add_signed(start);
+        let len = (read_to.clamp(start, end) - start) as usize;
+        let snap = live.owned(from, len)?;
+        let mut b = Self::with(base, start, end, snap, self.max_items);
+        b.live = Some(live);
+        Ok(b)
+    }
+
+    /// Also read `[offset, offset + len)` of this allocation (clamped to it), in the same
+    /// way as the first range: a later part of an owned block whose middle is not shown.
+    pub fn read_also(&mut self, offset: isize, len: usize) -> Result<(), ReadError> {
+        let from = offset.clamp(self.start, self.end);
+        let to = (offset + len as isize).clamp(from, self.end);
+        if to == from {
+            return Ok(());
+        }
+        let addr = self.base.wrapping_add_signed(from);
+        let n = (to - from) as usize;
+        let snap = match self.live {
+            Some(live) => live.owned(addr, n)?,
+            None => Snapshot::take(addr, n)?,
+        };
+        self.snap.0.push(snap);
+        Ok(())
+    }
+
+    /// Offset one past the last element of an array at `offset` of `count` elements of
+    /// `elem` bytes that `add_array` shows (the first `max_items`): where a snapshot of it
+    /// may stop.
+    pub fn shown_end(&self, offset: isize, count: usize, elem: usize) -> isize {
+        offset + (count.min(self.max_items) * elem) as isize
     }
 
     fn addr(&self, offset: isize) -> usize {
@@ -194,27 +291,45 @@ impl Builder {
         }
         if shown < count {
             let rest = (count - shown) * elem;
-            self.add(
+            self.add_rest(
                 format!("{name}[{shown}..{count}]"),
                 offset + (shown * elem) as isize,
                 rest,
                 ctype,
-                Decode::Bytes,
                 region,
             );
         }
     }
 
-    /// Sort fields by address, fill every uncovered byte range, and build the Python objects.
+    /// The summary field of array elements past `max_items`: its bytes, if the snapshot
+    /// holds them, else none (noted `NOT_READ`).
+    pub fn add_rest(
+        &mut self,
+        name: String,
+        offset: isize,
+        size: usize,
+        ctype: &'static str,
+        region: Region,
+    ) {
+        let read = self
+            .snap
+            .slice(self.base.wrapping_add_signed(offset), size)
+            .is_some();
+        let f = self.add(name, offset, size, ctype, Decode::Bytes, region);
+        if !read {
+            f.note = Some(NOT_READ.into());
+        }
+    }
+
+    /// Sort fields by address and fill every uncovered byte range.
     pub fn finish(
         mut self,
-        py: Python<'_>,
         name: Option<String>,
         type_name: String,
         basicsize: isize,
         itemsize: isize,
-    ) -> PyResult<PyLayout> {
-        // Keep only fields inside the snapshot; bit-field views sort after their container.
+    ) -> Described {
+        // Keep only fields inside the allocation; bit-field views sort after their container.
         let (start, end) = (self.start, self.end);
         self.fields
             .retain(|f| f.offset >= start && f.offset + f.size as isize <= end);
@@ -252,37 +367,7 @@ impl Builder {
             let proven = prev_declared && end - cursor < 8 && end % 8 == 0;
             filled.push(gap(cursor, end, proven));
         }
-        let mut out = Vec::with_capacity(filled.len());
-        for f in filled {
-            let raw = self
-                .snap
-                .slice(self.base.wrapping_add_signed(f.offset), f.size)
-                .unwrap_or(&[]);
-            let value = decode(py, raw, f.decode, &f.ctype)?;
-            out.push(Py::new(
-                py,
-                PyField {
-                    name: f.name.into_owned(),
-                    offset: f.offset,
-                    size: f.size,
-                    ctype: f.ctype.into_owned(),
-                    value,
-                    region: f.region.as_str(),
-                    raw: PyBytes::new(py, raw).unbind(),
-                    bits: match f.decode {
-                        Decode::Bits { shift, width } => Some((shift, width)),
-                        Decode::Flag { shift } => Some((shift, 1)),
-                        _ => None,
-                    },
-                    note: f.note,
-                },
-            )?);
-        }
-        let blocks = std::mem::take(&mut self.blocks)
-            .into_iter()
-            .map(|b| Py::new(py, b))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyLayout {
+        Described {
             name,
             address: self.base,
             type_name,
@@ -290,9 +375,79 @@ impl Builder {
             itemsize,
             start: self.start,
             end: self.end,
-            fields: PyTuple::new(py, out)?.unbind(),
-            blocks: PyTuple::new(py, blocks)?.unbind(),
+            specs: filled,
+            snap: self.snap,
+            blocks: self.blocks,
+        }
+    }
+}
+
+/// One allocation, described: its fields over the bytes read, and the blocks it owns.
+/// Plain Rust data: `footprint` reads it as it is, `layout` wraps it in a `PyLayout`.
+#[derive(Clone)]
+pub struct Described {
+    pub name: Option<String>,
+    pub address: usize,
+    pub type_name: String,
+    pub basicsize: isize,
+    pub itemsize: isize,
+    pub start: isize,
+    pub end: isize,
+    pub specs: Vec<Spec>,
+    pub snap: Pieces,
+    pub blocks: Vec<Described>,
+}
+
+impl Described {
+    /// The bytes of a field, as read (empty for a summary field that was not read).
+    pub fn raw(&self, f: &Spec) -> &[u8] {
+        self.snap
+            .slice(self.address.wrapping_add_signed(f.offset), f.size)
+            .unwrap_or(&[])
+    }
+
+    /// The integer value of the field called `name`, if there is one and it was read.
+    pub fn int_field(&self, name: &str) -> Option<i64> {
+        let f = self.specs.iter().find(|f| f.name == name)?;
+        let raw = self.raw(f);
+        if raw.is_empty() || raw.len() > 8 {
+            return None;
+        }
+        let shift = 64 - 8 * raw.len() as u32;
+        Some(match f.decode {
+            Decode::Signed => ((le(raw) << shift) as i64) >> shift,
+            _ => le(raw) as i64,
         })
+    }
+
+    /// The Python `Field` of one spec.
+    pub fn field(&self, py: Python<'_>, f: &Spec) -> PyResult<PyField> {
+        let raw = self.raw(f);
+        Ok(PyField {
+            name: f.name.to_string(),
+            offset: f.offset,
+            size: f.size,
+            ctype: f.ctype.to_string(),
+            value: decode(py, raw, f.decode, &f.ctype)?,
+            region: f.region.as_str(),
+            raw: PyBytes::new(py, raw).unbind(),
+            bits: match f.decode {
+                Decode::Bits { shift, width } => Some((shift, width)),
+                Decode::Flag { shift } => Some((shift, 1)),
+                _ => None,
+            },
+            note: f.note.clone(),
+        })
+    }
+
+    /// Every field as a tuple of Python `Field`s.
+    pub fn fields_tuple(&self, py: Python<'_>) -> PyResult<Py<PyTuple>> {
+        let out = self
+            .specs
+            .iter()
+            .map(|f| Py::new(py, self.field(py, f)?))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyTuple::new(py, out)?.unbind())
     }
 }
 

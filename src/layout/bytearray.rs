@@ -84,7 +84,7 @@ fn buffer(obj: &Bound<'_, PyAny>, b: &mut Builder) -> PyResult<()> {
         Region::Data,
     );
     b.blocks
-        .push(blk.finish(obj.py(), Some("ob_bytes".into()), "char[]".into(), 0, 1)?);
+        .push(blk.finish(Some("ob_bytes".into()), "char[]".into(), 0, 1));
     Ok(())
 }
 
@@ -94,7 +94,7 @@ fn buffer(obj: &Bound<'_, PyAny>, b: &mut Builder) -> PyResult<()> {
     let Some(bytes) = crate::raw::object::borrowed_bytes_field(obj, at) else {
         return Ok(());
     };
-    let mut lay = super::describe(&bytes, b.max_items)?;
+    let (mut lay, _) = super::described(&bytes, b.max_items)?;
     lay.name = Some("ob_bytes_object".into());
     b.blocks.push(lay);
     Ok(())

@@ -17,10 +17,11 @@ use crate::cpython::typeobject::TypeObject;
 use crate::cpython::unicodeobject::{self as unicode, PyASCIIObject};
 use crate::cpython::{has_flag, Decode};
 use crate::errors;
+use crate::raw::live::Live;
 use crate::raw::mem::{self, Snapshot};
 use crate::raw::object::{self as rawobj, Member};
 
-use super::{read_err, Builder, Region, TypeView};
+use super::{read_err, Builder, Described, Region, TypeView};
 
 /// What a decoder reads of the object's own struct, for the extent.
 pub use crate::blocks::Fit;
@@ -137,7 +138,7 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, body: Body) -> PyResult
     }
     let mut inline_values = None;
     if let Some(at) = inline_values_offset(s.flags, s.basicsize) {
-        let cap = mem::read(obj.as_ptr() as usize + at, 1).map_err(read_err)?[0] as usize;
+        let cap = rawobj::inline_values_capacity(obj, at) as usize;
         let size = |cap: usize| 8 + 8 * cap + cap.div_ceil(8) * 8;
         inline_values = Some((at, size(cap)));
         // 3.13+ `_PyType_AllocNoTrack` (Objects/typeobject.c v3.13.0) adds
@@ -150,7 +151,7 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, body: Body) -> PyResult
         let usable_now = if s.cached_keys == 0 {
             0
         } else {
-            keys_geometry(s.cached_keys).map_or(0, |g| g.usable)
+            keys_geometry(Live::of_type(&tv.ty), s.cached_keys).map_or(0, |g| g.usable)
         };
         if usable_now > 1 {
             end = end.max((at + size(cap + 1)) as isize);
@@ -205,7 +206,7 @@ pub fn fields(
         _ => 0,
     };
     if values != 0 {
-        let blk = managed_values_block(obj.py(), values, s.cached_keys, b.max_items)?;
+        let blk = managed_values_block(obj.py(), b, values, s.cached_keys)?;
         b.blocks.push(blk);
     }
     b.add_defs(PyObject::FIELDS, 0, Region::Header);
@@ -341,9 +342,14 @@ fn add_member(b: &mut Builder, m: &Member, items_bytes: isize) {
     }
 }
 
-/// Read a keys object's header and return its geometry.
-pub fn keys_geometry(keys: usize) -> PyResult<KeysGeometry> {
-    let head = Snapshot::take(keys, dicts::KEYS_HEADER_SIZE).map_err(read_err)?;
+/// Read a keys object's header and return its geometry: directly when `owner` is the live
+/// object (or class) that owns the keys, else through the fault-free path.
+pub fn keys_geometry(owner: Option<Live>, keys: usize) -> PyResult<KeysGeometry> {
+    let head = match owner {
+        Some(live) => live.owned(keys, dicts::KEYS_HEADER_SIZE),
+        None => Snapshot::take(keys, dicts::KEYS_HEADER_SIZE),
+    }
+    .map_err(read_err)?;
     dicts::keys_geometry(|off, len| head.uint(keys + off, len)).ok_or_else(|| {
         errors::layout_error(format!(
             "dict keys object at {keys:#x} has an impossible header"
@@ -351,22 +357,29 @@ pub fn keys_geometry(keys: usize) -> PyResult<KeysGeometry> {
     })
 }
 
-/// Names of a split table's keys, by entry index, from the shared keys object.
-fn shared_key_names(keys: usize, count: usize) -> Vec<Option<String>> {
-    let Ok(g) = keys_geometry(keys) else {
+/// Names of a split table's keys, by entry index, from the shared keys object (which the
+/// instance's class and every split table that uses it own).
+fn shared_key_names(owner: &Builder, keys: usize, count: usize) -> Vec<Option<String>> {
+    let Ok(g) = keys_geometry(owner.live, keys) else {
         return vec![None; count];
     };
+    let me_key = dicts::entry_fields(g.kind)
+        .iter()
+        .find(|d| d.name == "me_key")
+        .map_or(0, |d| d.offset);
+    let live_entries = g.nentries.clamp(0, g.entries as isize) as usize;
     (0..count)
         .map(|i| {
-            if i >= g.entries {
+            if i >= live_entries {
                 return None;
             }
-            let me_key = dicts::entry_fields(g.kind)
-                .iter()
-                .find(|d| d.name == "me_key")
-                .map_or(0, |d| d.offset);
-            let at = keys + g.entries_offset + i * g.entry_size + me_key;
-            mem::read_usize(at).ok().and_then(str_note)
+            let off = g.entries_offset + i * g.entry_size + me_key;
+            // An entry below `dk_nentries` holds a strong reference to its key.
+            let key = match owner.live {
+                Some(live) => live.referenced_word(keys, off),
+                None => mem::read_usize(keys + off).ok(),
+            };
+            key.and_then(|k| str_note(owner, k))
         })
         .collect()
 }
@@ -375,16 +388,16 @@ fn shared_key_names(keys: usize, count: usize) -> Vec<Option<String>> {
 /// class's shared keys (`ht_cached_keys`).
 pub fn managed_values_block(
     py: Python<'_>,
+    owner: &Builder,
     values: usize,
     cached_keys: usize,
-    max_items: usize,
-) -> PyResult<super::PyLayout> {
+) -> PyResult<Described> {
     let usable = if cached_keys != 0 {
-        dicts::split_values_count(&keys_geometry(cached_keys)?)
+        dicts::split_values_count(&keys_geometry(owner.live, cached_keys)?)
     } else {
         0
     };
-    let mut blk = values_block(py, values, usable, cached_keys, max_items)?;
+    let mut blk = values_block(py, owner, values, usable, cached_keys)?;
     blk.name = Some("values".into());
     Ok(blk)
 }
@@ -392,20 +405,23 @@ pub fn managed_values_block(
 /// Split-table values (`ma_values`, or the 3.11/3.12 managed values of an instance).
 pub fn values_block(
     py: Python<'_>,
+    owner: &Builder,
     values: usize,
     usable: usize,
     keys: usize,
-    max_items: usize,
-) -> PyResult<super::PyLayout> {
-    let g = dicts::values_geometry(
-        |d| {
-            mem::read(values.wrapping_add_signed(d), 1)
-                .ok()
-                .map(|v| v[0])
-        },
-        usable,
-    )
-    .ok_or_else(|| {
+) -> PyResult<Described> {
+    let py_byte = |d: isize| -> Option<u8> {
+        // The aligned word holding the byte lies inside the values block: 3.11/3.12 ask
+        // for byte [-1] of a prefix of 8 bytes or more, 3.13+ for the header's bytes.
+        let at = values.wrapping_add_signed(d);
+        let word = at & !7;
+        let snap = match owner.live {
+            Some(live) => live.owned(word, 8).ok()?,
+            None => Snapshot::take(at, 1).ok()?,
+        };
+        snap.uint(at, 1).map(|v| v as u8)
+    };
+    let g = dicts::values_geometry(py_byte, usable).ok_or_else(|| {
         errors::layout_error(format!(
             "dict values at {values:#x} have an impossible header"
         ))
@@ -415,8 +431,9 @@ pub fn values_block(
     } else {
         (g, 0)
     };
-    let mut b =
-        Builder::new(values, -(g.prefix as isize), g.tail as isize, max_items).map_err(read_err)?;
+    // The values belong to the dict or instance `owner` describes (point 2 of the rule).
+    let (start, end) = (-(g.prefix as isize), g.tail as isize);
+    let mut b = owner.owned(values, start, end, end).map_err(read_err)?;
     values_fields(&mut b, 0, &g, keys);
     for j in 0..unsure {
         let k = g.capacity + j;
@@ -434,13 +451,7 @@ pub fn values_block(
                 .into(),
         );
     }
-    b.finish(
-        py,
-        Some("ma_values".into()),
-        dicts::VALUES_CTYPE.into(),
-        0,
-        8,
-    )
+    Ok(b.finish(Some("ma_values".into()), dicts::VALUES_CTYPE.into(), 0, 8))
 }
 
 /// 3.11/3.12 (`new_values`, Objects/dictobject.c v3.11.7, v3.12.1): the array is
@@ -491,7 +502,7 @@ fn values_fields(b: &mut Builder, at: isize, g: &dicts::ValuesGeometry, keys: us
     let region = Region::Items;
     b.add_defs(dicts::VALUES_HEADER, at, Region::Header);
     let names = if keys != 0 {
-        shared_key_names(keys, g.capacity.min(b.max_items))
+        shared_key_names(b, keys, g.capacity.min(b.max_items))
     } else {
         Vec::new()
     };
@@ -538,12 +549,20 @@ pub fn inline_values(
     Ok(())
 }
 
-/// The text of a str object at `addr`, if it is a short compact ASCII string.
-pub fn str_note(addr: usize) -> Option<String> {
+/// The text of a str object at `addr`, if it is a short compact ASCII string. `addr` was
+/// read from a slot through which the object `owner` describes holds a strong reference
+/// (read directly when `owner` is live, else fault-free).
+pub fn str_note(owner: &Builder, addr: usize) -> Option<String> {
     if addr == 0 {
         return None;
     }
-    let head = Snapshot::take(addr, PyASCIIObject::SIZE).ok()?;
+    let head = match owner.live {
+        Some(live) => Snapshot {
+            base: addr,
+            bytes: live.referenced_bytes(addr, 0, PyASCIIObject::SIZE)?,
+        },
+        None => Snapshot::take(addr, PyASCIIObject::SIZE).ok()?,
+    };
     let state = head.uint(addr + PyASCIIObject::state.offset, 4)? as u32;
     let len = head.int(addr + PyASCIIObject::length.offset, 8)?;
     // Only a str has these exact bits; check the type pointer too.
@@ -555,6 +574,9 @@ pub fn str_note(addr: usize) -> Option<String> {
     if !unicode::compact(state) || !unicode::ascii(state) || !(0..=40).contains(&len) {
         return None;
     }
-    let data = mem::read(addr + PyASCIIObject::SIZE, len as usize).ok()?;
+    let data = match owner.live {
+        Some(live) => live.referenced_bytes(addr, PyASCIIObject::SIZE, len as usize)?,
+        None => mem::read(addr + PyASCIIObject::SIZE, len as usize).ok()?,
+    };
     Some(format!("{:?}", String::from_utf8_lossy(&data)))
 }

@@ -1,10 +1,7 @@
 //! `dict` (and 3.15 `frozendict`): the `PyDictObject`, its keys object (indices and
 //! entries) and, for split tables, its values (decoded in `common`, which instances share).
 
-use std::collections::HashMap;
-
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
 
 use crate::cpython::dictobject::PyDictObject;
 use crate::cpython::pycore_dict::{self as dicts, KeysGeometry, PyDictKeysObject};
@@ -13,7 +10,7 @@ use crate::errors;
 use crate::raw::mem;
 
 use super::common::{self, Extent};
-use super::{read_err, Builder, Decoder, Region, TypeView};
+use super::{read_err, Builder, Decoder, Described, Region, TypeView};
 
 pub struct Dict;
 
@@ -33,7 +30,6 @@ impl Decoder for Dict {
 const MAX_KEYS_BYTES: usize = mem::MAX_READ;
 
 pub fn dict_body(obj: &Bound<'_, PyAny>, b: &mut Builder) -> PyResult<()> {
-    let py = obj.py();
     b.add_defs(PyDictObject::FIELDS, 0, Region::Body);
     if let Some(ma_hash) = dicts::FROZEN_HASH {
         if crate::raw::object::is_frozendict(obj) {
@@ -45,62 +41,39 @@ pub fn dict_body(obj: &Bound<'_, PyAny>, b: &mut Builder) -> PyResult<()> {
     if keys == 0 {
         return Ok(());
     }
-    let names = key_names(obj)?;
-    let (blk, geom) = keys_block(py, keys, b.max_items, &names)?;
+    let (blk, geom) = keys_block(b, keys)?;
     b.blocks.push(blk);
     if values != 0 {
         let own_inline = values >= b.base && values < b.base.wrapping_add_signed(b.end);
         if !own_inline {
             let usable = dicts::split_values_count(&geom);
-            b.blocks
-                .push(common::values_block(py, values, usable, keys, b.max_items)?);
+            let blk = common::values_block(obj.py(), b, values, usable, keys)?;
+            b.blocks.push(blk);
         }
     }
     Ok(())
 }
 
-/// Short str keys of a live dict by address, for the entries' notes. `PyDict_Next` runs no
-/// Python code, so this neither changes the dict nor calls an overridden `__iter__`.
-fn key_names(obj: &Bound<'_, PyAny>) -> PyResult<HashMap<usize, String>> {
-    let mut out = HashMap::new();
-    let keys: Vec<Bound<'_, PyAny>> = if let Ok(d) = obj.cast::<PyDict>() {
-        d.iter().map(|(k, _)| k).collect()
-    } else if crate::raw::object::is_frozendict(obj)
-        && crate::raw::object::type_name(&obj.get_type()) == "frozendict"
-    {
-        // An exact frozendict: its own iterator runs no Python code.
-        obj.try_iter()?.collect::<PyResult<_>>()?
-    } else {
-        Vec::new()
-    };
-    {
-        for k in keys {
-            if let Ok(s) = k.cast::<PyString>() {
-                let text = s.to_cow()?;
-                if text.chars().count() <= 40 {
-                    out.insert(k.as_ptr() as usize, format!("{text:?}"));
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The `PyDictKeysObject` block: header, index table, entries.
-pub fn keys_block(
-    py: Python<'_>,
-    keys: usize,
-    max_items: usize,
-    names: &HashMap<usize, String>,
-) -> PyResult<(super::PyLayout, KeysGeometry)> {
-    let g = common::keys_geometry(keys)?;
+/// The `PyDictKeysObject` block that the dict `owner` describes: header, index table,
+/// entries. The dict owns it (point 2 of the rule in `raw`; shared keys are owned by their
+/// class and every instance that uses them); only the header and the indices and entries
+/// that `max_items` shows are read, and the keys of the entries shown are noted.
+pub fn keys_block(owner: &Builder, keys: usize) -> PyResult<(Described, KeysGeometry)> {
+    let g = common::keys_geometry(owner.live, keys)?;
     let total = g.entries_offset + g.entries * g.entry_size;
     if total > MAX_KEYS_BYTES {
         return Err(errors::layout_error(format!(
             "dict keys object at {keys:#x} claims {total} bytes"
         )));
     }
-    let mut b = Builder::new(keys, 0, total as isize, max_items).map_err(read_err)?;
+    let header = dicts::KEYS_HEADER_SIZE as isize;
+    let indices_end = owner.shown_end(header, g.size, g.index_width);
+    let mut b = owner
+        .owned(keys, 0, total as isize, indices_end)
+        .map_err(read_err)?;
+    let entries_at = g.entries_offset as isize;
+    let shown_entries = b.shown_end(0, g.entries, g.entry_size) as usize;
+    b.read_also(entries_at, shown_entries).map_err(read_err)?;
     b.add_defs(PyDictKeysObject::FIELDS, 0, Region::Header);
     let (ctype, decode) = match g.index_width {
         1 => ("int8_t", Decode::Signed),
@@ -110,7 +83,7 @@ pub fn keys_block(
     };
     b.add_array(
         PyDictKeysObject::dk_indices.name,
-        dicts::KEYS_HEADER_SIZE as isize,
+        header,
         g.size,
         g.index_width,
         ctype,
@@ -118,13 +91,15 @@ pub fn keys_block(
         Region::Items,
     );
     let fields = dicts::entry_fields(g.kind);
-    let shown = g.entries.min(max_items);
+    let shown = g.entries.min(b.max_items);
+    let live_entries = g.nentries.clamp(0, g.entries as isize) as usize;
     for i in 0..shown {
         let e = (g.entries_offset + i * g.entry_size) as isize;
         for d in fields {
             let at = e + d.offset as isize;
-            let note = if d.name == "me_key" {
-                names.get(&b.word(at)).cloned()
+            // Entries below `dk_nentries` hold a strong reference to their key (or NULL).
+            let note = if d.name == "me_key" && i < live_entries {
+                common::str_note(&b, b.word(at))
             } else {
                 None
             };
@@ -135,21 +110,19 @@ pub fn keys_block(
     }
     if shown < g.entries {
         let at = (g.entries_offset + shown * g.entry_size) as isize;
-        b.add(
+        b.add_rest(
             format!("dk_entries[{shown}..{}]", g.entries),
             at,
             (g.entries - shown) * g.entry_size,
             "entries",
-            Decode::Bytes,
             Region::Items,
         );
     }
     let layout = b.finish(
-        py,
         Some("ma_keys".into()),
         "PyDictKeysObject".into(),
         dicts::KEYS_HEADER_SIZE as isize,
         g.entry_size as isize,
-    )?;
+    );
     Ok((layout, g))
 }

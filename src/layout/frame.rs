@@ -174,7 +174,7 @@ impl PyFrameLayout {
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let py = slf.py();
         let me = slf.get();
-        let base = slf.as_super().get();
+        let base = slf.as_super().get().described();
         let name = me
             .code
             .bind(py)
@@ -677,12 +677,11 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
         }
         let slots = add_slots(&mut blk, 0, &code, depth, !stopped);
         b.blocks.push(blk.finish(
-            py,
             Some("f_frame".into()),
             "_PyInterpreterFrame".into(),
             FRAME.localsplus as isize,
             8,
-        )?);
+        ));
         slots
     };
     if let Some(f) = b.fields.iter_mut().find(|f| f.name == "f_code") {
@@ -693,7 +692,7 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
                 .to_string(),
         );
     }
-    let layout = b.finish(py, None, tv.name, tv.slots.basicsize, tv.slots.itemsize)?;
+    let layout = PyLayout::from(b.finish(None, tv.name, tv.slots.basicsize, tv.slots.itemsize));
     let to_tuple = |v: Vec<PyFrameSlot>| -> PyResult<Py<PyTuple>> {
         let items = v
             .into_iter()

@@ -23,16 +23,16 @@ impl Decoder for List {
 
     fn fields(
         &self,
-        obj: &Bound<'_, PyAny>,
+        _obj: &Bound<'_, PyAny>,
         _tv: &TypeView<'_>,
         _ext: &Extent,
         b: &mut Builder,
     ) -> PyResult<()> {
-        list(obj.py(), b)
+        list(b)
     }
 }
 
-fn list(py: Python<'_>, b: &mut Builder) -> PyResult<()> {
+fn list(b: &mut Builder) -> PyResult<()> {
     let item_off = PyListObject::ob_item.offset as isize;
     let alloc_off = PyListObject::allocated.offset as isize;
     b.add_defs(PyListObject::FIELDS, 0, Region::Body);
@@ -40,7 +40,12 @@ fn list(py: Python<'_>, b: &mut Builder) -> PyResult<()> {
     let allocated = b.int(alloc_off, 8);
     if items != 0 && allocated > 0 {
         let n = allocated as usize;
-        let mut blk = Builder::new(items, 0, (n * 8) as isize, b.max_items).map_err(read_err)?;
+        // The list owns `ob_item[allocated]` (point 2 of the rule in `raw`); only the
+        // items shown are read.
+        let shown_end = b.shown_end(0, n, 8);
+        let mut blk = b
+            .owned(items, 0, (n * 8) as isize, shown_end)
+            .map_err(read_err)?;
         blk.add_array(
             "ob_item",
             0,
@@ -52,10 +57,12 @@ fn list(py: Python<'_>, b: &mut Builder) -> PyResult<()> {
         );
         let size = b.int(PyVarObject::ob_size.offset as isize, 8).max(0) as usize;
         for f in blk.fields.iter_mut().skip(size) {
-            f.note = Some("spare (allocated, not in use)".into());
+            // A summary field that was not read keeps saying so.
+            f.note
+                .get_or_insert_with(|| "spare (allocated, not in use)".into());
         }
         b.blocks
-            .push(blk.finish(py, Some("ob_item".into()), "PyObject *[]".into(), 0, 8)?);
+            .push(blk.finish(Some("ob_item".into()), "PyObject *[]".into(), 0, 8));
     }
     Ok(())
 }

@@ -26,11 +26,13 @@ mod type_object;
 
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyTuple, PyType};
 
+use crate::raw::live::Live;
 use crate::raw::object::{self as rawobj, TypeSlots};
 use crate::render;
-pub use builder::{read_err, Builder, Region, DEFAULT_MAX_ITEMS};
+pub use builder::{read_err, Builder, Described, Region, DEFAULT_MAX_ITEMS};
 pub use common::Extent;
 pub use frame::{frame_layout, is_frame, PyFrameLayout, PyFrameSlot};
 
@@ -87,89 +89,149 @@ impl PyField {
 }
 
 /// An allocation (an object, or a block it owns through a pointer), field by field.
+///
+/// It holds the bytes read and the field table; the `Field` objects and the block
+/// `Layout`s are made the first time they are asked for.
 #[pyclass(frozen, subclass, module = "pyhood", name = "Layout")]
 pub struct PyLayout {
-    /// `None` for the object itself; the owning pointer's field name for blocks.
-    #[pyo3(get)]
-    pub name: Option<String>,
-    /// `id(obj)` for objects; the pointer value for blocks.
-    #[pyo3(get)]
-    pub address: usize,
-    #[pyo3(get)]
-    pub type_name: String,
-    #[pyo3(get)]
-    pub basicsize: isize,
-    #[pyo3(get)]
-    pub itemsize: isize,
-    /// Offset of the first byte of the allocation (negative when a GC head or pre-header
-    /// precedes the object).
-    #[pyo3(get)]
-    pub start: isize,
-    /// Offset one past the last byte of the allocation.
-    #[pyo3(get)]
-    pub end: isize,
-    #[pyo3(get)]
-    pub fields: Py<PyTuple>,
-    #[pyo3(get)]
-    pub blocks: Py<PyTuple>,
+    d: Described,
+    fields: PyOnceLock<Py<PyTuple>>,
+    blocks: PyOnceLock<Py<PyTuple>>,
+}
+
+impl PyLayout {
+    /// What the layout describes, as plain data.
+    pub fn described(&self) -> &Described {
+        &self.d
+    }
+}
+
+impl From<Described> for PyLayout {
+    fn from(d: Described) -> Self {
+        Self {
+            d,
+            fields: PyOnceLock::new(),
+            blocks: PyOnceLock::new(),
+        }
+    }
 }
 
 #[pymethods]
 impl PyLayout {
+    /// `None` for the object itself; the owning pointer's field name for blocks.
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.d.name.as_deref()
+    }
+
+    /// `id(obj)` for objects; the pointer value for blocks.
+    #[getter]
+    fn address(&self) -> usize {
+        self.d.address
+    }
+
+    #[getter]
+    fn type_name(&self) -> &str {
+        &self.d.type_name
+    }
+
+    #[getter]
+    fn basicsize(&self) -> isize {
+        self.d.basicsize
+    }
+
+    #[getter]
+    fn itemsize(&self) -> isize {
+        self.d.itemsize
+    }
+
+    /// Offset of the first byte of the allocation (negative when a GC head or pre-header
+    /// precedes the object).
+    #[getter]
+    fn start(&self) -> isize {
+        self.d.start
+    }
+
+    /// Offset one past the last byte of the allocation.
+    #[getter]
+    fn end(&self) -> isize {
+        self.d.end
+    }
+
+    /// Every field, in address order (made on first access).
+    #[getter]
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let t = self
+            .fields
+            .get_or_try_init(py, || self.d.fields_tuple(py))?;
+        Ok(t.bind(py).clone())
+    }
+
+    /// The blocks the allocation owns through pointers (made on first access).
+    #[getter]
+    fn blocks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let t = self.blocks.get_or_try_init(py, || {
+            let items = self
+                .d
+                .blocks
+                .iter()
+                .map(|b| Py::new(py, PyLayout::from(b.clone())))
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok::<_, PyErr>(PyTuple::new(py, items)?.unbind())
+        })?;
+        Ok(t.bind(py).clone())
+    }
+
     /// Bytes of the allocation: `end - start`.
     #[getter]
     fn size(&self) -> isize {
-        self.end - self.start
+        self.d.end - self.d.start
     }
 
     /// The field called `name`; `KeyError` if there is none.
     fn field<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyField>> {
-        for f in self.fields.bind(py).iter() {
-            let f = f.cast_into::<PyField>()?;
-            if f.get().name == name {
-                return Ok(f);
-            }
-        }
-        Err(PyKeyError::new_err(name.to_owned()))
+        let Some(i) = self.d.specs.iter().position(|f| f.name == name) else {
+            return Err(PyKeyError::new_err(name.to_owned()));
+        };
+        Ok(self.fields(py)?.get_item(i)?.cast_into::<PyField>()?)
     }
 
     /// The block called `name` (e.g. `"ob_item"`, `"ma_keys"`); `KeyError` if there is none.
     fn block<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyLayout>> {
-        for b in self.blocks.bind(py).iter() {
-            let b = b.cast_into::<PyLayout>()?;
-            if b.get().name.as_deref() == Some(name) {
-                return Ok(b);
-            }
-        }
-        Err(PyKeyError::new_err(name.to_owned()))
+        let Some(i) = self
+            .d
+            .blocks
+            .iter()
+            .position(|b| b.name.as_deref() == Some(name))
+        else {
+            return Err(PyKeyError::new_err(name.to_owned()));
+        };
+        Ok(self.blocks(py)?.get_item(i)?.cast_into::<PyLayout>()?)
     }
 
-    fn __len__(&self, py: Python<'_>) -> usize {
-        self.fields.bind(py).len()
+    fn __len__(&self) -> usize {
+        self.d.specs.len()
     }
 
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.fields
-            .bind(py)
-            .as_any()
-            .try_iter()
-            .map(|i| i.into_any())
+        self.fields(py)?.as_any().try_iter().map(|i| i.into_any())
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
-        let what = match &self.name {
-            Some(n) => format!("{} block {}", self.type_name, n),
-            None => self.type_name.clone(),
+    fn __repr__(&self) -> String {
+        let d = &self.d;
+        let what = match &d.name {
+            Some(n) => format!("{} block {}", d.type_name, n),
+            None => d.type_name.clone(),
         };
         format!(
             "<pyhood.Layout {} at {:#x}: {} bytes [{}, {}), {} fields, {} blocks>",
             what,
-            self.address,
-            self.end - self.start,
-            self.start,
-            self.end,
-            self.fields.bind(py).len(),
-            self.blocks.bind(py).len()
+            d.address,
+            d.end - d.start,
+            d.start,
+            d.end,
+            d.specs.len(),
+            d.blocks.len()
         )
     }
 
@@ -184,19 +246,6 @@ impl PyLayout {
     /// A JSON-ready dict: every field and block, raw bytes as hex.
     fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         render::call(slf.as_any(), "layout_dict")
-    }
-}
-
-impl PyLayout {
-    /// The integer value of the field called `name`, if there is one.
-    pub fn int_field(&self, py: Python<'_>, name: &str) -> PyResult<Option<i64>> {
-        for f in self.fields.bind(py).iter() {
-            let f = f.cast_into::<PyField>()?;
-            if f.get().name == name {
-                return f.get().value.bind(py).extract().map(Some);
-            }
-        }
-        Ok(None)
     }
 }
 
@@ -251,6 +300,13 @@ pub trait Decoder: Sync {
     /// items.
     fn body(&self, _obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<common::Body> {
         Ok(common::Body::fixed(tv.slots.basicsize, self.var_head(tv)))
+    }
+
+    /// Where the snapshot of the object's own allocation may stop: the end of the last
+    /// item `max_items` shows, for types that keep their items inline (by default the
+    /// whole extent).
+    fn read_to(&self, ext: &Extent, _max_items: usize) -> isize {
+        ext.end
     }
 
     /// Name the struct's fields (and the blocks it owns) inside `ext`.
@@ -318,16 +374,25 @@ pub fn extent(obj: &Bound<'_, PyAny>) -> PyResult<Extent> {
 
 /// Build the layout of `obj`.
 pub fn describe(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<PyLayout> {
+    Ok(described(obj, max_items)?.0.into())
+}
+
+/// The object's allocation and its blocks described (no Python objects made), with its
+/// extent.
+pub fn described(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<(Described, Extent)> {
     let tv = TypeView::of(obj)?;
     let d = decoder(obj, &tv);
     let extent = common::extent(obj, &tv, d.body(obj, &tv)?)?;
-    let mut b = Builder::new(obj.as_ptr() as usize, extent.start, extent.end, max_items)
-        .map_err(read_err)?;
+    // The object is borrowed for the call and its extent is its decoder's (point 1 of the
+    // rule in `raw`): read directly, up to what `max_items` shows.
+    let live = Live::new(obj, extent.start, extent.end).map_err(read_err)?;
+    let read_to = d.read_to(&extent, max_items);
+    let mut b = Builder::object(live, extent.start, extent.end, read_to, max_items);
     common::fields(obj, &tv, d.static_members(), &extent, &mut b)?;
     d.fields(obj, &tv, &extent, &mut b)?;
     let basicsize = tv.slots.basicsize;
     let itemsize = tv.slots.itemsize;
-    b.finish(obj.py(), None, tv.name, basicsize, itemsize)
+    Ok((b.finish(None, tv.name, basicsize, itemsize), extent))
 }
 
 /// `pyhood.peek`: bytes of the object's own allocation.

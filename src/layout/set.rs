@@ -4,7 +4,6 @@
 use pyo3::prelude::*;
 
 use crate::cpython::setobject::{setentry, PySetObject, SET_MINSIZE};
-use crate::cpython::Decode;
 
 use super::common::Extent;
 use super::{read_err, Builder, Decoder, Region, TypeView};
@@ -14,16 +13,16 @@ pub struct Set;
 impl Decoder for Set {
     fn fields(
         &self,
-        obj: &Bound<'_, PyAny>,
+        _obj: &Bound<'_, PyAny>,
         _tv: &TypeView<'_>,
         _ext: &Extent,
         b: &mut Builder,
     ) -> PyResult<()> {
-        set(obj.py(), b)
+        set(b)
     }
 }
 
-fn set(py: Python<'_>, b: &mut Builder) -> PyResult<()> {
+fn set(b: &mut Builder) -> PyResult<()> {
     type S = PySetObject;
     for d in [S::fill, S::used, S::mask, S::table, S::hash, S::finger] {
         b.add_def(&d, 0, Region::Body);
@@ -35,12 +34,16 @@ fn set(py: Python<'_>, b: &mut Builder) -> PyResult<()> {
     let mask = b.int(S::mask.offset as isize, 8);
     if table != 0 && table != b.base.wrapping_add_signed(small) && mask > 0 {
         let n = (mask + 1) as usize;
-        let mut blk =
-            Builder::new(table, 0, (n * setentry::SIZE) as isize, b.max_items).map_err(read_err)?;
+        // The set owns its table of `mask + 1` entries (point 2 of the rule in `raw`);
+        // only the entries shown are read.
+        let shown_end = b.shown_end(0, n, setentry::SIZE);
+        let mut blk = b
+            .owned(table, 0, (n * setentry::SIZE) as isize, shown_end)
+            .map_err(read_err)?;
         add_set_entries(&mut blk, "table", 0, n, Region::Items);
         let entry = setentry::SIZE as isize;
         b.blocks
-            .push(blk.finish(py, Some("table".into()), "setentry[]".into(), 0, entry)?);
+            .push(blk.finish(Some("table".into()), "setentry[]".into(), 0, entry));
     }
     Ok(())
 }
@@ -63,12 +66,11 @@ fn add_set_entries(b: &mut Builder, name: &str, at: isize, count: usize, region:
         }
     }
     if shown < count {
-        b.add(
+        b.add_rest(
             format!("{name}[{shown}..{count}]"),
             at + (shown * entry) as isize,
             (count - shown) * entry,
             "setentry[]",
-            Decode::Bytes,
             region,
         );
     }

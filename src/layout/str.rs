@@ -44,16 +44,16 @@ impl Decoder for Str {
 
     fn fields(
         &self,
-        obj: &Bound<'_, PyAny>,
+        _obj: &Bound<'_, PyAny>,
         _tv: &TypeView<'_>,
         ext: &Extent,
         b: &mut Builder,
     ) -> PyResult<()> {
-        str_body(obj.py(), b, ext)
+        str_body(b, ext)
     }
 }
 
-fn str_body(py: Python<'_>, b: &mut Builder, ext: &Extent) -> PyResult<()> {
+fn str_body(b: &mut Builder, ext: &Extent) -> PyResult<()> {
     let _ = ext;
     b.add_defs(PyASCIIObject::FIELDS, 0, Region::Body);
     let st = PyASCIIObject::state;
@@ -71,7 +71,7 @@ fn str_body(py: Python<'_>, b: &mut Builder, ext: &Extent) -> PyResult<()> {
     let kind = unicode::kind(state) as usize;
     let compact = unicode::compact(state);
     let ascii = unicode::ascii(state);
-    wstr_block(py, b, length, ascii && compact)?;
+    wstr_block(b, length, ascii && compact)?;
     if compact && ascii {
         let at = PyASCIIObject::SIZE as isize;
         b.add(
@@ -91,10 +91,12 @@ fn str_body(py: Python<'_>, b: &mut Builder, ext: &Extent) -> PyResult<()> {
         let n = b
             .int(PyCompactUnicodeObject::utf8_length.offset as isize, 8)
             .max(0) as usize;
-        let mut blk = Builder::new(utf8, 0, n as isize + 1, b.max_items).map_err(read_err)?;
+        // The str owns its UTF-8 copy (point 2 of the rule in `raw`).
+        let end = n as isize + 1;
+        let mut blk = b.owned(utf8, 0, end, end).map_err(read_err)?;
         blk.add("utf8", 0, n + 1, "char[]", Decode::Bytes, Region::Data);
         b.blocks
-            .push(blk.finish(py, Some("utf8".into()), "char[]".into(), 0, 1)?);
+            .push(blk.finish(Some("utf8".into()), "char[]".into(), 0, 1));
     }
     let ctype = match kind {
         1 => "Py_UCS1[]",
@@ -112,12 +114,14 @@ fn str_body(py: Python<'_>, b: &mut Builder, ext: &Extent) -> PyResult<()> {
         let data = b.word(PyUnicodeObject::data.offset as isize);
         if data != 0 && kind > 0 {
             let size = (length + 1) * kind;
-            let mut blk = Builder::new(data, 0, size as isize, b.max_items).map_err(read_err)?;
+            // A legacy str owns its data buffer (point 2 of the rule in `raw`).
+            let end = size as isize;
+            let mut blk = b.owned(data, 0, end, end).map_err(read_err)?;
             let note = text_note(&blk.snap_bytes(0, length * kind), kind);
             blk.add("data", 0, size, ctype, Decode::Bytes, Region::Data)
                 .note = Some(note);
             b.blocks
-                .push(blk.finish(py, Some("data".into()), ctype.into(), 0, kind as isize)?);
+                .push(blk.finish(Some("data".into()), ctype.into(), 0, kind as isize));
         }
     }
     Ok(())
@@ -125,7 +129,7 @@ fn str_body(py: Python<'_>, b: &mut Builder, ext: &Extent) -> PyResult<()> {
 
 /// 3.10/3.11: the legacy `wchar_t` buffer, once something asked for it
 /// (`PyUnicode_AsUnicode`); it is shared with the data when `wchar_t` has the data's width.
-fn wstr_block(py: Python<'_>, b: &mut Builder, length: usize, ascii_compact: bool) -> PyResult<()> {
+fn wstr_block(b: &mut Builder, length: usize, ascii_compact: bool) -> PyResult<()> {
     let Some(wstr_field) = unicode::wstr_field() else {
         return Ok(());
     };
@@ -143,7 +147,7 @@ fn wstr_block(py: Python<'_>, b: &mut Builder, length: usize, ascii_compact: boo
     let mut blk = Builder::new(wstr, 0, size as isize, b.max_items).map_err(read_err)?;
     blk.add("wstr", 0, size, "wchar_t[]", Decode::Bytes, Region::Data);
     b.blocks
-        .push(blk.finish(py, Some("wstr".into()), "wchar_t[]".into(), 0, 4)?);
+        .push(blk.finish(Some("wstr".into()), "wchar_t[]".into(), 0, 4));
     Ok(())
 }
 

@@ -57,7 +57,10 @@ impl Decoder for Tuple {
             Region::Items,
         );
         for f in b.fields.iter_mut().skip(first_hidden) {
-            f.note = Some("a struct sequence's field outside the sequence (ob_size)".into());
+            // A summary field that was not read keeps saying so.
+            f.note.get_or_insert_with(|| {
+                "a struct sequence's field outside the sequence (ob_size)".into()
+            });
         }
         Ok(())
     }

@@ -12,14 +12,19 @@ use pyo3::prelude::*;
 /// "malloc_debug", "mimalloc", … (exported by every supported version; public in
 /// `cpython/pymem.h` before 3.13, internal after). `None` if the symbol is absent.
 pub fn allocator_name(_py: Python<'_>) -> Option<String> {
-    // SAFETY:
-    // - dlsym with RTLD_DEFAULT only looks a symbol up; the name is a NUL-terminated literal
-    let sym = unsafe {
-        libc::dlsym(
-            libc::RTLD_DEFAULT,
-            c"_PyMem_GetCurrentAllocatorName".as_ptr(),
-        )
-    };
+    // The symbol's address never changes while the interpreter is loaded: looked up once.
+    static SYM: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let sym = *SYM.get_or_init(|| {
+        // SAFETY:
+        // - dlsym with RTLD_DEFAULT only looks a symbol up; the name is a NUL-terminated
+        //   literal
+        (unsafe {
+            libc::dlsym(
+                libc::RTLD_DEFAULT,
+                c"_PyMem_GetCurrentAllocatorName".as_ptr(),
+            )
+        }) as usize
+    }) as *mut libc::c_void;
     if sym.is_null() {
         return None;
     }

@@ -115,7 +115,7 @@ pub fn assert_addressable(address: usize, len: usize) {
 /// Whether valgrind's memcheck runs this process: valgrind starts the program with its
 /// preload libraries in `LD_PRELOAD` (and takes them out again for programs it does not
 /// trace). Read once, on pyhood's first read.
-fn under_memcheck() -> bool {
+pub fn under_memcheck() -> bool {
     static MEMCHECK: OnceLock<bool> = OnceLock::new();
     *MEMCHECK.get_or_init(|| {
         std::env::var_os("LD_PRELOAD").is_some_and(|v| {
@@ -318,6 +318,7 @@ fn pipe_read(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
 }
 
 /// Little-endian decoding helpers over a byte buffer that was read at `base`.
+#[derive(Clone, Debug)]
 pub struct Snapshot {
     pub base: usize,
     pub bytes: Vec<u8>,

@@ -32,6 +32,8 @@
 //!
 //! - `collector`: the `Paused` guard that keeps the cyclic collector still during a call.
 //! - `mem`: fault-free reads of arbitrary addresses (`process_vm_readv` on our own pid).
+//! - `live`: direct reads of a live object's allocation, the blocks it owns and the
+//!   objects it references (points 1 and 2 above).
 //! - `object`: direct reads of a live object's `PyObject` header and its type object.
 //! - `refcnt`: `pyhood.refcnt` as a bare `METH_O` function.
 //! - `dynlink`: what the dynamic linker answers: the active allocator's name (a `dlsym`
@@ -52,6 +54,7 @@ pub mod debugstats;
 pub mod dynlink;
 pub mod glibc;
 pub mod interp;
+pub mod live;
 pub mod mem;
 pub mod object;
 pub mod offsets;

@@ -126,32 +126,57 @@ const MAX_MEMBERS: usize = 4096;
 /// `__slots__` name; the granule reads cost in proportion to the name's real length).
 const MAX_MEMBER_NAME: usize = 1 << 20;
 
-/// Decode a type's `tp_members` array through the fault-free path.
+/// Decode the `tp_members` array of a live type (`slots` read from it for this call).
+///
+/// Read directly (point 1 of the rule in `raw`: memory a live type object owns): a heap
+/// type's array lies in its own allocation after the `PyHeapTypeObject`
+/// (`_PyHeapType_GET_MEMBERS`), its names are the UTF-8 of the `__slots__` strs the type
+/// keeps in `ht_slots`; a static type's array and names are in the static image of its
+/// module. The array ends with an entry whose name is NULL (`PyType_Ready` requires it);
+/// the walk is bounded by `MAX_MEMBERS` entries and `MAX_MEMBER_NAME` bytes per name.
 pub fn members(slots: &TypeSlots) -> Result<Vec<Member>, mem::ReadError> {
     let mut out = Vec::new();
-    if slots.members == 0 {
+    if slots.members == 0 || slots.members % 8 != 0 {
         return Ok(out);
     }
-    let entry = size_of::<PyMemberDef>();
+    let first = slots.members as *const PyMemberDef;
     for i in 0..MAX_MEMBERS {
-        let snap = mem::Snapshot::take(slots.members + i * entry, entry)?;
-        let b = snap.base;
-        let name_ptr = snap.word(b + offset_of!(PyMemberDef, name)).unwrap_or(0);
-        if name_ptr == 0 {
+        // SAFETY:
+        // - `first` is `tp_members` of a live type object (the caller read `slots` from it in
+        //   this call, with the thread attached): an array of PyMemberDef that the type owns,
+        //   ended by an entry with a NULL name, so every entry up to that one is readable
+        // - `read_unaligned` copies the entry (no reference into the type is kept)
+        let m = unsafe { first.add(i).read_unaligned() };
+        if m.name.is_null() {
             break;
         }
         out.push(Member {
-            name: read_cstr(name_ptr, MAX_MEMBER_NAME)?,
-            kind: snap
-                .int(b + offset_of!(PyMemberDef, r#type), 4)
-                .unwrap_or(0) as i32,
-            offset: snap
-                .int(b + offset_of!(PyMemberDef, offset), 8)
-                .unwrap_or(0) as isize,
-            flags: snap.int(b + offset_of!(PyMemberDef, flags), 4).unwrap_or(0) as i32,
+            name: owned_cstr(m.name as usize, MAX_MEMBER_NAME),
+            kind: m.r#type,
+            offset: m.offset,
+            flags: m.flags,
         });
     }
     Ok(out)
+}
+
+/// A NUL-terminated C string that a live object owns for the call (a member's name, a
+/// static type's `tp_name`), read directly, at most `max` bytes.
+fn owned_cstr(addr: usize, max: usize) -> String {
+    let mut bytes = Vec::new();
+    let p = addr as *const u8;
+    while bytes.len() < max {
+        // SAFETY:
+        // - `addr` is a C string a live object owns (callers: member names and `tp_name`
+        //   of a live type, see `members` and `type_name`): every byte up to its NUL is
+        //   readable, and the loop stops at the NUL
+        let c = unsafe { p.add(bytes.len()).read() };
+        if c == 0 {
+            break;
+        }
+        bytes.push(c);
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// The granule a C string is read in: every allocator CPython uses ends a block's usable
@@ -231,6 +256,17 @@ pub fn int_tag(obj: &Bound<'_, pyo3::types::PyInt>) -> u64 {
     }
 }
 
+/// The `capacity` byte of the `PyDictValues` that 3.13+ embeds in an instance at `offset`
+/// (`_PyObject_InlineValues`: `tp_basicsize` of a type with `Py_TPFLAGS_INLINE_VALUES`).
+pub fn inline_values_capacity(obj: &Bound<'_, PyAny>, offset: usize) -> u8 {
+    // SAFETY:
+    // - the thread is attached and `obj` is live for the call (point 1 of the rule in `raw`)
+    // - the caller passes the offset of the inline values of a type whose flags say it has
+    //   them: `_PyType_AllocNoTrack` (Objects/typeobject.c v3.13.0) allocates them after
+    //   `tp_basicsize`, header byte `capacity` first, for every instance of such a type
+    unsafe { obj.as_ptr().cast::<u8>().add(offset).read() }
+}
+
 /// The `PyASCIIObject` part of a str: every str (compact or not) starts with it.
 pub fn ascii_header(obj: &Bound<'_, pyo3::types::PyString>) -> [u8; size_of::<PyASCIIObject>()] {
     let mut out = [0u8; size_of::<PyASCIIObject>()];
@@ -292,12 +328,27 @@ pub fn tuple_type_address() -> usize {
 /// The object `owner` references from the pointer field at `offset`, if its type is exactly
 /// the one at `type_address`: the field and the pointee's `ob_type` are read fault-free.
 fn field_pointee(owner: &Bound<'_, PyAny>, offset: usize, type_address: usize) -> Option<usize> {
-    let field = (owner.as_ptr() as usize).checked_add(offset)?;
-    let ptr = mem::read_usize(field).ok()?;
+    // SAFETY:
+    // - the thread is attached and `owner` is live for the call; callers pass the offset of
+    //   a pointer field inside the owner's own struct (`tp_mro` of a type,
+    //   `co_localsplusnames` of a code object, 3.15's `ob_bytes_object` of a bytearray:
+    //   point 1 of the rule in `raw`)
+    let ptr = unsafe {
+        owner
+            .as_ptr()
+            .cast::<u8>()
+            .add(offset)
+            .cast::<usize>()
+            .read_unaligned()
+    };
     if ptr == 0 || ptr % 8 != 0 {
         return None;
     }
-    let ty = mem::read_usize(ptr + offset_of!(RawObject, ob_type)).ok()?;
+    // SAFETY:
+    // - those fields hold a strong reference (or NULL, refused above) that nothing replaces
+    //   while the thread holds the GIL and runs no Python code: `ptr` is a live object,
+    //   whose header is readable (point 2 of the rule)
+    let ty = unsafe { (*(ptr as *const RawObject)).ob_type } as usize;
     (ty == type_address).then_some(ptr)
 }
 
@@ -410,7 +461,9 @@ pub fn type_name(tp: &Bound<'_, PyType>) -> String {
     if tp_name == 0 {
         return String::new();
     }
-    let full = read_cstr(tp_name, 1024).unwrap_or_default();
+    // A static type's `tp_name` is a C string in its module's image, which the live type
+    // keeps loaded.
+    let full = owned_cstr(tp_name, 1024);
     match full.rfind('.') {
         Some(dot) => full[dot + 1..].to_owned(),
         None => full,
