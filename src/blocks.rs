@@ -146,7 +146,7 @@ fn classify_with(
         pool_capacity: None,
         arena_index: None,
     };
-    if dynlink::in_loaded_image(block_address) {
+    if in_loaded_image(block_address) {
         return Ok(info);
     }
     // 3.14+'s `_Py_STATICALLY_ALLOCATED_FLAG` (`static_hint`) is no proof: `PyObject_HEAD_INIT`
@@ -192,9 +192,40 @@ fn allocator_block(py: Python<'_>, info: PyBlockInfo, fit: Fit) -> PyResult<PyBl
     Err(last.expect("two allocators were tried"))
 }
 
+/// What `memoised` remembers: allocator headers probed, and which addresses lie in a
+/// loaded image.
+#[derive(Default)]
+struct Memo {
+    headers: Vec<Snapshot>,
+    images: Vec<(usize, bool)>,
+}
+
 thread_local! {
-    /// The allocator headers probed inside `memoised` (none outside it).
-    static PROBED: std::cell::RefCell<Option<Vec<Snapshot>>> = const { std::cell::RefCell::new(None) };
+    /// What was learned inside `memoised` (nothing outside it).
+    static PROBED: std::cell::RefCell<Option<Memo>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `dynlink::in_loaded_image`, remembered inside `memoised` (images are not unloaded while
+/// the thread holds the GIL and runs no Python code).
+fn in_loaded_image(address: usize) -> bool {
+    let hit = PROBED.with(|p| {
+        p.borrow().as_ref().and_then(|m| {
+            m.images
+                .iter()
+                .find(|(a, _)| *a == address)
+                .map(|(_, b)| *b)
+        })
+    });
+    if let Some(b) = hit {
+        return b;
+    }
+    let b = dynlink::in_loaded_image(address);
+    PROBED.with(|p| {
+        if let Some(m) = p.borrow_mut().as_mut() {
+            m.images.push((address, b));
+        }
+    });
+    b
 }
 
 /// Run `f` with allocator-header probes remembered: a header read twice inside `f` (the
@@ -215,7 +246,7 @@ pub fn memoised<T>(f: impl FnOnce() -> T) -> T {
         let mut p = p.borrow_mut();
         let outermost = p.is_none();
         if outermost {
-            *p = Some(Vec::new());
+            *p = Some(Memo::default());
         }
         outermost
     });
@@ -226,8 +257,9 @@ pub fn memoised<T>(f: impl FnOnce() -> T) -> T {
 /// A probe of an allocator's header (`mem::probe`), remembered inside `memoised`.
 fn header_probe(addr: usize, len: usize) -> Result<Snapshot, crate::raw::mem::ReadError> {
     let hit = PROBED.with(|p| {
-        p.borrow().as_ref().and_then(|v| {
-            v.iter()
+        p.borrow().as_ref().and_then(|m| {
+            m.headers
+                .iter()
                 .find(|s| s.base == addr && s.bytes.len() == len)
                 .cloned()
         })
@@ -237,8 +269,8 @@ fn header_probe(addr: usize, len: usize) -> Result<Snapshot, crate::raw::mem::Re
     }
     let s = Snapshot::probe(addr, len)?;
     PROBED.with(|p| {
-        if let Some(v) = p.borrow_mut().as_mut() {
-            v.push(s.clone());
+        if let Some(m) = p.borrow_mut().as_mut() {
+            m.headers.push(s.clone());
         }
     });
     Ok(s)

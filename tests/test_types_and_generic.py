@@ -14,6 +14,9 @@ import sys
 
 import pyhood
 import pytest
+from conftest import NOT_READ, assert_tiles, mem, sword, word
+
+PTR = ctypes.sizeof(ctypes.c_void_p)
 
 
 class Point:
@@ -157,3 +160,113 @@ def test_only_datetime_and_time_get_the_datetime_decoder():
         assert "hastzinfo" in names and "tzinfo" not in names
     for obj in (dt.date(2024, 1, 2), dt.timedelta(days=1)):
         assert "hastzinfo" not in [f.name for f in pyhood.layout(obj).fields]
+
+
+def _shown_and_rest(lay, array: str):
+    """The fields of ``array`` that ``max_items`` shows, and its one summary field."""
+    shown = [f for f in lay.fields if f.name.startswith(array + "[") and ".." not in f.name]
+    rest = [f for f in lay.fields if f.name.startswith(array + "[") and ".." in f.name]
+    assert len(rest) == 1, [f.name for f in rest]
+    return shown, rest[0]
+
+
+def _bytes_held(lay) -> int:
+    """Bytes a layout holds: its fields' and its blocks' raw bytes."""
+    return sum(len(f.raw) for f in lay.fields) + sum(_bytes_held(b) for b in lay.blocks)
+
+
+def test_list_items_past_max_items_are_not_read():
+    """``layout(lst, max_items=64)`` of a 100,000-item list shows the first 64 pointers of
+    ``ob_item``, each ``id`` of its item; the other slots up to ``allocated`` (read with
+    ctypes) are one summary field that covers their bytes, holds none and says so."""
+    lst = list(range(100_000))
+    lay = pyhood.layout(lst, max_items=64)
+    allocated = sword(id(lst) + 4 * PTR)
+    blk = lay.block("ob_item")
+    shown, rest = _shown_and_rest(blk, "ob_item")
+    assert [f.value for f in shown] == [id(x) for x in lst[:64]]
+    items = word(id(lst) + 3 * PTR)
+    assert [f.raw for f in shown] == [mem(items + PTR * i, PTR) for i in range(64)]
+    assert rest.name == f"ob_item[64..{allocated}]"
+    assert (rest.offset, rest.size, rest.raw, rest.note) == (
+        64 * PTR,
+        (allocated - 64) * PTR,
+        b"",
+        NOT_READ,
+    )
+    assert lay.field("ob_size").value == len(lst) and blk.size == allocated * PTR
+    assert_tiles(blk)
+
+
+def test_tuple_items_past_max_items_are_not_read():
+    """A tuple keeps its items in itself: with ``max_items=64`` the first 64 are shown,
+    the rest is one summary field holding no bytes, and the allocation is still
+    ``sys.getsizeof(t)`` bytes long."""
+    t = tuple(range(50_000))
+    lay = pyhood.layout(t, max_items=64)
+    shown, rest = _shown_and_rest(lay, "ob_item")
+    assert [f.value for f in shown] == [id(x) for x in t[:64]]
+    assert [f.raw for f in shown] == [mem(id(t) + f.offset, PTR) for f in shown]
+    assert (rest.size, rest.raw, rest.note) == ((len(t) - 64) * PTR, b"", NOT_READ)
+    assert lay.size == sys.getsizeof(t)
+    assert_tiles(lay)
+
+
+def test_dict_entries_past_max_items_are_neither_read_nor_named():
+    """A dict of 100,000 str keys with ``max_items=8``: its keys object shows the first 8
+    index slots and the first 8 entries, each ``me_key`` the ``id`` of the key inserted
+    at that place and noted with its text; the other indices and entries are one summary
+    field each, with no bytes. ``dk_nentries`` is still ``len(d)``."""
+    d = {f"key{i}": i for i in range(100_000)}
+    keys = list(d)
+    blk = pyhood.layout(d, max_items=8).block("ma_keys")
+    me_keys = [f for f in blk.fields if f.name.endswith(".me_key")]
+    assert [f.value for f in me_keys] == [id(k) for k in keys[:8]]
+    assert [f.note for f in me_keys] == [f'"{k}"' for k in keys[:8]]
+    assert [f.raw for f in me_keys] == [mem(blk.address + f.offset, PTR) for f in me_keys]
+    _, indices_rest = _shown_and_rest(blk, "dk_indices")
+    _, entries_rest = _shown_and_rest(blk, "dk_entries")
+    for rest in (indices_rest, entries_rest):
+        assert (rest.raw, rest.note) == (b"", NOT_READ)
+    assert blk.field("dk_nentries").value == len(d)
+    assert_tiles(blk)
+
+
+def test_str_and_bytes_data_past_max_items_is_not_read():
+    """A str's characters and a bytes object's ``ob_sval`` are shown up to ``max_items``
+    units, as ctypes reads them; the rest of the data is one summary field with no bytes,
+    and the allocation is still ``sys.getsizeof`` bytes long."""
+    for s, kind, encoding in (("ab" * 50_000, 1, "ascii"), ("é" * 20_000, 1, "latin-1")):
+        lay = pyhood.layout(s, max_items=16)
+        data = lay.field("data")
+        assert data.raw == s[:16].encode(encoding) == mem(id(s) + data.offset, 16 * kind)
+        rest = lay.field(f"data[16..{len(s) + 1}]")
+        assert (rest.size, rest.raw, rest.note) == ((len(s) + 1 - 16) * kind, b"", NOT_READ)
+        assert lay.size == sys.getsizeof(s)
+        assert_tiles(lay)
+    b = bytes(range(256)) * 400
+    lay = pyhood.layout(b, max_items=32)
+    assert lay.field("ob_sval").raw == b[:32]
+    rest = lay.field(f"ob_sval[32..{len(b) + 1}]")
+    assert (rest.size, rest.raw, rest.note) == (len(b) + 1 - 32, b"", NOT_READ)
+    assert lay.size == sys.getsizeof(b)
+    assert_tiles(lay)
+
+
+def test_what_a_layout_holds_follows_max_items_not_the_container():
+    """The bytes a layout of a 1,000,000-key dict holds with ``max_items=64`` are those of
+    the headers and the 64 indices and entries shown, a few kilobytes, not the keys
+    object's megabytes; likewise for a 1,000,000-item list."""
+    d = dict.fromkeys(range(1_000_000))
+    lst = list(range(1_000_000))
+    for x in (d, lst):
+        assert _bytes_held(pyhood.layout(x, max_items=64)) < 8192
+
+
+def test_fields_are_made_once_and_kept():
+    """A layout makes its ``Field`` objects when first asked for and keeps them: asking
+    twice gives the same tuple, and ``field(name)`` returns the one in it."""
+    lay = pyhood.layout([1, 2, 3])
+    assert lay.fields is lay.fields
+    assert lay.field("ob_type") is next(f for f in lay.fields if f.name == "ob_type")
+    assert lay.blocks is lay.blocks and len(lay) == len(lay.fields)

@@ -46,13 +46,125 @@ impl Region {
     }
 }
 
+/// A field's C name, formatted only when shown: most fields of a big array are never
+/// asked for by name.
+#[derive(Clone, Debug)]
+pub enum FieldName {
+    Text(Cow<'static, str>),
+    /// `container.member`: a bit-field view.
+    Member {
+        container: &'static str,
+        member: &'static str,
+    },
+    /// `array[index]`, or `array[index].member` for arrays of structs.
+    Item {
+        array: &'static str,
+        index: usize,
+        member: Option<&'static str>,
+    },
+}
+
+impl FieldName {
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            FieldName::Text(t) => Cow::Borrowed(t.as_ref()),
+            _ => Cow::Owned(self.to_string()),
+        }
+    }
+
+    pub fn starts_with(&self, c: char) -> bool {
+        match self {
+            FieldName::Text(t) => t.starts_with(c),
+            FieldName::Item { array, .. } => array.starts_with(c),
+            FieldName::Member { container, .. } => container.starts_with(c),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldName::Text(t) => f.write_str(t),
+            FieldName::Member { container, member } => write!(f, "{container}.{member}"),
+            FieldName::Item {
+                array,
+                index,
+                member: None,
+            } => write!(f, "{array}[{index}]"),
+            FieldName::Item {
+                array,
+                index,
+                member: Some(m),
+            } => write!(f, "{array}[{index}].{m}"),
+        }
+    }
+}
+
+impl PartialEq<str> for FieldName {
+    fn eq(&self, other: &str) -> bool {
+        match self {
+            FieldName::Text(t) => t == other,
+            FieldName::Member { container, member } => {
+                other.len() == container.len() + 1 + member.len()
+                    && other.starts_with(container)
+                    && other.ends_with(member)
+                    && other.as_bytes()[container.len()] == b'.'
+            }
+            FieldName::Item {
+                array,
+                index,
+                member,
+            } => {
+                let Some(rest) = other.strip_prefix(array).and_then(|r| r.strip_prefix('[')) else {
+                    return false;
+                };
+                let Some((digits, tail)) = rest.split_once(']') else {
+                    return false;
+                };
+                let same_index = digits.parse::<usize>().ok() == Some(*index)
+                    && !digits.starts_with('+')
+                    && (digits == "0" || !digits.starts_with('0'));
+                same_index
+                    && match member {
+                        None => tail.is_empty(),
+                        Some(m) => tail.strip_prefix('.') == Some(m),
+                    }
+            }
+        }
+    }
+}
+
+impl PartialEq<&str> for FieldName {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
+}
+
+impl From<&'static str> for FieldName {
+    fn from(s: &'static str) -> Self {
+        FieldName::Text(Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for FieldName {
+    fn from(s: String) -> Self {
+        FieldName::Text(Cow::Owned(s))
+    }
+}
+
+impl From<Cow<'static, str>> for FieldName {
+    fn from(s: Cow<'static, str>) -> Self {
+        FieldName::Text(s)
+    }
+}
+
 /// A field before it becomes a Python object.
 #[derive(Clone, Debug)]
 pub struct Spec {
-    pub name: Cow<'static, str>,
+    pub name: FieldName,
     pub offset: isize,
     pub size: usize,
-    pub ctype: Cow<'static, str>,
+    pub ctype: &'static str,
     pub decode: Decode,
     pub region: Region,
     pub note: Option<String>,
@@ -201,10 +313,10 @@ impl Builder {
 
     pub fn add(
         &mut self,
-        name: impl Into<Cow<'static, str>>,
+        name: impl Into<FieldName>,
         offset: isize,
         size: usize,
-        ctype: impl Into<Cow<'static, str>>,
+        ctype: &'static str,
         decode: Decode,
         region: Region,
     ) -> &mut Spec {
@@ -212,7 +324,7 @@ impl Builder {
             name: name.into(),
             offset,
             size,
-            ctype: ctype.into(),
+            ctype,
             decode,
             region,
             note: None,
@@ -241,7 +353,7 @@ impl Builder {
     /// Add a bit-field view of the container field at `offset`.
     pub fn add_bits(
         &mut self,
-        container: &str,
+        container: &'static str,
         bits: Bits,
         offset: isize,
         size: usize,
@@ -255,7 +367,10 @@ impl Builder {
                 Decode::Bits { shift, width }
             };
             self.add(
-                format!("{container}.{name}"),
+                FieldName::Member {
+                    container,
+                    member: name,
+                },
                 offset,
                 size,
                 ctype,
@@ -270,7 +385,7 @@ impl Builder {
     #[allow(clippy::too_many_arguments)]
     pub fn add_array(
         &mut self,
-        name: &str,
+        name: &'static str,
         offset: isize,
         count: usize,
         elem: usize,
@@ -279,9 +394,14 @@ impl Builder {
         region: Region,
     ) {
         let shown = count.min(self.max_items);
+        self.fields.reserve(shown + 1);
         for i in 0..shown {
             self.add(
-                format!("{name}[{i}]"),
+                FieldName::Item {
+                    array: name,
+                    index: i,
+                    member: None,
+                },
                 offset + (i * elem) as isize,
                 elem,
                 ctype,
@@ -335,18 +455,27 @@ impl Builder {
             .retain(|f| f.offset >= start && f.offset + f.size as isize <= end);
         // Where two fields claim the same bytes, the one added later wins: type-specific
         // decoders run after the generic slot finder and know the C name.
-        let mut indexed: Vec<(usize, Spec)> = self.fields.drain(..).enumerate().collect();
-        indexed.sort_by_key(|(i, f)| {
-            (
-                f.offset,
-                is_view(f),
-                if is_view(f) { *i } else { usize::MAX - i },
-            )
+        // Decoders mostly add fields in address order: then nothing needs sorting (two
+        // fields at one offset, views aside, always go through the sort).
+        let in_order = self.fields.windows(2).all(|w| {
+            let (a, b) = ((w[0].offset, is_view(&w[0])), (w[1].offset, is_view(&w[1])));
+            a < b || (a == b && is_view(&w[1]))
         });
-        let mut filled: Vec<Spec> = Vec::with_capacity(indexed.len() + 4);
+        if !in_order {
+            let mut indexed: Vec<(usize, Spec)> = self.fields.drain(..).enumerate().collect();
+            indexed.sort_by_key(|(i, f)| {
+                (
+                    f.offset,
+                    is_view(f),
+                    if is_view(f) { *i } else { usize::MAX - i },
+                )
+            });
+            self.fields = indexed.into_iter().map(|(_, f)| f).collect();
+        }
+        let mut filled: Vec<Spec> = Vec::with_capacity(self.fields.len() + 4);
         let mut cursor = start;
         let mut prev_declared = false;
-        for (_, f) in indexed {
+        for f in std::mem::take(&mut self.fields) {
             if is_view(&f) {
                 filled.push(f); // a bit-field view of the container just pushed
                 continue;
@@ -428,7 +557,7 @@ impl Described {
             offset: f.offset,
             size: f.size,
             ctype: f.ctype.to_string(),
-            value: decode(py, raw, f.decode, &f.ctype)?,
+            value: decode(py, raw, f.decode, f.ctype)?,
             region: f.region.as_str(),
             raw: PyBytes::new(py, raw).unbind(),
             bits: match f.decode {
@@ -476,10 +605,10 @@ fn gap(from: isize, to: isize, proven: bool) -> Spec {
     let size = (to - from) as usize;
     let padding = proven && size < 8;
     Spec {
-        name: Cow::Borrowed(if padding { "(padding)" } else { "(unnamed)" }),
+        name: FieldName::from(if padding { "(padding)" } else { "(unnamed)" }),
         offset: from,
         size,
-        ctype: Cow::Borrowed(if padding { "padding" } else { "char[]" }),
+        ctype: if padding { "padding" } else { "char[]" },
         decode: Decode::Bytes,
         region: if padding {
             Region::Padding
@@ -529,3 +658,42 @@ fn decode(py: Python<'_>, raw: &[u8], how: Decode, _ctype: &str) -> PyResult<Py<
 }
 
 pub use crate::errors::read_err;
+
+#[cfg(test)]
+mod tests {
+    use super::FieldName;
+
+    #[test]
+    fn field_names_read_and_compare_as_their_c_names() {
+        let item = FieldName::Item {
+            array: "dk_entries",
+            index: 12,
+            member: Some("me_key"),
+        };
+        assert_eq!(item.to_string(), "dk_entries[12].me_key");
+        assert!(item == "dk_entries[12].me_key");
+        for other in [
+            "dk_entries[12]",
+            "dk_entries[012].me_key",
+            "dk_entries[+12].me_key",
+            "dk_entries[12].me_value",
+            "dk_entries[1].me_key",
+            "dk_entrie[12].me_key",
+        ] {
+            assert!(item != other, "{other}");
+        }
+        let plain = FieldName::Item {
+            array: "ob_item",
+            index: 0,
+            member: None,
+        };
+        assert!(plain == "ob_item[0]" && plain != "ob_item[0].x" && plain != "ob_item[00]");
+        let bits = FieldName::Member {
+            container: "state",
+            member: "kind",
+        };
+        assert!(bits == "state.kind" && bits != "state_kind" && bits != "state.kinds");
+        let text = FieldName::from("ob_type");
+        assert!(text == "ob_type" && text != "ob_typ");
+    }
+}

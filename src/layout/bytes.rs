@@ -37,14 +37,30 @@ impl Decoder for Bytes {
         b.add_def(&PyBytesObject::ob_shash, 0, Region::Body);
         let sval = PyBytesObject::ob_sval;
         let at = sval.offset as isize;
-        b.add(
-            sval.name,
-            at,
-            ext.items + 1,
-            sval.ctype,
-            sval.decode,
-            Region::Data,
-        );
+        let (all, shown) = (ext.items + 1, (ext.items + 1).min(b.max_items));
+        if shown > 0 {
+            b.add(sval.name, at, shown, sval.ctype, sval.decode, Region::Data);
+        }
+        if shown < all {
+            b.add_rest(
+                format!("{}[{shown}..{all}]", sval.name),
+                at + shown as isize,
+                all - shown,
+                sval.ctype,
+                Region::Data,
+            );
+        }
         Ok(())
+    }
+
+    fn hole(
+        &self,
+        _obj: &Bound<'_, PyAny>,
+        ext: &Extent,
+        max_items: usize,
+    ) -> Option<(isize, isize)> {
+        let at = PyBytesObject::ob_sval.offset as isize;
+        let all = ext.items + 1;
+        Some((at + all.min(max_items) as isize, at + all as isize))
     }
 }

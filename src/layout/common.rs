@@ -65,6 +65,9 @@ impl Body {
 /// recognised (its `ob_size` is then left unnamed, never misread).
 pub fn var_head_without_items(tv: &TypeView<'_>) -> bool {
     use pyo3::types::PyByteArray;
+    if !rawobj::mro_has_extension_types(&tv.ty) {
+        return false;
+    }
     if tv.ty.is_subclass_of::<PyByteArray>().unwrap_or(false) {
         return true;
     }

@@ -9,6 +9,7 @@ use crate::cpython::Decode;
 use crate::errors;
 use crate::raw::mem;
 
+use super::builder::FieldName;
 use super::common::{self, Extent};
 use super::{read_err, Builder, Decoder, Described, Region, TypeView};
 
@@ -103,7 +104,11 @@ pub fn keys_block(owner: &Builder, keys: usize) -> PyResult<(Described, KeysGeom
             } else {
                 None
             };
-            let name = format!("dk_entries[{i}].{}", d.name);
+            let name = FieldName::Item {
+                array: "dk_entries",
+                index: i,
+                member: Some(d.name),
+            };
             b.add(name, at, d.size, d.ctype, d.decode, Region::Items)
                 .note = note;
         }

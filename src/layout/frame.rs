@@ -664,7 +664,7 @@ pub fn frame_layout(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<Py<PyF
         let mut blk = Builder::new(state, 0, end as isize, max_items).map_err(read_err)?;
         blk.add_defs(IFRAME_FIELDS, 0, Region::Body);
         for f in blk.fields.iter_mut() {
-            match f.name.as_ref() {
+            match f.name.text().as_ref() {
                 "owner" => f.note = owner.and_then(fc::owner_name).map(str::to_owned),
                 "f_code" | "f_executable" => f.note = Some(format!("code at {code_ptr:#x}")),
                 "f_funcobj" | "f_func" if STACKREF_TAG_BITS != 0 => {

@@ -302,11 +302,15 @@ pub trait Decoder: Sync {
         Ok(common::Body::fixed(tv.slots.basicsize, self.var_head(tv)))
     }
 
-    /// Where the snapshot of the object's own allocation may stop: the end of the last
-    /// item `max_items` shows, for types that keep their items inline (by default the
-    /// whole extent).
-    fn read_to(&self, ext: &Extent, _max_items: usize) -> isize {
-        ext.end
+    /// The part of the object's own allocation that is not read: the items past
+    /// `max_items` of types that keep their items inline, `[from, to)`; by default none.
+    fn hole(
+        &self,
+        _obj: &Bound<'_, PyAny>,
+        _ext: &Extent,
+        _max_items: usize,
+    ) -> Option<(isize, isize)> {
+        None
     }
 
     /// Name the struct's fields (and the blocks it owns) inside `ext`.
@@ -386,8 +390,15 @@ pub fn described(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<(Describe
     // The object is borrowed for the call and its extent is its decoder's (point 1 of the
     // rule in `raw`): read directly, up to what `max_items` shows.
     let live = Live::new(obj, extent.start, extent.end).map_err(read_err)?;
-    let read_to = d.read_to(&extent, max_items);
+    let (read_to, resume) = d
+        .hole(obj, &extent, max_items)
+        .filter(|(from, to)| from < to)
+        .unwrap_or((extent.end, extent.end));
     let mut b = Builder::object(live, extent.start, extent.end, read_to, max_items);
+    if resume < extent.end {
+        b.read_also(resume, (extent.end - resume) as usize)
+            .map_err(read_err)?;
+    }
     common::fields(obj, &tv, d.static_members(), &extent, &mut b)?;
     d.fields(obj, &tv, &extent, &mut b)?;
     let basicsize = tv.slots.basicsize;

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 use crate::cpython::setobject::{setentry, PySetObject, SET_MINSIZE};
 
+use super::builder::FieldName;
 use super::common::Extent;
 use super::{read_err, Builder, Decoder, Region, TypeView};
 
@@ -48,13 +49,17 @@ fn set(b: &mut Builder) -> PyResult<()> {
     Ok(())
 }
 
-fn add_set_entries(b: &mut Builder, name: &str, at: isize, count: usize, region: Region) {
+fn add_set_entries(b: &mut Builder, name: &'static str, at: isize, count: usize, region: Region) {
     let entry = setentry::SIZE;
     let shown = count.min(b.max_items);
     for i in 0..shown {
         let e = at + (i * entry) as isize;
         for d in setentry::FIELDS {
-            let key = format!("{name}[{i}].{}", d.name);
+            let key = FieldName::Item {
+                array: name,
+                index: i,
+                member: Some(d.name),
+            };
             b.add(
                 key,
                 e + d.offset as isize,

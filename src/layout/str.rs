@@ -16,30 +16,61 @@ use super::{read_err, Builder, Decoder, Region, TypeView};
 
 pub struct Str;
 
+/// A str's `state` and `length`, from its `PyASCIIObject` header.
+fn state_and_length(obj: &Bound<'_, PyAny>) -> PyResult<(u32, usize)> {
+    let head = rawobj::ascii_header(obj.cast::<PyString>()?);
+    let p = Snapshot {
+        base: 0,
+        bytes: head.to_vec(),
+    };
+    let state = p.uint(p.base + PyASCIIObject::state.offset, 4).unwrap_or(0) as u32;
+    let length = p
+        .int(p.base + PyASCIIObject::length.offset, 8)
+        .unwrap_or(0)
+        .max(0) as usize;
+    Ok((state, length))
+}
+
+/// Where a compact str's characters start, and their width; `None` for a legacy str.
+fn inline_data(state: u32) -> Option<(usize, usize)> {
+    if !unicode::compact(state) {
+        None
+    } else if unicode::ascii(state) {
+        Some((PyASCIIObject::SIZE, 1))
+    } else {
+        Some((
+            PyCompactUnicodeObject::SIZE,
+            (unicode::kind(state) as usize).max(1),
+        ))
+    }
+}
+
 impl Decoder for Str {
     fn body(&self, obj: &Bound<'_, PyAny>, _tv: &TypeView<'_>) -> PyResult<Body> {
-        let head = rawobj::ascii_header(obj.cast::<PyString>()?);
-        let p = Snapshot {
-            base: 0,
-            bytes: head.to_vec(),
-        };
-        let state = p.uint(p.base + PyASCIIObject::state.offset, 4).unwrap_or(0) as u32;
-        let length = p
-            .int(p.base + PyASCIIObject::length.offset, 8)
-            .unwrap_or(0)
-            .max(0) as usize;
-        let k = unicode::kind(state) as usize;
-        let end = if !unicode::compact(state) {
-            PyUnicodeObject::SIZE
-        } else if unicode::ascii(state) {
-            PyASCIIObject::SIZE + length + 1
-        } else {
-            PyCompactUnicodeObject::SIZE + (length + 1) * k.max(1)
+        let (state, length) = state_and_length(obj)?;
+        let end = match inline_data(state) {
+            None => PyUnicodeObject::SIZE,
+            Some((at, kind)) => at + (length + 1) * kind,
         };
         Ok(Body {
             fit: Fit::Realloc, // `resize_compact`
             ..Body::fixed(end as isize, false)
         })
+    }
+
+    fn hole(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        _ext: &Extent,
+        max_items: usize,
+    ) -> Option<(isize, isize)> {
+        let (state, length) = state_and_length(obj).ok()?;
+        let (at, kind) = inline_data(state)?;
+        let all = length + 1;
+        Some((
+            (at + all.min(max_items) * kind) as isize,
+            (at + all * kind) as isize,
+        ))
     }
 
     fn fields(
@@ -73,16 +104,14 @@ fn str_body(b: &mut Builder, ext: &Extent) -> PyResult<()> {
     let ascii = unicode::ascii(state);
     wstr_block(b, length, ascii && compact)?;
     if compact && ascii {
-        let at = PyASCIIObject::SIZE as isize;
-        b.add(
+        add_chars(
+            b,
             "data",
-            at,
-            length + 1,
+            PyASCIIObject::SIZE as isize,
+            length,
+            1,
             "Py_UCS1[]",
-            Decode::Bytes,
-            Region::Data,
-        )
-        .note = Some(text_note(&b.snap_bytes(at, length), 1));
+        );
         return Ok(());
     }
     b.add_defs(PyCompactUnicodeObject::FIELDS, 0, Region::Body);
@@ -93,8 +122,9 @@ fn str_body(b: &mut Builder, ext: &Extent) -> PyResult<()> {
             .max(0) as usize;
         // The str owns its UTF-8 copy (point 2 of the rule in `raw`).
         let end = n as isize + 1;
-        let mut blk = b.owned(utf8, 0, end, end).map_err(read_err)?;
-        blk.add("utf8", 0, n + 1, "char[]", Decode::Bytes, Region::Data);
+        let shown = b.shown_end(0, n + 1, 1);
+        let mut blk = b.owned(utf8, 0, end, shown).map_err(read_err)?;
+        add_bytes(&mut blk, "utf8", n + 1, "char[]");
         b.blocks
             .push(blk.finish(Some("utf8".into()), "char[]".into(), 0, 1));
     }
@@ -105,10 +135,7 @@ fn str_body(b: &mut Builder, ext: &Extent) -> PyResult<()> {
     };
     if compact {
         let at = PyCompactUnicodeObject::SIZE as isize;
-        let size = (length + 1) * kind.max(1);
-        let note = text_note(&b.snap_bytes(at, length * kind.max(1)), kind);
-        b.add("data", at, size, ctype, Decode::Bytes, Region::Data)
-            .note = Some(note);
+        add_chars(b, "data", at, length, kind.max(1), ctype);
     } else {
         b.add_def(&PyUnicodeObject::data, 0, Region::Body);
         let data = b.word(PyUnicodeObject::data.offset as isize);
@@ -116,10 +143,9 @@ fn str_body(b: &mut Builder, ext: &Extent) -> PyResult<()> {
             let size = (length + 1) * kind;
             // A legacy str owns its data buffer (point 2 of the rule in `raw`).
             let end = size as isize;
-            let mut blk = b.owned(data, 0, end, end).map_err(read_err)?;
-            let note = text_note(&blk.snap_bytes(0, length * kind), kind);
-            blk.add("data", 0, size, ctype, Decode::Bytes, Region::Data)
-                .note = Some(note);
+            let shown = b.shown_end(0, length + 1, kind);
+            let mut blk = b.owned(data, 0, end, shown).map_err(read_err)?;
+            add_chars(&mut blk, "data", 0, length, kind, ctype);
             b.blocks
                 .push(blk.finish(Some("data".into()), ctype.into(), 0, kind as isize));
         }
@@ -151,8 +177,59 @@ fn wstr_block(b: &mut Builder, length: usize, ascii_compact: bool) -> PyResult<(
     Ok(())
 }
 
-/// The text of a str's data, decoded from its bytes (shortened for display).
-fn text_note(raw: &[u8], kind: usize) -> String {
+/// A str's characters and NUL at `at` (`length + 1` units of `kind` bytes) as the field
+/// `name` up to `max_items` units, with the text as its note, and the rest as one summary
+/// field.
+fn add_chars(
+    b: &mut Builder,
+    name: &'static str,
+    at: isize,
+    length: usize,
+    kind: usize,
+    ctype: &'static str,
+) {
+    let (all, shown) = (length + 1, (length + 1).min(b.max_items));
+    if shown > 0 {
+        let chars = shown.min(length).min(NOTE_CHARS + 1);
+        let note = text_note(&b.snap_bytes(at, chars * kind), kind, length);
+        b.add(name, at, shown * kind, ctype, Decode::Bytes, Region::Data)
+            .note = Some(note);
+    }
+    if shown < all {
+        b.add_rest(
+            format!("{name}[{shown}..{all}]"),
+            at + (shown * kind) as isize,
+            (all - shown) * kind,
+            ctype,
+            Region::Data,
+        );
+    }
+}
+
+/// A buffer of `all` bytes at 0 of a block, as the field `name` up to `max_items` bytes and
+/// one summary field for the rest.
+fn add_bytes(b: &mut Builder, name: &'static str, all: usize, ctype: &'static str) {
+    let shown = all.min(b.max_items);
+    if shown > 0 {
+        b.add(name, 0, shown, ctype, Decode::Bytes, Region::Data);
+    }
+    if shown < all {
+        b.add_rest(
+            format!("{name}[{shown}..{all}]"),
+            shown as isize,
+            all - shown,
+            ctype,
+            Region::Data,
+        );
+    }
+}
+
+/// Characters a note shows before it ends in "…".
+const NOTE_CHARS: usize = 60;
+
+/// The text of a str's data, decoded from the bytes of its first characters (shortened
+/// for display: "…" when `length` is more than the note shows).
+fn text_note(raw: &[u8], kind: usize, length: usize) -> String {
     let chars: Vec<char> = match kind {
         1 => raw.iter().map(|&c| c as char).collect(),
         2 => raw
@@ -166,8 +243,8 @@ fn text_note(raw: &[u8], kind: usize) -> String {
             })
             .collect(),
     };
-    let shown: String = chars.iter().take(60).collect();
-    if chars.len() > 60 {
+    let shown: String = chars.iter().take(NOTE_CHARS).collect();
+    if length > shown.chars().count() {
         format!("{shown:?}…")
     } else {
         format!("{shown:?}")

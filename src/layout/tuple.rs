@@ -36,6 +36,19 @@ impl Decoder for Tuple {
         })
     }
 
+    fn hole(
+        &self,
+        _obj: &Bound<'_, PyAny>,
+        ext: &Extent,
+        max_items: usize,
+    ) -> Option<(isize, isize)> {
+        let at = PyTupleObject::ob_item.offset as isize;
+        Some((
+            at + 8 * ext.items.min(max_items) as isize,
+            at + 8 * ext.items as isize,
+        ))
+    }
+
     fn fields(
         &self,
         _obj: &Bound<'_, PyAny>,

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 /// `_PyMem_GetCurrentAllocatorName()`: "pymalloc", "pymalloc_debug", "malloc",
 /// "malloc_debug", "mimalloc", … (exported by every supported version; public in
 /// `cpython/pymem.h` before 3.13, internal after). `None` if the symbol is absent.
-pub fn allocator_name(_py: Python<'_>) -> Option<String> {
+pub fn allocator_name(_py: Python<'_>) -> Option<std::borrow::Cow<'static, str>> {
     // The symbol's address never changes while the interpreter is loaded: looked up once.
     static SYM: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     let sym = *SYM.get_or_init(|| {
@@ -38,7 +38,20 @@ pub fn allocator_name(_py: Python<'_>) -> Option<String> {
         if p.is_null() {
             return None;
         }
-        CStr::from_ptr(p).to_string_lossy().into_owned()
+        let name = CStr::from_ptr(p).to_bytes();
+        // The names CPython has (Objects/obmalloc.c v3.10–v3.15), without an allocation.
+        const KNOWN: &[&str] = &[
+            "pymalloc",
+            "pymalloc_debug",
+            "malloc",
+            "malloc_debug",
+            "mimalloc",
+            "mimalloc_debug",
+        ];
+        match KNOWN.iter().find(|k| k.as_bytes() == name) {
+            Some(k) => std::borrow::Cow::Borrowed(*k),
+            None => std::borrow::Cow::Owned(String::from_utf8_lossy(name).into_owned()),
+        }
     };
     Some(name)
 }

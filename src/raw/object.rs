@@ -393,6 +393,35 @@ pub fn borrowed_bytes_field<'a, 'py>(
     Some(unsafe { Borrowed::from_ptr(owner.py(), ptr as *mut ffi::PyObject) })
 }
 
+/// Whether `tp`'s MRO (`tp_mro`, read from the type: no Python code) holds a type that may
+/// declare a C struct of its own: a static type other than `object`, or a heap type made
+/// by an extension module (`ht_module` set, as `PyType_FromModuleAndSpec` does). Classes
+/// made by `class` statements over `object` have neither.
+pub fn mro_has_extension_types(tp: &Bound<'_, PyType>) -> bool {
+    let Some(mro) = borrowed_tuple_field(
+        tp.as_any(),
+        crate::cpython::typeobject::TypeObject::tp_mro.offset,
+    ) else {
+        return true;
+    };
+    let object = core::ptr::addr_of!(ffi::PyBaseObject_Type) as usize;
+    mro.iter().any(|t| {
+        let p = t.as_ptr() as *mut ffi::PyTypeObject;
+        if p as usize == object {
+            return false;
+        }
+        // SAFETY: every item of a live type's `tp_mro` is a live type object (PyType_Ready
+        // and mro_internal only store types there); PyType_GetFlags reads its tp_flags
+        let flags = unsafe { ffi::PyType_GetFlags(p) } as u64;
+        if flags & ffi::Py_TPFLAGS_HEAPTYPE == 0 {
+            return true;
+        }
+        // SAFETY: Py_TPFLAGS_HEAPTYPE guarantees a complete `PyHeapTypeObject`; `ht_module`
+        // is a plain field load of a live type
+        unsafe { !(*p.cast::<ffi::PyHeapTypeObject>()).ht_module.is_null() }
+    })
+}
+
 /// `module.name` when `module` is already in this interpreter's `sys.modules`; `None`
 /// otherwise. Nothing is imported and no Python code runs: the modules dict and then the
 /// module's own dict are looked up with `PyDict_GetItemString` (`str` keys compare natively),
