@@ -6,6 +6,7 @@
 //! sizes an allocator header accepts). Tests: tests/test_12_1_blocks.py, test_sweep.py.
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyTuple;
 
 use crate::blocks::{classify, classify_fit, classify_resized, PyBlockInfo};
@@ -56,11 +57,15 @@ impl PyAllocation {
     }
 }
 
+/// One allocation as `footprint` found it: (name, requested, allocated, block).
+type Found = (String, usize, usize, PyBlockInfo);
+
 /// Every allocation an object owns directly, with requested and allocated bytes.
 #[pyclass(frozen, module = "pyhood", name = "Footprint")]
 pub struct PyFootprint {
-    #[pyo3(get)]
-    allocations: Py<PyTuple>,
+    /// The allocations as found; their Python objects are made when first asked for.
+    found: Vec<Found>,
+    allocations: PyOnceLock<Py<PyTuple>>,
     /// Sum of `allocated` over the allocations the object owns.
     #[pyo3(get)]
     total: usize,
@@ -77,6 +82,30 @@ pub struct PyFootprint {
 
 #[pymethods]
 impl PyFootprint {
+    /// The object's own block first, then each block it owns (`Allocation`s).
+    #[getter]
+    fn allocations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let t = self.allocations.get_or_try_init(py, || {
+            let items = self
+                .found
+                .iter()
+                .map(|(name, requested, allocated, info)| {
+                    Py::new(
+                        py,
+                        PyAllocation {
+                            name: name.clone(),
+                            requested: *requested,
+                            allocated: *allocated,
+                            block: Py::new(py, info.clone())?,
+                        },
+                    )
+                })
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok::<_, PyErr>(PyTuple::new(py, items)?.unbind())
+        })?;
+        Ok(t.bind(py).clone())
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "<Footprint total={} requested={} getsizeof={}>",
@@ -110,35 +139,21 @@ fn owned(blk: &Described) -> bool {
 /// decoder with no items shown (`layout::described(obj, 0)`: the headers only, no Python
 /// object per field or block), each classified by `blocks`.
 pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
-    let py = obj.py();
-    let allocs = crate::blocks::memoised(|| allocations(obj))?;
-    let total = allocs.iter().map(|a| a.2).sum();
-    let requested = allocs.iter().map(|a| a.1).sum();
-    let items = allocs
-        .into_iter()
-        .map(|(name, requested, allocated, info)| {
-            Py::new(
-                py,
-                PyAllocation {
-                    name,
-                    requested,
-                    allocated,
-                    block: Py::new(py, info)?,
-                },
-            )
-        })
-        .collect::<PyResult<Vec<_>>>()?;
+    let found = crate::blocks::memoised(|| allocations(obj))?;
+    let total = found.iter().map(|a| a.2).sum();
+    let requested = found.iter().map(|a| a.1).sum();
     let getsizeof = claimed_size(obj)?;
     Ok(PyFootprint {
-        allocations: PyTuple::new(py, items)?.unbind(),
+        found,
+        allocations: PyOnceLock::new(),
         total,
         requested,
         getsizeof,
     })
 }
 
-/// The object's block and the blocks it owns alone: (name, requested, allocated, block).
-fn allocations(obj: &Bound<'_, PyAny>) -> PyResult<Vec<(String, usize, usize, PyBlockInfo)>> {
+/// The object's block and the blocks it owns alone.
+fn allocations(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Found>> {
     let py = obj.py();
     let (lay, ext) = layout::described(obj, 0)?;
     let mut allocs = Vec::new();
