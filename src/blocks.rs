@@ -198,6 +198,20 @@ fn allocator_block(py: Python<'_>, info: PyBlockInfo, fit: Fit) -> PyResult<PyBl
 struct Memo {
     headers: Vec<Snapshot>,
     images: Vec<(usize, bool)>,
+    /// Headers likely to be asked for, read along with the first one that is.
+    hints: Vec<(usize, usize)>,
+}
+
+/// Inside `memoised`: the pool header that a block at `address` would have if pymalloc
+/// served it, is likely to be asked for; it is then read in the same syscall as the first
+/// header that is (`mem::probe_many`). Nothing happens outside `memoised`.
+pub fn hint_pool_header(address: usize) {
+    let pool = address & !(POOL_SIZE - 1);
+    PROBED.with(|p| {
+        if let Some(m) = p.borrow_mut().as_mut() {
+            m.hints.push((pool, pool_header::SIZE));
+        }
+    });
 }
 
 thread_local! {
@@ -267,13 +281,49 @@ fn header_probe(addr: usize, len: usize) -> Result<Snapshot, crate::raw::mem::Re
     if let Some(s) = hit {
         return Ok(s);
     }
-    let s = Snapshot::probe(addr, len)?;
+    let hints = PROBED.with(|p| {
+        p.borrow_mut()
+            .as_mut()
+            .map(|m| std::mem::take(&mut m.hints))
+            .unwrap_or_default()
+    });
+    if hints.is_empty() {
+        let s = Snapshot::probe(addr, len)?;
+        PROBED.with(|p| {
+            if let Some(m) = p.borrow_mut().as_mut() {
+                m.headers.push(s.clone());
+            }
+        });
+        return Ok(s);
+    }
+    let mut ranges = vec![(addr, len)];
+    ranges.extend(hints.into_iter().filter(|h| *h != (addr, len)));
+    let read = crate::raw::mem::probe_many(&ranges);
     PROBED.with(|p| {
         if let Some(m) = p.borrow_mut().as_mut() {
-            m.headers.push(s.clone());
+            for (&(base, _), bytes) in ranges.iter().zip(&read).skip(1) {
+                if let Some(bytes) = bytes {
+                    m.headers.push(Snapshot {
+                        base,
+                        bytes: bytes.clone(),
+                    });
+                }
+            }
         }
     });
-    Ok(s)
+    match read.into_iter().next().flatten() {
+        Some(bytes) => {
+            let s = Snapshot { base: addr, bytes };
+            PROBED.with(|p| {
+                if let Some(m) = p.borrow_mut().as_mut() {
+                    m.headers.push(s.clone());
+                }
+            });
+            Ok(s)
+        }
+        // Not mapped: the single probe reports why, as it always has.
+        None => Snapshot::probe(addr, len),
+    }
 }
 
 /// Whether `_PyMem_DebugRawAlloc`'s header precedes the block: after the requested size

@@ -155,6 +155,9 @@ pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
 /// The object's block and the blocks it owns alone.
 fn allocations(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Found>> {
     let py = obj.py();
+    // The object's own pool header (if pymalloc serves it) is asked for below; read it
+    // along with the first header the description needs (a 3.11/3.12 values block's).
+    crate::blocks::hint_pool_header(obj.as_ptr() as usize);
     let (lay, ext) = layout::described(obj, 0)?;
     let mut allocs = Vec::new();
     let own = own_block(obj, &ext)?;

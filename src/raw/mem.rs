@@ -173,6 +173,81 @@ fn copy(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
     }
 }
 
+/// Probes of several ranges ([`probe`]) in as few syscalls as possible: one
+/// `process_vm_readv` with an iovec per range, continued after any range that faults.
+/// Each result is the range's bytes, or `None` where it is not mapped.
+pub fn probe_many(ranges: &[(usize, usize)]) -> Vec<Option<Vec<u8>>> {
+    let mut out: Vec<Option<Vec<u8>>> = ranges.iter().map(|_| None).collect();
+    let plausible = |&(a, n): &(usize, usize)| {
+        a != 0 && n <= MAX_READ && a.checked_add(n).is_some_and(|e| e <= 1usize << 47)
+    };
+    let mut bufs: Vec<Vec<u8>> = ranges.iter().map(|&(_, n)| vec![0u8; n]).collect();
+    let mut next = 0;
+    while next < ranges.len() {
+        let idx: Vec<usize> = (next..ranges.len())
+            .filter(|&i| plausible(&ranges[i]) && ranges[i].1 > 0)
+            .collect();
+        if idx.is_empty() {
+            break;
+        }
+        let local: Vec<libc::iovec> = idx
+            .iter()
+            .map(|&i| libc::iovec {
+                iov_base: bufs[i].as_mut_ptr().cast(),
+                iov_len: bufs[i].len(),
+            })
+            .collect();
+        let remote: Vec<libc::iovec> = idx
+            .iter()
+            .map(|&i| libc::iovec {
+                iov_base: ranges[i].0 as *mut libc::c_void,
+                iov_len: ranges[i].1,
+            })
+            .collect();
+        // SAFETY:
+        // - each `local` iovec describes one of `bufs`, live, writable buffers of exactly
+        //   iov_len bytes, not otherwise borrowed while the call runs
+        // - the `remote` iovecs are only read by the kernel, which reports how far it got
+        //   instead of faulting; no Rust reference to that memory is created
+        // - the pid is our own; the iovec counts are those of the two vectors
+        let n = unsafe {
+            libc::process_vm_readv(
+                own_pid(),
+                local.as_ptr(),
+                local.len() as libc::c_ulong,
+                remote.as_ptr(),
+                remote.len() as libc::c_ulong,
+                0,
+            )
+        };
+        if n < 0 {
+            // Refused (seccomp, old kernels) or the first range faults: one by one.
+            let i = idx[0];
+            if let Ok(b) = probe(ranges[i].0, ranges[i].1) {
+                out[i] = Some(b);
+            }
+            next = i + 1;
+            continue;
+        }
+        let mut done = n as usize;
+        let mut stop = None;
+        for &i in &idx {
+            if done >= ranges[i].1 {
+                done -= ranges[i].1;
+                out[i] = Some(std::mem::take(&mut bufs[i]));
+            } else {
+                stop = Some(i); // faulted inside this range
+                break;
+            }
+        }
+        match stop {
+            Some(i) => next = i + 1,
+            None => break,
+        }
+    }
+    out
+}
+
 /// Read one native-endian machine word.
 pub fn read_usize(address: usize) -> Result<usize, ReadError> {
     let mut b = [0u8; 8];
@@ -206,7 +281,7 @@ fn vm_readv(address: usize, buf: &mut [u8]) -> Result<(), VmErr> {
     // - `remote` is only read by the kernel, which validates it and reports EFAULT instead of
     //   faulting; no Rust reference to that memory is created
     // - the pid is our own, so the call cannot affect another process
-    let n = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
+    let n = unsafe { libc::process_vm_readv(own_pid(), &local, 1, &remote, 1, 0) };
     if n == buf.len() as isize {
         return Ok(());
     }
@@ -255,6 +330,23 @@ static ATFORK: Once = Once::new();
 
 extern "C" fn after_fork_in_child() {
     FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
+    PID.store(0, Ordering::SeqCst);
+}
+
+/// This process's pid, asked once per process (glibc's `getpid` is a syscall each time);
+/// a forked child asks again (the atfork handler clears it).
+static PID: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+fn own_pid() -> libc::pid_t {
+    fork_generation(); // registers the atfork handler that clears PID in a child
+    let pid = PID.load(Ordering::SeqCst);
+    if pid != 0 {
+        return pid;
+    }
+    // SAFETY: getpid has no preconditions
+    let pid = unsafe { libc::getpid() };
+    PID.store(pid, Ordering::SeqCst);
+    pid
 }
 
 fn fork_generation() -> u64 {
@@ -381,5 +473,18 @@ mod tests {
         assert!(pipe_read(addr, &mut b).is_ok());
         assert_eq!(b, x.to_ne_bytes());
         assert!(pipe_read(16, &mut b).is_err());
+    }
+
+    #[test]
+    fn probe_many_reads_each_range_and_goes_on_after_one_that_faults() {
+        let xs: [u64; 3] = [1, 2, 3];
+        let at = |i: usize| &xs[i] as *const u64 as usize;
+        let got = probe_many(&[(at(0), 8), (16, 8), (at(1), 16), (0, 8), (at(2), 8)]);
+        assert_eq!(got[0].as_deref(), Some(&1u64.to_ne_bytes()[..]));
+        assert_eq!(got[1], None);
+        let two_three: Vec<u8> = [2u64, 3].iter().flat_map(|v| v.to_ne_bytes()).collect();
+        assert_eq!(got[2].as_deref(), Some(&two_three[..]));
+        assert_eq!(got[3], None);
+        assert_eq!(got[4].as_deref(), Some(&3u64.to_ne_bytes()[..]));
     }
 }

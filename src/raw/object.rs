@@ -1,8 +1,8 @@
-//! Direct reads of live objects and their type objects.
-//!
-//! These are the only reads that do not go through the fault-free path in `mem.rs`, and
-//! they only touch memory CPython guarantees while the caller holds a borrowed `Bound`:
-//! the fixed `PyObject` header of the object and the `PyTypeObject` of its type.
+//! Direct reads of live objects and their type objects (point 1 of the rule in `raw`):
+//! the fixed `PyObject` header of an object the caller holds a borrowed `Bound` to, the
+//! `PyTypeObject` of its type with what the type owns (`tp_members`, `tp_name`, `tp_mro`),
+//! and pointer fields of the object's own struct. The object's whole allocation and the
+//! blocks it owns are read through `live`.
 
 use core::mem::{offset_of, size_of};
 
@@ -22,7 +22,8 @@ pub use crate::cpython::object::HeaderBytes;
 pub fn header_bytes(obj: &Bound<'_, PyAny>) -> HeaderBytes {
     let mut out = [0u8; size_of::<RawObject>()];
     // SAFETY:
-    // - the thread is attached and `obj` is a borrowed, live object for the call
+    // - the thread is attached and `obj` is a borrowed, live object for the call (point 1
+    //   of the rule in `raw`)
     // - every object, static or heap, begins with a complete `PyObject` header of
     //   size_of::<RawObject>() bytes (checked against the C headers by test_offsets.py)
     // - `out` is a distinct local buffer of exactly that size
@@ -37,7 +38,7 @@ pub fn header_bytes(obj: &Bound<'_, PyAny>) -> HeaderBytes {
 /// Read `ob_size` of an object the caller knows to be a `PyVarObject`.
 pub fn ob_size(obj: &Bound<'_, PyAny>) -> isize {
     // SAFETY:
-    // - the thread is attached and `obj` is live for the call
+    // - the thread is attached and `obj` is live for the call (point 1 of the rule in `raw`)
     // - callers only ask for objects whose C struct starts with PyObject_VAR_HEAD
     //   (see `layout::has_var_head`), so offset `ob_size` is inside the allocation
     unsafe {
@@ -66,7 +67,8 @@ pub struct TypeSlots {
 pub fn type_slots(tp: &Bound<'_, PyType>) -> TypeSlots {
     let t = tp.as_type_ptr();
     // SAFETY:
-    // - the thread is attached and `tp` is a live type object for the call
+    // - the thread is attached and `tp` is a live type object for the call (point 1 of the
+    //   rule in `raw`: the type of an object borrowed for the call, or a type borrowed itself)
     // - every type object is at least a complete `PyTypeObject`
     // - reads are plain field loads of initialised slots (types are ready once instances exist
     //   or once Python code can reference them)
@@ -244,6 +246,7 @@ pub fn unicode_type_address() -> usize {
 pub fn int_tag(obj: &Bound<'_, pyo3::types::PyInt>) -> u64 {
     // SAFETY:
     // - the thread is attached and `obj` is a live int (or int subclass) for the call
+    //   (point 1 of the rule in `raw`)
     // - every int allocation holds at least the header and this tag word (`_PyLong_New` and
     //   `PyType_GenericAlloc` both allocate offsetof(ob_digit) bytes or more); the offset is
     //   proven against the headers by test_offsets.py
@@ -272,6 +275,7 @@ pub fn ascii_header(obj: &Bound<'_, pyo3::types::PyString>) -> [u8; size_of::<Py
     let mut out = [0u8; size_of::<PyASCIIObject>()];
     // SAFETY:
     // - the thread is attached and `obj` is a live str (or str subclass) for the call
+    //   (point 1 of the rule in `raw`)
     // - `PyUnicode_New` and the subclass allocator both allocate at least a complete
     //   PyASCIIObject (size proven by test_offsets.py); `out` is a distinct local buffer
     unsafe {
