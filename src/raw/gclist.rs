@@ -22,7 +22,9 @@
 use core::marker::PhantomData;
 use core::mem::size_of;
 
+use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::types::PyType;
 
 use super::collector::Paused;
 use super::mem::{self, ReadError};
@@ -576,8 +578,16 @@ fn weaklist_head(obj: &Bound<'_, PyAny>, slot: usize) -> Result<(usize, bool), R
     } else {
         0
     };
+    // A static type object is a bare `PyTypeObject`, smaller than its metatype's
+    // `tp_basicsize` (`sizeof(PyHeapTypeObject)` for `type`).
+    let mut size = slots.basicsize.max(0) as usize;
+    if let Ok(tp) = obj.cast::<PyType>() {
+        if !has_flag(rawobj::type_slots(tp).flags, ffi::Py_TPFLAGS_HEAPTYPE) {
+            size = size.min(size_of::<ffi::PyTypeObject>());
+        }
+    }
     let lo = address.wrapping_sub(below);
-    let hi = address.wrapping_add(slots.basicsize.max(0) as usize);
+    let hi = address.wrapping_add(size);
     let owned = !FREE_THREADED
         && slot >= lo
         && slot
@@ -589,9 +599,10 @@ fn weaklist_head(obj: &Bound<'_, PyAny>, slot: usize) -> Result<(usize, bool), R
         // - point 1 of the rule in raw/mod.rs, as follows
         // - the thread is attached and `obj` is a live object the caller borrows
         // - `[slot, slot + 8)` lies inside the object's own allocation: inside its type's
-        //   `tp_basicsize` (every instance is at least that large), or the first word of the
-        //   two-word pre-header CPython allocates before the GC head of instances of a GC
-        //   type with a managed dict or weakref list (`_PyType_PreHeaderSize`, 3.11+)
+        //   `tp_basicsize` (every instance is at least that large; a static type object is
+        //   a whole `PyTypeObject`), or in the GC head and the two-word pre-header CPython
+        //   allocates before instances of a GC type with a managed dict or weakref list
+        //   (`_PyType_PreHeaderSize`, 3.11+)
         // - the slot is word-aligned and holds a plain pointer
         let head = unsafe { (slot as *const usize).read() };
         Ok((head, true))
