@@ -3,25 +3,25 @@
 //! finalizer has run, and the raw words of its `PyGC_Head` (`gc_info`, class `GCInfo`).
 //!
 //! The generation is found without scanning the heap: from the object's `PyGC_Head`,
-//! `_gc_next` is followed (every node's `_gc_prev` must point back) until one of the four
-//! list heads of the validated GC state (`generations::validated_list_heads`, §12.4) is
-//! reached. On free-threaded builds the state is read from `ob_gc_bits` instead. Every loop
-//! over memory is bounded, and every read goes through the fault-free path.
+//! `_gc_next` and `_gc_prev` are followed one step each in turn (every step checks the link
+//! back) until one of the four list heads of the validated GC state
+//! (`generations::validated_list_heads`, §12.4) is reached, so an object near either end of
+//! its list is found in a few steps. The heads are read fault-free; the nodes, directly
+//! (`raw::gclist`, point 3 of the rule in `raw/mod.rs`). On free-threaded builds the state
+//! is read from `ob_gc_bits` instead. Every walk is bounded.
 //!
 //! Tests: `tests/test_11_2_refcount_gc.py`. No Rust unit tests: `gc_info` reads a live
 //! interpreter.
-
-use core::mem::size_of;
 
 use pyo3::prelude::*;
 
 use crate::cpython::object as cobject;
 use crate::cpython::pycore_gc as gc;
 use crate::cpython::FREE_THREADED;
-use crate::errors;
 use crate::generations::{self, MAX_GC_NODES};
+use crate::raw::collector::Paused;
 use crate::raw::compat;
-use crate::raw::mem::Snapshot;
+use crate::raw::gclist::Found;
 use crate::raw::object as rawobj;
 
 /// The object's membership in the cyclic garbage collector, as one snapshot.
@@ -81,10 +81,6 @@ impl PyGCInfo {
     }
 }
 
-fn validation(msg: String) -> PyErr {
-    errors::state_validation_error(msg)
-}
-
 fn untracked(address: usize, gc_next: Option<usize>, gc_prev: Option<usize>) -> PyGCInfo {
     PyGCInfo {
         address,
@@ -97,24 +93,14 @@ fn untracked(address: usize, gc_next: Option<usize>, gc_prev: Option<usize>) -> 
     }
 }
 
-/// `(_gc_next, _gc_prev)` of the GC head at `at`.
-fn gc_words(at: usize) -> PyResult<(usize, usize)> {
-    let s = Snapshot::take(at, 2 * size_of::<usize>())
-        .map_err(|e| validation(format!("the GC head at {at:#x} is not readable ({e})")))?;
-    Ok((
-        s.word(at).unwrap_or(0),
-        s.word(at + size_of::<usize>()).unwrap_or(0),
-    ))
-}
-
 /// The collector's view of `obj`: tracked, generation, finalized, and its GC-head words.
 #[pyfunction]
 #[pyo3(signature = (obj, /))]
 pub fn gc_info(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyGCInfo>> {
-    crate::raw::collector::walk_snapshot(obj.py(), |_| info(obj))
+    crate::raw::collector::walk_snapshot(obj.py(), |paused| info(obj, paused))
 }
 
-fn info(obj: &Bound<'_, PyAny>) -> PyResult<PyGCInfo> {
+fn info(obj: &Bound<'_, PyAny>, paused: &Paused) -> PyResult<PyGCInfo> {
     let address = obj.as_ptr() as usize;
     if !rawobj::is_gc(obj) {
         return Ok(untracked(address, None, None));
@@ -137,51 +123,28 @@ fn info(obj: &Bound<'_, PyAny>) -> PyResult<PyGCInfo> {
             gc_prev: None,
         });
     }
-    // Validated first (this calls into the gc module); nothing below runs Python code.
-    let heads = generations::validated_list_heads(obj.py())?;
-    let start = address - gc::GC_HEAD_SIZE;
-    let (next, prev) = gc_words(start)?;
-    if next == 0 {
-        return Ok(untracked(address, Some(next), Some(prev)));
+    // Validated first (this calls into the gc module); below, only the walk's checkpoints
+    // run Python code (pending signal handlers).
+    let heads = generations::validated_list_heads(obj.py(), paused)?;
+    let what = format!("the GC list of the object at {address:#x}");
+    match heads
+        .find(obj, MAX_GC_NODES, generations::checkpoint(obj.py()))
+        .map_err(|e| generations::walk_error(e, &what))?
+    {
+        Found::NotGc => Ok(untracked(address, None, None)),
+        Found::Untracked { gc_next, gc_prev } => {
+            Ok(untracked(address, Some(gc_next), Some(gc_prev)))
+        }
+        Found::On(m) => Ok(PyGCInfo {
+            address,
+            tracked: true,
+            gen_index: Some(m.index),
+            finalized: m.gc_prev & gc::GC_PREV_MASK_FINALIZED != 0,
+            collecting: m.gc_prev & gc::GC_PREV_MASK_COLLECTING != 0,
+            gc_next: Some(m.gc_next),
+            gc_prev: Some(m.gc_prev),
+        }),
     }
-    let mut node = start;
-    let mut link = next & gc::GC_NEXT_MASK;
-    for step in 0..MAX_GC_NODES {
-        generations::interruption_point(obj.py(), step, "the object's GC list", || {
-            Ok(gc_words(start)? == (next, prev))
-        })?;
-        if link == 0 || link == start {
-            return Err(validation(format!(
-                "the GC list of the object at {address:#x} leads to {link:#x} without reaching \
-                 a generation list head"
-            )));
-        }
-        let (after, back) = gc_words(link)?;
-        if back & compat::GC_PREV_MASK != node {
-            return Err(validation(format!(
-                "GC head {link:#x} links back to {:#x}, not to {node:#x}: the list is not a \
-                 consistent ring",
-                back & compat::GC_PREV_MASK
-            )));
-        }
-        if let Some(i) = heads.iter().position(|&h| h == link) {
-            return Ok(PyGCInfo {
-                address,
-                tracked: true,
-                gen_index: Some(i),
-                finalized: prev & gc::GC_PREV_MASK_FINALIZED != 0,
-                collecting: prev & gc::GC_PREV_MASK_COLLECTING != 0,
-                gc_next: Some(next),
-                gc_prev: Some(prev),
-            });
-        }
-        node = link;
-        link = after & gc::GC_NEXT_MASK;
-    }
-    Err(validation(format!(
-        "no generation list head within {MAX_GC_NODES} steps of the object at {address:#x}; \
-         pyhood stops there"
-    )))
 }
 
 /// Register this module's function and class on the native module.

@@ -11,15 +11,14 @@
 //! `gc.get_threshold()`, `gc.get_count()`, `gc.isenabled()` and `gc.get_debug()`; every
 //! generation list is walked as a doubly linked ring (each node's `_gc_prev` must point
 //! back), bounded by [`MAX_GC_NODES`], and the permanent generation holds
-//! `gc.get_freeze_count()` objects.
+//! `gc.get_freeze_count()` objects. Once the heads are validated the walks read the nodes
+//! directly (`raw::gclist::ValidatedHeads`, point 3 of the rule in `raw/mod.rs`).
 //!
 //! Any failure is a `pyhood.StateValidationError` that says what did not match.
 //!
 //! Tests: `tests/test_12_4_gc_thresholds.py` (also used by `tests/test_12_5_long_running.py`
 //! and `tests/test_interpreter_state.py`). No Rust unit tests: every function here reads a
 //! live interpreter.
-
-use core::mem::size_of;
 
 use pyo3::exceptions::PyIndexError;
 use pyo3::intern;
@@ -28,7 +27,9 @@ use pyo3::types::PyTuple;
 
 use crate::errors;
 use crate::interpreter_state::{self as located, GcLayout};
+use crate::raw::collector::Paused;
 use crate::raw::compat;
+use crate::raw::gclist::{self, ValidatedHeads, WalkError};
 use crate::raw::mem::{self, Snapshot};
 use crate::render;
 
@@ -204,8 +205,9 @@ fn collecting_error(collecting: i64) -> PyErr {
 }
 
 /// Read the GC state at `at`, validated against the `gc` module. The native read comes first
-/// and `gc.get_count()` right after it: nothing that allocates runs in between.
-fn read_validated(py: Python<'_>, at: usize, l: &GcLayout) -> PyResult<StateView> {
+/// and `gc.get_count()` right after it: nothing that allocates runs in between. Returns the
+/// fields and the snapshot they were decoded from.
+fn read_validated(py: Python<'_>, at: usize, l: &GcLayout) -> PyResult<(StateView, Snapshot)> {
     let what = format!("the GC state candidate at {at:#x}");
     let gc = py.import("gc")?;
     let get_threshold = gc.getattr(intern!(py, "get_threshold"))?;
@@ -250,7 +252,7 @@ fn read_validated(py: Python<'_>, at: usize, l: &GcLayout) -> PyResult<StateView
             )));
         }
         if v.counts == public.counts {
-            return Ok(v);
+            return Ok((v, snap));
         }
         last = format!(
             "{what} holds counts {:?} but gc.get_count() returned {:?}",
@@ -260,84 +262,60 @@ fn read_validated(py: Python<'_>, at: usize, l: &GcLayout) -> PyResult<StateView
     Err(validation(format!("{last} ({COUNT_ATTEMPTS} attempts)")))
 }
 
-/// Count the nodes of the GC list whose head is at `head`, checking every back link.
-/// How many nodes a list walk takes between two checks for pending signals.
-pub const SIGNAL_CHECK_EVERY: usize = 1 << 14;
-
-/// Every [`SIGNAL_CHECK_EVERY`] steps of a walk: run the interpreter's pending signal
-/// handlers (Ctrl-C raises `KeyboardInterrupt` here, and the walk stops with it). A handler
-/// is Python code and may have changed the lists: `unchanged` re-reads the walk's position
-/// and, when it moved, the walk stops with `StateValidationError` instead of counting a mix
-/// of two heaps.
-pub fn interruption_point(
-    py: Python<'_>,
-    step: usize,
-    what: &str,
-    unchanged: impl FnOnce() -> PyResult<bool>,
-) -> PyResult<()> {
-    if step == 0 || step % SIGNAL_CHECK_EVERY != 0 {
-        return Ok(());
-    }
-    py.check_signals()?;
-    if unchanged()? {
-        Ok(())
-    } else {
-        Err(validation(format!(
-            "{what} changed while pyhood walked it (a signal handler, or on 3.12 a collection scheduled before the call, ran at a signal check); ask again"
-        )))
-    }
+/// A walk's checkpoint (every [`gclist::CHECK_EVERY`] steps): run the interpreter's pending
+/// signal handlers (Ctrl-C raises `KeyboardInterrupt` here, and the walk stops with it). A
+/// handler is Python code and may have changed the lists: the walk then re-reads its
+/// position fault-free and, when it moved, stops with `StateValidationError` instead of
+/// counting a mix of two heaps (`gclist`).
+pub fn checkpoint(py: Python<'_>) -> impl FnMut() -> PyResult<()> + '_ {
+    move || py.check_signals()
 }
 
-fn walk_list(py: Python<'_>, head: usize, name: &str) -> PyResult<usize> {
-    let node_words = |addr: usize| -> PyResult<(usize, usize)> {
-        let s = Snapshot::take(addr, 2 * size_of::<usize>())
-            .map_err(|e| read_failed(&format!("a node of the {name} list"), e))?;
-        Ok((
-            s.word(addr).unwrap_or(0),
-            s.word(addr + size_of::<usize>()).unwrap_or(0),
-        ))
-    };
-    let (mut node, _) = node_words(head)?;
-    let mut prev = head;
-    let mut n = 0usize;
-    while node != head {
-        if node == 0 || node % 4 != 0 {
-            return Err(validation(format!(
-                "the {name} list links to {node:#x} after {n} objects, which is not a GC head"
-            )));
-        }
-        if n == MAX_GC_NODES {
-            return Err(validation(format!(
-                "the {name} list has more than {MAX_GC_NODES} objects; pyhood stops there"
-            )));
-        }
-        let (next, back) = node_words(node)?;
-        interruption_point(py, n, &format!("the {name} list"), || {
-            Ok(node_words(node)? == (next, back))
-        })?;
-        if back & compat::GC_PREV_MASK != prev {
-            return Err(validation(format!(
-                "object {n} of the {name} list (GC head {node:#x}) links back to {:#x}, not to \
-                 {prev:#x}: the list is not a consistent ring",
-                back & compat::GC_PREV_MASK
-            )));
-        }
-        n += 1;
-        prev = node;
-        node = next;
+/// The `StateValidationError` (or the checkpoint's own error) for a walk of `what` that
+/// stopped without an answer.
+pub fn walk_error(e: WalkError, what: &str) -> PyErr {
+    match e {
+        WalkError::Unreadable(e) => read_failed(&format!("a node of {what}"), e),
+        WalkError::Collecting(v) => collecting_error(v),
+        WalkError::OutsideState { at } => validation(format!(
+            "{at:#x} ({what}) is not inside the GC state pyhood read"
+        )),
+        WalkError::BadHead { head, next, prev } => validation(format!(
+            "the list head at {head:#x} holds _gc_next {next:#x} and _gc_prev {prev:#x}: not \
+             the head of a list"
+        )),
+        WalkError::BadLink { from, to, steps } => validation(format!(
+            "{what} links from {from:#x} to {to:#x} after {steps} objects, which is not a GC \
+             head"
+        )),
+        WalkError::BackLink {
+            at,
+            back,
+            expected,
+            steps,
+        } => validation(format!(
+            "GC head {at:#x} of {what} (after {steps} objects) links back to {back:#x}, not \
+             to {expected:#x}: the list is not a consistent ring"
+        )),
+        WalkError::NoHead { steps } => validation(format!(
+            "{what} leads back to the object after {steps} steps without reaching a \
+             generation list head"
+        )),
+        WalkError::TooLong { limit } => validation(format!(
+            "{what} has more than {limit} objects; pyhood stops there"
+        )),
+        WalkError::Changed => validation(format!(
+            "{what} changed while pyhood walked it (a signal handler, or on 3.12 a collection \
+             scheduled before the call, ran at a signal check); ask again"
+        )),
+        WalkError::Interrupted(e) => e,
     }
-    let (_, last) = node_words(head)?;
-    if last & compat::GC_PREV_MASK != prev {
-        return Err(validation(format!(
-            "the {name} list head's _gc_prev is {last:#x}, not its last object {prev:#x}"
-        )));
-    }
-    Ok(n)
 }
 
 /// Read, validate and walk the GC state at `at`.
 fn generations_at(
     py: Python<'_>,
+    paused: &Paused,
     at: usize,
     layout: &GcLayout,
     located_by: String,
@@ -347,20 +325,20 @@ fn generations_at(
             "{at:#x} is not the address of a struct _gc_runtime_state"
         )));
     }
-    let v = read_validated(py, at, layout)?;
-    // No Python code has run since the check above could have started a collection only if
-    // it finished too; re-check the flag right before walking.
-    let collecting = mem::read(at + layout.collecting, 4)
-        .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64)
-        .map_err(|e| read_failed("gcstate->collecting", e))?;
-    if collecting != 0 {
-        return Err(collecting_error(collecting));
-    }
+    let (v, snap) = read_validated(py, at, layout)?;
+    let heads = ValidatedHeads::new(
+        paused,
+        &snap,
+        list_heads(at, layout),
+        at + layout.collecting,
+    )
+    .map_err(|e| walk_error(e, "the GC state's list heads"))?;
     let mut generations = Vec::with_capacity(compat::NUM_GENERATIONS);
-    for i in 0..compat::NUM_GENERATIONS {
-        let head = at + layout.generations + i * layout.generation_size;
+    for (i, &head) in heads.heads()[..compat::NUM_GENERATIONS].iter().enumerate() {
         let name = format!("generation {i}");
-        let objects = walk_list(py, head, &name)?;
+        let objects = heads
+            .count(i, MAX_GC_NODES, checkpoint(py))
+            .map_err(|e| walk_error(e, &format!("the {name} list")))?;
         generations.push(Py::new(
             py,
             PyGeneration {
@@ -373,8 +351,10 @@ fn generations_at(
             },
         )?);
     }
-    let head = at + layout.permanent;
-    let frozen = walk_list(py, head, "permanent")?;
+    let head = heads.heads()[compat::NUM_GENERATIONS];
+    let frozen = heads
+        .count(compat::NUM_GENERATIONS, MAX_GC_NODES, checkpoint(py))
+        .map_err(|e| walk_error(e, "the permanent list"))?;
     let freeze_count: usize = py
         .import("gc")?
         .call_method0(intern!(py, "get_freeze_count"))?
@@ -417,18 +397,21 @@ pub fn gc_generations(py: Python<'_>) -> PyResult<Py<PyGCGenerations>> {
             "{} at +{}, {}",
             state.located.member, state.located.offset, state.located.how
         );
-        let mut g = generations_at(py, state.at, &state.layout, how)?;
+        let mut g = generations_at(py, paused, state.at, &state.layout, how)?;
         // Memory says "disabled" while pyhood holds the collector still: report the caller's.
         g.enabled = paused.was_enabled();
         Ok(g)
     })
 }
 
-/// The addresses of the four list heads (generations 0, 1, 2, then the permanent
-/// generation) of the validated GC state: the same checks as [`gc_generations`] (layout
-/// located and proven on this interpreter, thresholds, counts, flags against the `gc`
-/// module, not collecting), without walking the lists. For `pyhood.gc_info` (guide §11.2).
-pub fn validated_list_heads(py: Python<'_>) -> PyResult<[usize; compat::NUM_GENERATIONS + 1]> {
+/// The four list heads (generations 0, 1, 2, then the permanent generation) of the
+/// validated GC state: the same checks as [`gc_generations`] (layout located and proven on
+/// this interpreter, thresholds, counts, flags against the `gc` module, not collecting),
+/// without walking the lists. For `pyhood.gc_info` (guide §11.2).
+pub fn validated_list_heads<'a>(
+    py: Python<'_>,
+    paused: &'a Paused,
+) -> PyResult<ValidatedHeads<'a>> {
     let state = located::gc_state(py)?;
     let (at, layout) = (state.at, &state.layout);
     if at == 0 || at % 8 != 0 {
@@ -436,9 +419,20 @@ pub fn validated_list_heads(py: Python<'_>) -> PyResult<[usize; compat::NUM_GENE
             "{at:#x} is not the address of a struct _gc_runtime_state"
         )));
     }
-    read_validated(py, at, layout)?;
+    let (_, snap) = read_validated(py, at, layout)?;
+    ValidatedHeads::new(
+        paused,
+        &snap,
+        list_heads(at, layout),
+        at + layout.collecting,
+    )
+    .map_err(|e| walk_error(e, "the GC state's list heads"))
+}
+
+/// `&generations[i].head` for i in 0..3, then `&permanent_generation.head`, of the state at `at`.
+fn list_heads(at: usize, layout: &GcLayout) -> [usize; gclist::HEADS] {
     let g = |i: usize| at + layout.generations + i * layout.generation_size;
-    Ok([g(0), g(1), g(2), at + layout.permanent])
+    [g(0), g(1), g(2), at + layout.permanent]
 }
 
 /// Test hook: validate and walk a GC state at an arbitrary address.
@@ -447,7 +441,7 @@ pub fn validated_list_heads(py: Python<'_>) -> PyResult<[usize; compat::NUM_GENE
 fn _gc_generations_at(py: Python<'_>, address: usize) -> PyResult<Py<PyGCGenerations>> {
     crate::raw::collector::walk_snapshot(py, |paused| {
         let state = located::gc_state(py)?;
-        let mut g = generations_at(py, address, &state.layout, "given address".into())?;
+        let mut g = generations_at(py, paused, address, &state.layout, "given address".into())?;
         g.enabled = paused.was_enabled();
         Ok(g)
     })

@@ -4,8 +4,9 @@
 //! The weak-reference list is walked from the object's weaklist slot (`weaklist_slot`:
 //! inside the object at `tp_weaklistoffset`, the managed pre-header word on 3.12+, or the
 //! interpreter's per-type state for static builtin types); every reference must point at
-//! the object and back at its predecessor. The walk is bounded, and every read goes through
-//! the fault-free path.
+//! the object and back at its predecessor. The walk is bounded; it reads the references
+//! directly (`raw::gclist::count_weakrefs`, point 4 of the rule in `raw/mod.rs`), and the
+//! slot too when it is a word of the object itself (point 1).
 //!
 //! Tests: `tests/test_11_4_weakrefs.py`. No Rust unit tests: both functions read a live
 //! object and its type.
@@ -15,11 +16,11 @@ use pyo3::types::PyType;
 
 use crate::cpython::object::{TPFLAGS_MANAGED_WEAKREF, TPFLAGS_STATIC_BUILTIN};
 use crate::cpython::pycore_object::MANAGED_WEAKREF_OFFSET;
-use crate::cpython::weakrefobject::{PyWeakReference, MAX_WEAKREFS};
+use crate::cpython::weakrefobject::MAX_WEAKREFS;
 use crate::cpython::{has_flag, FREE_THREADED};
 use crate::errors;
 use crate::interpreter_state;
-use crate::raw::mem::{self, Snapshot};
+use crate::raw::gclist::{self, WeakrefError};
 use crate::raw::object as rawobj;
 
 /// Where the head of `obj`'s weak-reference list is stored, or `None` when its type cannot
@@ -61,41 +62,29 @@ fn weaklist_slot(obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
 #[pyfunction]
 #[pyo3(signature = (obj, /))]
 pub fn weakref_count(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
-    let _paused = crate::raw::collector::pause(obj.py());
+    let paused = crate::raw::collector::pause(obj.py());
     let Some(slot) = weaklist_slot(obj)? else {
         return Ok(0);
     };
-    let address = obj.as_ptr() as usize;
-    let unreadable = |what: &str, e: mem::ReadError| {
-        errors::memory_read_error(format!("{what} is not readable ({e})"))
-    };
-    let mut node =
-        mem::read_usize(slot).map_err(|e| unreadable("the object's weaklist slot", e))?;
-    let mut prev = 0usize;
-    let mut n = 0usize;
-    while node != 0 {
-        if n == MAX_WEAKREFS {
-            return Err(errors::layout_error(format!(
-                "more than {} weak references on one object; pyhood stops there",
-                MAX_WEAKREFS
-            )));
-        }
-        let snap = Snapshot::take(node, PyWeakReference::SIZE)
-            .map_err(|e| unreadable("a weak reference", e))?;
-        let word = |off: usize| snap.word(node + off).unwrap_or(usize::MAX);
-        let referent = word(PyWeakReference::wr_object.offset);
-        let back = word(PyWeakReference::wr_prev.offset);
-        if referent != address || back != prev {
-            return Err(errors::layout_error(format!(
-                "weak reference {n} at {node:#x} refers to {referent:#x} (not {address:#x}) or \
-                 links back to {back:#x} (not {prev:#x}): not this object's list"
-            )));
-        }
-        n += 1;
-        prev = node;
-        node = word(PyWeakReference::wr_next.offset);
-    }
-    Ok(n)
+    gclist::count_weakrefs(&paused, obj, slot, MAX_WEAKREFS).map_err(|e| match e {
+        WeakrefError::Unreadable(e) => errors::memory_read_error(format!(
+            "the object's weak-reference list is not readable ({e})"
+        )),
+        WeakrefError::Foreign {
+            index,
+            at,
+            referent,
+            back,
+            expected_back,
+        } => errors::layout_error(format!(
+            "weak reference {index} at {at:#x} refers to {referent:#x} (not {:#x}) or links \
+             back to {back:#x} (not {expected_back:#x}): not this object's list",
+            obj.as_ptr() as usize
+        )),
+        WeakrefError::TooMany { limit } => errors::layout_error(format!(
+            "more than {limit} weak references on one object; pyhood stops there"
+        )),
+    })
 }
 
 /// Register this module's function on the native module.

@@ -2,11 +2,12 @@
 
 Reference counts free most objects the moment the last name goes; a cycle keeps its own
 counts above zero and lives until the collector finds it. ``pyhood.gc_info(obj)`` reads the
-object's ``PyGC_Head`` and finds its generation by following ``_gc_next`` to a generation
-list head of the validated GC state. The truth it is compared with is the ``gc`` module:
-``gc.is_tracked``, and the O(N) membership test ``any(o is x for o in
-gc.get_objects(generation=g))``; raw GC-head words are compared with ctypes reads just before
-the object (``PyGC_Head`` is ``{_gc_next, _gc_prev}``, ``Include/internal/pycore_gc.h``).
+object's ``PyGC_Head`` and finds its generation by following ``_gc_next`` and ``_gc_prev``
+(one step each in turn) to a generation list head of the validated GC state. The truth it
+is compared with is the ``gc`` module: ``gc.is_tracked``, and the O(N) membership test
+``any(o is x for o in gc.get_objects(generation=g))``; raw GC-head words are compared with
+ctypes reads just before the object (``PyGC_Head`` is ``{_gc_next, _gc_prev}``,
+``Include/internal/pycore_gc.h``).
 """
 
 from __future__ import annotations
@@ -88,6 +89,84 @@ def test_frozen_objects_are_in_the_permanent_generation(gc_disabled):
     finally:
         gc.unfreeze()
     assert pyhood.gc_info(x).generation == truth(x) == 2
+
+
+def _first_middle_last(objects: list[object]) -> list[object]:
+    return [objects[0], objects[len(objects) // 2], objects[-1]] if objects else []
+
+
+def test_first_middle_and_last_objects_of_large_generations(gc_disabled):
+    """On a heap of half a million containers (300,000 collected into the oldest generation,
+    100,000 moved on by a young collection, 100,000 fresh), the first, middle and last
+    object of each list ``gc.get_objects(generation=g)`` copies (the list's own order: the
+    ends are next to the head, the middle as far from it as anything) are reported in
+    generation ``g``; after ``gc.freeze()`` the same objects are in none of those lists and
+    reported ``"permanent"``."""
+    old = [[] for _ in range(300_000)]
+    gc.collect()
+    middle = [[] for _ in range(100_000)]
+    gc.collect(0)
+    young = [[] for _ in range(100_000)]
+    picked: list[tuple[object, int]] = []
+    for g in range(3):
+        objects = gc.get_objects(generation=g)
+        picked += [(x, g) for x in _first_middle_last(objects)]
+        del objects
+    assert {g for _, g in picked} == {0, 1, 2}
+    for x, g in picked:
+        assert pyhood.gc_info(x).generation == g
+    for x, g in picked:  # the truth again, after every gc_info call
+        assert any(o is x for o in gc.get_objects(generation=g))
+    gc.freeze()
+    try:
+        ends = _first_middle_last(old) + _first_middle_last(middle) + _first_middle_last(young)
+        for x in ends:
+            assert pyhood.gc_info(x).generation == "permanent"
+        for g in range(3):
+            objects = gc.get_objects(generation=g)
+            assert not any(o is x for o in objects for x in ends)
+            del objects
+    finally:
+        gc.unfreeze()
+    assert len(old) + len(middle) + len(young) == 500_000
+
+
+@pytest.mark.parametrize("broken", ["_gc_prev", "_gc_next"])
+def test_a_broken_link_is_an_error_not_an_answer(gc_disabled, broken):
+    """In the middle of a 10,000-object list ``a -> b -> c``, one link is made inconsistent
+    for the duration of the calls (ctypes writes, restored before anything else runs):
+    ``c._gc_prev`` set to ``a``, or ``a._gc_next`` set to ``c``. Every pointer still leads to
+    a live object, only the two directions disagree: ``gc_info`` of the object next to the
+    break and ``gc_generations`` raise ``StateValidationError`` saying the list is not a
+    consistent ring, instead of answering."""
+    import ctypes
+
+    chain = [[] for _ in range(10_000)]
+    gc.collect()
+    objects = gc.get_objects(generation=2)  # in list order
+    i = len(objects) // 2
+    a, b, c = objects[i : i + 3]
+    del objects
+    ha, hb, hc = (id(x) - GC_HEAD_SIZE for x in (a, b, c))
+    assert word(hc + 8) & ~3 == hb and word(ha) & ~3 == hb
+    if broken == "_gc_prev":
+        slot, target, asked = ctypes.c_size_t.from_address(hc + 8), ha, a
+    else:
+        slot, target, asked = ctypes.c_size_t.from_address(ha), hc, b
+    saved = slot.value
+    slot.value = target | (saved & 3)
+    errors: list[str] = []
+    try:
+        for call in (lambda: pyhood.gc_info(asked), pyhood.gc_generations):
+            try:
+                call()
+            except pyhood.StateValidationError as exc:
+                errors.append(str(exc))
+    finally:
+        slot.value = saved
+    assert len(errors) == 2 and all("consistent ring" in e for e in errors), errors
+    assert pyhood.gc_info(asked).generation == 2
+    assert len(chain) == 10_000
 
 
 def test_untracked_objects_have_no_generation():

@@ -160,3 +160,48 @@ def test_a_callback_fires_when_the_object_dies():
     del x
     gc.collect()
     assert fired == [r] and r() is None
+
+
+class RefSub(weakref.ref):
+    """A subclass of ``weakref.ref``: its instances start with ``PyWeakReference`` too."""
+
+    __slots__ = ("tag",)
+
+
+@pytest.mark.parametrize("n", [0, 1, 100, 10_000])
+@pytest.mark.parametrize("cls", [Plain, Slotted])
+def test_long_lists_of_every_kind_of_reference_are_counted(cls, n):
+    """``n`` weak references of four kinds in turn (with a callback, a subclass of
+    ``weakref.ref``, a proxy, a callable proxy's kind of referent aside), then one without
+    callback (shared by every later ``weakref.ref(x)``): the count equals
+    ``weakref.getweakrefcount`` at each size, and again after half of them are gone."""
+    x = cls()
+    kinds = [
+        lambda: weakref.ref(x, lambda _: None),
+        lambda: RefSub(x),
+        lambda: weakref.proxy(x, lambda _: None),
+        lambda: RefSub(x, lambda _: None),
+    ]
+    refs = [kinds[i % len(kinds)]() for i in range(n)]
+    _check(x, n)
+    plain = weakref.ref(x)
+    assert weakref.ref(x) is plain
+    _check(x, n + 1)
+    del refs[::2]
+    assert pyhood.weakref_count(x) == weakref.getweakrefcount(x) == len(refs) + 1
+    del refs, plain
+    _check(x, 0)
+
+
+def test_callable_referents_have_callable_proxies_on_the_same_list():
+    """A proxy to a callable object is a ``CallableProxyType``; it is on the referent's
+    list like the others (10,000 of them here, with and without callbacks)."""
+
+    def f():
+        pass
+
+    refs = [weakref.proxy(f, (lambda _: None) if i % 2 else None) for i in range(10_000)]
+    assert isinstance(refs[1], weakref.CallableProxyType)
+    assert pyhood.weakref_count(f) == weakref.getweakrefcount(f)
+    del refs
+    assert pyhood.weakref_count(f) == weakref.getweakrefcount(f) == 0

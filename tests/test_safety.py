@@ -182,7 +182,8 @@ def _with_sigint_pending(call, interrupted_inside: list[bool]) -> None:
 
 @pytest.mark.parametrize("api", ["gc_generations", "gc_info"])
 def test_long_walks_can_be_interrupted(api, gc_disabled):
-    """A walk of a long GC list checks for pending signals every few thousand nodes:
+    """A walk of a long GC list checks for pending signals before it starts and every
+    million nodes or so:
     Ctrl-C during ``gc_generations()`` or ``gc_info(obj)`` on a large heap raises
     ``KeyboardInterrupt`` out of the call instead of waiting for the walk to end."""
     import functools

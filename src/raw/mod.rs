@@ -52,6 +52,7 @@ pub mod collector;
 pub mod compat;
 pub mod debugstats;
 pub mod dynlink;
+pub mod gclist;
 pub mod glibc;
 pub mod interp;
 pub mod live;
