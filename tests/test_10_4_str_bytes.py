@@ -417,7 +417,8 @@ def buffer_size(alloc: int) -> int:
 def test_bytearray_fields_and_buffer(n):
     """A bytearray's header fields are what ctypes reads at their offsets; its buffer is
     what ``sys.getsizeof`` adds to ``bytearray.__basicsize__``, and holds the data from
-    ``ob_start`` followed by the trailing NUL (``PyByteArray_Resize``)."""
+    ``ob_start`` followed by the trailing NUL (``PyByteArray_Resize``). From 3.15 the buffer
+    is a bytes object, shown like any bytes: its first ``max_items`` bytes."""
     ba = bytearray(bytes(range(256)) * (n // 256) + b"x" * (n % 256))
     lay = pyhood.layout(ba, max_items=16)
     value = {f.name: f.value for f in lay.fields}
@@ -434,13 +435,18 @@ def test_bytearray_fields_and_buffer(n):
         block = lay.block("ob_bytes_object")
         assert block.type_name == "bytes"
         assert block.field("ob_size").value == value["ob_alloc"]
-        data = block.field("ob_sval").raw
         assert value["ob_bytes"] == block.address + block.field("ob_sval").offset
-    else:
-        block = lay.block("ob_bytes")
-        assert block.address == value["ob_bytes"]
-        assert block.end - block.start == value["ob_alloc"]
-        data = b"".join(f.raw for f in sorted(block.fields, key=lambda f: f.offset))
+        # A bytes object shows its first max_items bytes (16); the rest are not read.
+        data = block.field("ob_sval").raw
+        assert len(data) == min(16, value["ob_alloc"] + 1)
+        assert data == mem(value["ob_bytes"], len(data))
+        lead = value["ob_start"] - value["ob_bytes"]
+        assert data[lead:] == (bytes(ba) + b"\0")[: len(data) - lead]
+        return
+    block = lay.block("ob_bytes")
+    assert block.address == value["ob_bytes"]
+    assert block.end - block.start == value["ob_alloc"]
+    data = b"".join(f.raw for f in sorted(block.fields, key=lambda f: f.offset))
     lead = value["ob_start"] - value["ob_bytes"]
     assert data[lead : lead + n] == bytes(ba) == mem(value["ob_start"], n)
     assert data[lead + n] == 0
