@@ -270,3 +270,16 @@ def test_fields_are_made_once_and_kept():
     assert lay.fields is lay.fields
     assert lay.field("ob_type") is next(f for f in lay.fields if f.name == "ob_type")
     assert lay.blocks is lay.blocks and len(lay) == len(lay.fields)
+
+
+def test_an_object_larger_than_one_read_is_shown_up_to_max_items():
+    """A tuple of 10,000,000 items (80 MB, more than pyhood copies in one read, 64 MiB) is
+    shown up to ``max_items``, its size still ``sys.getsizeof``; asking to show every item
+    is refused with a ``pyhood.MemoryReadError`` that says why, not a partial answer."""
+    big = (None,) * 10_000_000
+    lay = pyhood.layout(big, max_items=64)
+    assert lay.size == sys.getsizeof(big)
+    shown, rest = _shown_and_rest(lay, "ob_item")
+    assert [f.value for f in shown] == [id(None)] * 64 and rest.raw == b""
+    with pytest.raises(pyhood.MemoryReadError, match="read limit"):
+        pyhood.layout(big, max_items=len(big))

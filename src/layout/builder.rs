@@ -235,11 +235,17 @@ impl Builder {
 
     /// The live object's own allocation, read directly up to `read_to` (its whole extent
     /// when `read_to` is at or past its end).
-    pub fn object(live: Live, start: isize, end: isize, read_to: isize, max_items: usize) -> Self {
-        let snap = live.snapshot(start, read_to.min(end));
+    pub fn object(
+        live: Live,
+        start: isize,
+        end: isize,
+        read_to: isize,
+        max_items: usize,
+    ) -> Result<Self, ReadError> {
+        let snap = live.snapshot(start, read_to.min(end))?;
         let mut b = Self::with(live.address(), start, end, snap, max_items);
         b.live = Some(live);
-        b
+        Ok(b)
     }
 
     /// A block of `[base + start, base + end)` that the live object of `self` owns through

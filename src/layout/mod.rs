@@ -394,7 +394,8 @@ pub fn described(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<(Describe
         .hole(obj, &extent, max_items)
         .filter(|(from, to)| from < to)
         .unwrap_or((extent.end, extent.end));
-    let mut b = Builder::object(live, extent.start, extent.end, read_to, max_items);
+    let mut b =
+        Builder::object(live, extent.start, extent.end, read_to, max_items).map_err(read_err)?;
     if resume < extent.end {
         b.read_also(resume, (extent.end - resume) as usize)
             .map_err(read_err)?;

@@ -40,12 +40,16 @@ fn direct_owned() -> bool {
     !cfg!(Py_GIL_DISABLED) && !mem::under_memcheck()
 }
 
-/// Whether `[addr, addr + len)` is a plausible user-space range pyhood may copy: non-null,
-/// no larger than `MAX_READ`, below the 47-bit user-space limit.
+/// Whether `[addr, addr + len)` is a plausible user-space range: non-null, below the
+/// 47-bit user-space limit.
+fn in_user_space(addr: usize, len: usize) -> bool {
+    addr != 0 && addr.checked_add(len).is_some_and(|end| end <= 1usize << 47)
+}
+
+/// Whether pyhood may copy `[addr, addr + len)`: in user space and no larger than
+/// `MAX_READ` (a bound on every copy).
 fn plausible(addr: usize, len: usize) -> bool {
-    addr != 0
-        && len <= mem::MAX_READ
-        && addr.checked_add(len).is_some_and(|end| end <= 1usize << 47)
+    len <= mem::MAX_READ && in_user_space(addr, len)
 }
 
 /// Copy `len` bytes at `addr` into a new buffer.
@@ -69,13 +73,14 @@ fn copy_owned(addr: usize, len: usize) -> Vec<u8> {
 impl Live {
     /// The allocation `[start, end)` around `id(obj)` of `obj`, borrowed for the call; the
     /// extent is its type decoder's (`layout::extent`). Refuses an extent that does not
-    /// hold the object's header or that no read could cover.
+    /// hold the object's header or does not lie in user space. (An extent larger than one
+    /// read may be: only the part shown is read, and a read is bounded by `MAX_READ`.)
     pub fn new(obj: &Bound<'_, PyAny>, start: isize, end: isize) -> Result<Self, ReadError> {
         let address = obj.as_ptr() as usize;
         let header = core::mem::size_of::<crate::cpython::object::PyObject>() as isize;
         let from = address.wrapping_add_signed(start);
         let len = (end - start).max(0) as usize;
-        if start > 0 || end < header || !plausible(from, len) {
+        if start > 0 || end < header || !in_user_space(from, len) {
             return Err(ReadError {
                 address: from,
                 len,
@@ -103,28 +108,30 @@ impl Live {
     }
 
     /// Bytes `[from, to)` of the object's allocation (offsets from `id(obj)`), clamped to
-    /// its extent.
-    pub fn snapshot(&self, from: isize, to: isize) -> Snapshot {
+    /// its extent; refused beyond `MAX_READ` bytes.
+    pub fn snapshot(&self, from: isize, to: isize) -> Result<Snapshot, ReadError> {
         let from = from.clamp(self.start, self.end);
         let to = to.clamp(from, self.end);
         let base = self.address.wrapping_add_signed(from);
         let len = (to - from) as usize;
+        if len > mem::MAX_READ {
+            return Err(ReadError {
+                address: base,
+                len,
+                reason: "larger than pyhood's read limit (max_items shows fewer items)",
+            });
+        }
         if direct_own() {
             // Point 1: inside the extent `new` accepted, of an object borrowed for the call.
-            return Snapshot {
+            return Ok(Snapshot {
                 base,
                 bytes: copy_owned(base, len),
-            };
+            });
         }
-        match mem::read(base, len) {
-            Ok(bytes) => Snapshot { base, bytes },
-            // Only under memcheck: a range pyhood relies on that is not readable is a bug
-            // memcheck reports; the snapshot is then empty and every field reads as absent.
-            Err(_) => Snapshot {
-                base,
-                bytes: Vec::new(),
-            },
-        }
+        Ok(Snapshot {
+            base,
+            bytes: mem::read(base, len)?,
+        })
     }
 
     /// `len` bytes at `addr`: a block the object owns through a pointer of its own struct,
