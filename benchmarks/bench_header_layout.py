@@ -205,6 +205,7 @@ class Bench:
 
 
 def fmt_time(seconds: float | None) -> str:
+    """A time in ns, µs or ms; "-" for none."""
     if seconds is None:
         return "-"
     ns = seconds * 1e9
@@ -212,7 +213,9 @@ def fmt_time(seconds: float | None) -> str:
         return f"{ns:.1f} ns"
     if ns < 1000:
         return f"{ns:.0f} ns"
-    return f"{ns / 1000:.2f} µs"
+    if ns < 1e6:
+        return f"{ns / 1e3:.2f} µs"
+    return f"{ns / 1e6:.2f} ms"
 
 
 def try_import_einspect():

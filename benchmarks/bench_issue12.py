@@ -49,8 +49,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyhood
-from bench_header_layout import build_warning, try_import_asizeof, try_import_einspect
+from bench_header_layout import build_warning, fmt_time, try_import_asizeof, try_import_einspect
 from bench_obmalloc import Capture
+from bench_obmalloc import print_cells as print_table
 
 SIZES = (10, 100, 1_000, 10_000, 100_000, 1_000_000)
 GC_HEAP = 300_000  # objects in the heap of the gc rows (capped by --max-n)
@@ -70,19 +71,6 @@ def label(n: int) -> str:
     if n >= 1_000 and n % 1_000 == 0:
         return f"{n // 1_000}k"
     return str(n)
-
-
-def fmt_time(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    ns = seconds * 1e9
-    if ns < 100:
-        return f"{ns:.1f} ns"
-    if ns < 1000:
-        return f"{ns:.0f} ns"
-    if ns < 1e6:
-        return f"{ns / 1e3:.2f} µs"
-    return f"{ns / 1e6:.2f} ms"
 
 
 @dataclass
@@ -470,24 +458,6 @@ def scaling_cells(sc: Scaling, sizes: list[int]) -> list[list[str]]:
         ratio = "-" if t is None or not base else f"{t / base:.3g}x"
         out.append([sc.name, label(n), fmt_time(t), ratio])
     return out
-
-
-def print_table(header: list[str], table: list[list[str]], markdown: bool) -> None:
-    if markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|" + "|".join("---" for _ in header) + "|")
-        for cells in table:
-            print("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        return
-    widths = [max(len(c) for c in col) for col in zip(header, *table, strict=True)]
-
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
-
-    print(line(header))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for cells in table:
-        print(line(cells))
 
 
 def mib(n: int | None) -> str:

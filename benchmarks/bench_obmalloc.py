@@ -164,17 +164,27 @@ def measure(heap: str, cap: Capture, repeat: int, min_time: float) -> list[list[
     return rows
 
 
-def print_table(rows: list[list[str]]) -> None:
-    header = ["heap", "compared with", "pyhood", "other", "pyhood/other", "target", "met"]
-    widths = [max(len(c) for c in col) for col in zip(header, *rows, strict=True)]
+def print_cells(header: list[str], table: list[list[str]], markdown: bool = False) -> None:
+    """A table of text cells: aligned for a terminal, or as Markdown."""
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "|".join("---" for _ in header) + "|")
+        for cells in table:
+            print("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        return
+    widths = [max(len(c) for c in col) for col in zip(header, *table, strict=True)]
 
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
 
     print(line(header))
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        print(line(r))
+    for cells in table:
+        print(line(cells))
+
+
+def print_table(rows: list[list[str]]) -> None:
+    print_cells(["heap", "compared with", "pyhood", "other", "pyhood/other", "target", "met"], rows)
 
 
 def check_same_figures(cap: Capture) -> None:

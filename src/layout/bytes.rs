@@ -59,8 +59,6 @@ impl Decoder for Bytes {
         ext: &Extent,
         max_items: usize,
     ) -> Option<(isize, isize)> {
-        let at = PyBytesObject::ob_sval.offset as isize;
-        let all = ext.items + 1;
-        Some((at + all.min(max_items) as isize, at + all as isize))
+        super::common::items_hole(PyBytesObject::ob_sval.offset, ext.items + 1, 1, max_items)
     }
 }

@@ -96,6 +96,18 @@ pub struct Extent {
     pub fit: Fit,
 }
 
+/// The `Decoder::hole` of an array of `count` elements of `elem` bytes at `at` inside the
+/// object: the elements past the first `max_items`.
+pub fn items_hole(
+    at: usize,
+    count: usize,
+    elem: usize,
+    max_items: usize,
+) -> Option<(isize, isize)> {
+    let from = at + count.min(max_items) * elem;
+    Some((from as isize, (at + count * elem) as isize))
+}
+
 pub fn round8(n: isize) -> isize {
     (n + 7) & !7
 }

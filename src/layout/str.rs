@@ -66,11 +66,7 @@ impl Decoder for Str {
     ) -> Option<(isize, isize)> {
         let (state, length) = state_and_length(obj).ok()?;
         let (at, kind) = inline_data(state)?;
-        let all = length + 1;
-        Some((
-            (at + all.min(max_items) * kind) as isize,
-            (at + all * kind) as isize,
-        ))
+        super::common::items_hole(at, length + 1, kind, max_items)
     }
 
     fn fields(

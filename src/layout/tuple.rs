@@ -42,11 +42,7 @@ impl Decoder for Tuple {
         ext: &Extent,
         max_items: usize,
     ) -> Option<(isize, isize)> {
-        let at = PyTupleObject::ob_item.offset as isize;
-        Some((
-            at + 8 * ext.items.min(max_items) as isize,
-            at + 8 * ext.items as isize,
-        ))
+        super::common::items_hole(PyTupleObject::ob_item.offset, ext.items, 8, max_items)
     }
 
     fn fields(
