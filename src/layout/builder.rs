@@ -1,6 +1,6 @@
 //! Collects the fields of one allocation (an object or a block it owns) over a single
-//! snapshot of its bytes (`Described`); `PyLayout` turns them into Python `Field`s only
-//! when they are asked for.
+//! snapshot of its bytes (`Described`): plain Rust data, no Python object. `PyLayout`
+//! (`mod.rs`) turns them into Python `Field`s only when they are asked for.
 //!
 //! The snapshot is a direct copy for the object's own allocation and the blocks it owns
 //! (`raw::live`), and a fault-free read for anything else (`Builder::new`). It may cover
@@ -9,14 +9,9 @@
 
 use std::borrow::Cow;
 
-use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyTuple};
-
 use crate::cpython::{Bits, Decode, FieldDef};
 use crate::raw::live::Live;
 use crate::raw::mem::{ReadError, Snapshot};
-
-use super::PyField;
 
 /// Where a field lives in the allocation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -554,36 +549,6 @@ impl Described {
             _ => le(raw) as i64,
         })
     }
-
-    /// The Python `Field` of one spec.
-    pub fn field(&self, py: Python<'_>, f: &Spec) -> PyResult<PyField> {
-        let raw = self.raw(f);
-        Ok(PyField {
-            name: f.name.to_string(),
-            offset: f.offset,
-            size: f.size,
-            ctype: f.ctype.to_string(),
-            value: decode(py, raw, f.decode, f.ctype)?,
-            region: f.region.as_str(),
-            raw: PyBytes::new(py, raw).unbind(),
-            bits: match f.decode {
-                Decode::Bits { shift, width } => Some((shift, width)),
-                Decode::Flag { shift } => Some((shift, 1)),
-                _ => None,
-            },
-            note: f.note.clone(),
-        })
-    }
-
-    /// Every field as a tuple of Python `Field`s.
-    pub fn fields_tuple(&self, py: Python<'_>) -> PyResult<Py<PyTuple>> {
-        let out = self
-            .specs
-            .iter()
-            .map(|f| Py::new(py, self.field(py, f)?))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyTuple::new(py, out)?.unbind())
-    }
 }
 
 fn is_view(f: &Spec) -> bool {
@@ -625,42 +590,12 @@ fn gap(from: isize, to: isize, proven: bool) -> Spec {
     }
 }
 
-fn le(raw: &[u8]) -> u64 {
+/// A little-endian integer of up to 8 bytes.
+pub fn le(raw: &[u8]) -> u64 {
     let mut b = [0u8; 8];
     let n = raw.len().min(8);
     b[..n].copy_from_slice(&raw[..n]);
     u64::from_le_bytes(b)
-}
-
-fn decode(py: Python<'_>, raw: &[u8], how: Decode, _ctype: &str) -> PyResult<Py<PyAny>> {
-    Ok(match how {
-        Decode::Bytes => PyBytes::new(py, raw).into_any().unbind(),
-        Decode::Unsigned | Decode::Pointer => PyInt::new(py, le(raw)).into_any().unbind(),
-        Decode::Signed => {
-            let shift = 64 - 8 * raw.len().clamp(1, 8) as u32;
-            PyInt::new(py, ((le(raw) << shift) as i64) >> shift)
-                .into_any()
-                .unbind()
-        }
-        Decode::Double => PyFloat::new(py, f64::from_bits(le(raw)))
-            .into_any()
-            .unbind(),
-        Decode::Bits { shift, width } => {
-            let mask = if width >= 64 {
-                u64::MAX
-            } else {
-                (1u64 << width) - 1
-            };
-            PyInt::new(py, (le(raw) >> shift) & mask)
-                .into_any()
-                .unbind()
-        }
-        Decode::Masked { mask } => PyInt::new(py, le(raw) & mask).into_any().unbind(),
-        Decode::Flag { shift } => PyBool::new(py, (le(raw) >> shift) & 1 == 1)
-            .to_owned()
-            .into_any()
-            .unbind(),
-    })
 }
 
 pub use crate::errors::read_err;

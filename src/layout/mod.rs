@@ -27,11 +27,14 @@ mod type_object;
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyTuple, PyType};
+use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyTuple, PyType};
+
+use crate::cpython::Decode;
 
 use crate::raw::live::Live;
 use crate::raw::object::{self as rawobj, TypeSlots};
 use crate::render;
+use builder::{le, Spec};
 pub use builder::{read_err, Builder, Described, Region, DEFAULT_MAX_ITEMS};
 pub use common::Extent;
 pub use frame::{frame_layout, is_frame, PyFrameLayout, PyFrameSlot};
@@ -104,6 +107,68 @@ impl PyLayout {
     pub fn described(&self) -> &Described {
         &self.d
     }
+
+    /// The Python `Field` of one spec.
+    fn make_field(d: &Described, py: Python<'_>, f: &Spec) -> PyResult<PyField> {
+        let raw = d.raw(f);
+        Ok(PyField {
+            name: f.name.to_string(),
+            offset: f.offset,
+            size: f.size,
+            ctype: f.ctype.to_string(),
+            value: decode(py, raw, f.decode)?,
+            region: f.region.as_str(),
+            raw: PyBytes::new(py, raw).unbind(),
+            bits: match f.decode {
+                Decode::Bits { shift, width } => Some((shift, width)),
+                Decode::Flag { shift } => Some((shift, 1)),
+                _ => None,
+            },
+            note: f.note.clone(),
+        })
+    }
+
+    /// Every field as a tuple of Python `Field`s.
+    fn fields_tuple(d: &Described, py: Python<'_>) -> PyResult<Py<PyTuple>> {
+        let out = d
+            .specs
+            .iter()
+            .map(|f| Py::new(py, Self::make_field(d, py, f)?))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyTuple::new(py, out)?.unbind())
+    }
+}
+
+/// A field's value from its bytes, as its decoding says.
+fn decode(py: Python<'_>, raw: &[u8], how: Decode) -> PyResult<Py<PyAny>> {
+    Ok(match how {
+        Decode::Bytes => PyBytes::new(py, raw).into_any().unbind(),
+        Decode::Unsigned | Decode::Pointer => PyInt::new(py, le(raw)).into_any().unbind(),
+        Decode::Signed => {
+            let shift = 64 - 8 * raw.len().clamp(1, 8) as u32;
+            PyInt::new(py, ((le(raw) << shift) as i64) >> shift)
+                .into_any()
+                .unbind()
+        }
+        Decode::Double => PyFloat::new(py, f64::from_bits(le(raw)))
+            .into_any()
+            .unbind(),
+        Decode::Bits { shift, width } => {
+            let mask = if width >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << width) - 1
+            };
+            PyInt::new(py, (le(raw) >> shift) & mask)
+                .into_any()
+                .unbind()
+        }
+        Decode::Masked { mask } => PyInt::new(py, le(raw) & mask).into_any().unbind(),
+        Decode::Flag { shift } => PyBool::new(py, (le(raw) >> shift) & 1 == 1)
+            .to_owned()
+            .into_any()
+            .unbind(),
+    })
 }
 
 impl From<Described> for PyLayout {
@@ -163,7 +228,7 @@ impl PyLayout {
     fn fields<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let t = self
             .fields
-            .get_or_try_init(py, || self.d.fields_tuple(py))?;
+            .get_or_try_init(py, || Self::fields_tuple(&self.d, py))?;
         Ok(t.bind(py).clone())
     }
 
