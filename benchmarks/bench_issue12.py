@@ -23,8 +23,12 @@ untracked items would be untracked by the next collection), moved to the oldest 
 ``gc.collect()``, and the collector stays off while anything is timed. "Oldest" and "middle"
 mean positions in generation 2's list as ``gc.get_objects(2)`` returns it: CPython walks that
 list from its head along ``_gc_next``, and a collection appends survivors at the tail, so the
-first heap object in that order is the oldest one, the one farthest from the list head when
-following ``_gc_next``. On 3.14+ (incremental collector: young and old spaces) the script
+first heap object in that order is the heap's oldest one. The "head-most" row times
+``gc.get_objects(2)[0]``, the oldest tracked object of the process, right after the list head:
+the longest walk for a walk along ``_gc_next`` alone (what pyhood did before), one step for a
+walk both ways. The heap's oldest object has the interpreter's own older objects (about 20k)
+between it and the head, which a walk from both ends covers half each. On 3.14+ (incremental
+collector: young and old spaces) the script
 simply reports what ``gc.get_objects(g)`` gives and says so.
 
 Missing peers (einspect exists only for 3.10-3.12; pympler may be absent) turn their rows into
@@ -378,9 +382,16 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[Scaling], dict, list[
         rows.append(bench.pair(row, ("f()", {"f": pyhood.gc_generations}), peer))
         oldest, middle, where = gen2_positions(heap)
         notes.append(f"gc_info rows ({h}): {where}")
-        for which, obj, goal in (("oldest", oldest, 0.01), ("middle", middle, 0.2)):
+        # The head-most node of generation 2 (the oldest tracked object of the process):
+        # the longest walk for a walk along _gc_next alone, one step for a walk both ways.
+        first = gc.get_objects(2)[0]
+        for which, obj, goal in (
+            ("head-most object of gen 2 in a", first, 0.01),
+            ("oldest of", oldest, 0.01),
+            ("middle of", middle, 0.2),
+        ):
             row = Row(
-                f"gc_info {which} of {h}",
+                f"gc_info {which} {h}",
                 "pyhood.gc_info(o).generation",
                 "get_objects(2) + `is` scan",
                 goal,
@@ -393,7 +404,7 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[Scaling], dict, list[
                     row.note = f"gc_info says generation {generation!r}"
             except Exception:
                 pass
-        del heap, oldest, middle
+        del heap, oldest, middle, first
         gc.collect()
 
         sc = scaling[4]

@@ -12,7 +12,6 @@ use crate::cpython::obmalloc::{
 use crate::errors;
 use crate::errors::read_err;
 use crate::raw::dynlink;
-use crate::raw::mem::Snapshot;
 
 /// Debug hooks (`PYTHONMALLOC=*_debug`) put two words before every block (requested size;
 /// API id and forbidden bytes) and one after it (forbidden bytes): `_PyMem_DebugRawAlloc`,
@@ -87,7 +86,89 @@ pub fn classify(
     requested: usize,
     static_hint: bool,
 ) -> PyResult<PyBlockInfo> {
-    classify_with(py, block_address, requested, static_hint, Fit::Exact)
+    Ok(classify_with(
+        py,
+        block_address,
+        requested,
+        static_hint,
+        Fit::Exact,
+    )?)
+}
+
+/// Why a block was not found where its size says: made into a `pyhood` exception only
+/// when it reaches the caller (`accepted_sizes` tries sizes that are refused by design).
+#[derive(Debug)]
+enum Refused {
+    Read(crate::raw::mem::ReadError),
+    Pool {
+        pool: usize,
+        raw_start: usize,
+        raw_len: usize,
+        szidx: u32,
+        count: u32,
+        maxnextoffset: usize,
+    },
+    Chunk {
+        raw_start: usize,
+        word: usize,
+        raw_len: usize,
+    },
+    UnknownAllocator(String),
+    NotStatic {
+        block_address: usize,
+        inner: Box<Refused>,
+    },
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Read(e) => write!(f, "{e}"),
+            Refused::Pool {
+                pool,
+                raw_start,
+                raw_len,
+                szidx,
+                count,
+                maxnextoffset,
+            } => write!(
+                f,
+                "the pool header at {pool:#x} does not describe a {raw_len}-byte block at \
+                 {raw_start:#x} (szidx {szidx}, count {count}, maxnextoffset {maxnextoffset}); \
+                 the object was not allocated by pymalloc"
+            ),
+            Refused::Chunk {
+                raw_start,
+                word,
+                raw_len,
+            } => write!(
+                f,
+                "the malloc chunk header before {raw_start:#x} ({word:#x}) does not describe a \
+                 {raw_len}-byte block"
+            ),
+            Refused::UnknownAllocator(name) => write!(
+                f,
+                "unknown allocator {name:?}: pyhood cannot tell where blocks live"
+            ),
+            Refused::NotStatic {
+                block_address,
+                inner,
+            } => write!(
+                f,
+                "ob_flags says the object at {block_address:#x} is statically allocated, but it \
+                 is in no loaded image, and {inner}"
+            ),
+        }
+    }
+}
+
+impl From<Refused> for PyErr {
+    fn from(r: Refused) -> PyErr {
+        match r {
+            Refused::Read(e) => read_err(e),
+            other => errors::layout_error(other.to_string()),
+        }
+    }
 }
 
 /// How an allocation's block may differ from the size its object or buffer spans now.
@@ -113,7 +194,13 @@ pub fn classify_resized(
     requested: usize,
     static_hint: bool,
 ) -> PyResult<PyBlockInfo> {
-    classify_with(py, block_address, requested, static_hint, Fit::Realloc)
+    Ok(classify_with(
+        py,
+        block_address,
+        requested,
+        static_hint,
+        Fit::Realloc,
+    )?)
 }
 
 /// `classify` with the given fit.
@@ -124,7 +211,13 @@ pub fn classify_fit(
     static_hint: bool,
     fit: Fit,
 ) -> PyResult<PyBlockInfo> {
-    classify_with(py, block_address, requested, static_hint, fit)
+    Ok(classify_with(
+        py,
+        block_address,
+        requested,
+        static_hint,
+        fit,
+    )?)
 }
 
 fn classify_with(
@@ -133,7 +226,7 @@ fn classify_with(
     requested: usize,
     static_hint: bool,
     fit: Fit,
-) -> PyResult<PyBlockInfo> {
+) -> Result<PyBlockInfo, Refused> {
     let info = PyBlockInfo {
         domain: "static",
         block_address,
@@ -156,10 +249,10 @@ fn classify_with(
     // allocator's, or an error that says the flag was set.
     allocator_block(py, info, fit).map_err(|e| {
         if static_hint {
-            errors::layout_error(format!(
-                "ob_flags says the object at {block_address:#x} is statically allocated, but it \
-                 is in no loaded image, and {e}"
-            ))
+            Refused::NotStatic {
+                block_address,
+                inner: Box::new(e),
+            }
         } else {
             e
         }
@@ -167,9 +260,9 @@ fn classify_with(
 }
 
 /// `classify` for a block outside every loaded image: the allocator's.
-fn allocator_block(py: Python<'_>, info: PyBlockInfo, fit: Fit) -> PyResult<PyBlockInfo> {
+fn allocator_block(py: Python<'_>, info: PyBlockInfo, fit: Fit) -> Result<PyBlockInfo, Refused> {
     let block_address = info.block_address;
-    let name = dynlink::allocator_name(py).unwrap_or_default();
+    let name = allocator_name(py);
     if !name.is_empty() {
         return with_allocator(info, &name, fit);
     }
@@ -196,20 +289,29 @@ fn allocator_block(py: Python<'_>, info: PyBlockInfo, fit: Fit) -> PyResult<PyBl
 /// loaded image.
 #[derive(Default)]
 struct Memo {
-    headers: Vec<Snapshot>,
+    headers: Vec<Header>,
     images: Vec<(usize, bool)>,
     /// Headers likely to be asked for, read along with the first one that is.
     hints: Vec<(usize, usize)>,
+    allocator: Option<std::borrow::Cow<'static, str>>,
 }
 
-/// Inside `memoised`: the pool header that a block at `address` would have if pymalloc
-/// served it, is likely to be asked for; it is then read in the same syscall as the first
-/// header that is (`mem::probe_many`). Nothing happens outside `memoised`.
-pub fn hint_pool_header(address: usize) {
-    let pool = address & !(POOL_SIZE - 1);
+/// Inside `memoised`: the allocator header of a block of `len` bytes at `address` is
+/// likely to be asked for (its pool's header if pymalloc would serve that size, else the
+/// malloc chunk header before it); it is then read in the same syscall as the first header
+/// that is (`mem::probe_many`). Nothing happens outside `memoised`.
+pub fn hint_block(address: usize, len: usize) {
+    let hint = if (1..=SMALL_REQUEST_THRESHOLD).contains(&len) {
+        (address & !(POOL_SIZE - 1), pool_header::SIZE)
+    } else {
+        (address.wrapping_sub(8), 8)
+    };
     PROBED.with(|p| {
         if let Some(m) = p.borrow_mut().as_mut() {
-            m.hints.push((pool, pool_header::SIZE));
+            let known = m.headers.iter().any(|h| (h.base, h.len) == hint);
+            if !known && !m.hints.contains(&hint) {
+                m.hints.push(hint);
+            }
         }
     });
 }
@@ -217,6 +319,22 @@ pub fn hint_pool_header(address: usize) {
 thread_local! {
     /// What was learned inside `memoised` (nothing outside it).
     static PROBED: std::cell::RefCell<Option<Memo>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `dynlink::allocator_name`, asked once inside `memoised` (the allocator cannot change
+/// while the thread holds the GIL and runs no Python code).
+fn allocator_name(py: Python<'_>) -> std::borrow::Cow<'static, str> {
+    let known = PROBED.with(|p| p.borrow().as_ref().and_then(|m| m.allocator.clone()));
+    if let Some(name) = known {
+        return name;
+    }
+    let name = dynlink::allocator_name(py).unwrap_or_default();
+    PROBED.with(|p| {
+        if let Some(m) = p.borrow_mut().as_mut() {
+            m.allocator = Some(name.clone());
+        }
+    });
+    name
 }
 
 /// `dynlink::in_loaded_image`, remembered inside `memoised` (images are not unloaded while
@@ -268,18 +386,61 @@ pub fn memoised<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// A probe of an allocator's header (`mem::probe`), remembered inside `memoised`.
-fn header_probe(addr: usize, len: usize) -> Result<Snapshot, crate::raw::mem::ReadError> {
+/// An allocator header as probed: at most `HEADER_MAX` bytes at `base`, kept inline.
+#[derive(Clone, Copy)]
+struct Header {
+    base: usize,
+    len: usize,
+    bytes: [u8; HEADER_MAX],
+}
+
+/// The longest header probed: a pool header.
+const HEADER_MAX: usize = pool_header::SIZE;
+
+impl Header {
+    fn new(base: usize, bytes: &[u8]) -> Self {
+        let mut h = Header {
+            base,
+            len: bytes.len().min(HEADER_MAX),
+            bytes: [0; HEADER_MAX],
+        };
+        h.bytes[..h.len].copy_from_slice(&bytes[..h.len]);
+        h
+    }
+
+    /// The little-endian integer of `len` bytes at `addr`, if the header holds them.
+    fn uint(&self, addr: usize, len: usize) -> Option<u64> {
+        let at = addr.checked_sub(self.base)?;
+        let raw = self.bytes[..self.len].get(at..at.checked_add(len)?)?;
+        let mut b = [0u8; 8];
+        b[..len.min(8)].copy_from_slice(&raw[..len.min(8)]);
+        Some(u64::from_le_bytes(b))
+    }
+
+    fn remember(self) -> Self {
+        PROBED.with(|p| {
+            if let Some(m) = p.borrow_mut().as_mut() {
+                m.headers.push(self);
+            }
+        });
+        self
+    }
+}
+
+/// A probe of an allocator's header (`mem::probe`), remembered inside `memoised`; with
+/// the headers hinted so far, read in one go (`mem::probe_many`).
+fn header_probe(addr: usize, len: usize) -> Result<Header, crate::raw::mem::ReadError> {
+    debug_assert!(len <= HEADER_MAX);
     let hit = PROBED.with(|p| {
         p.borrow().as_ref().and_then(|m| {
             m.headers
                 .iter()
-                .find(|s| s.base == addr && s.bytes.len() == len)
-                .cloned()
+                .find(|h| h.base == addr && h.len == len)
+                .copied()
         })
     });
-    if let Some(s) = hit {
-        return Ok(s);
+    if let Some(h) = hit {
+        return Ok(h);
     }
     let hints = PROBED.with(|p| {
         p.borrow_mut()
@@ -287,42 +448,22 @@ fn header_probe(addr: usize, len: usize) -> Result<Snapshot, crate::raw::mem::Re
             .map(|m| std::mem::take(&mut m.hints))
             .unwrap_or_default()
     });
-    if hints.is_empty() {
-        let s = Snapshot::probe(addr, len)?;
-        PROBED.with(|p| {
-            if let Some(m) = p.borrow_mut().as_mut() {
-                m.headers.push(s.clone());
-            }
-        });
-        return Ok(s);
-    }
     let mut ranges = vec![(addr, len)];
     ranges.extend(hints.into_iter().filter(|h| *h != (addr, len)));
+    if ranges.len() == 1 {
+        let bytes = crate::raw::mem::probe(addr, len)?;
+        return Ok(Header::new(addr, &bytes).remember());
+    }
     let read = crate::raw::mem::probe_many(&ranges);
-    PROBED.with(|p| {
-        if let Some(m) = p.borrow_mut().as_mut() {
-            for (&(base, _), bytes) in ranges.iter().zip(&read).skip(1) {
-                if let Some(bytes) = bytes {
-                    m.headers.push(Snapshot {
-                        base,
-                        bytes: bytes.clone(),
-                    });
-                }
-            }
+    for (&(base, _), bytes) in ranges.iter().zip(&read).skip(1) {
+        if let Some(bytes) = bytes {
+            Header::new(base, bytes).remember();
         }
-    });
+    }
     match read.into_iter().next().flatten() {
-        Some(bytes) => {
-            let s = Snapshot { base: addr, bytes };
-            PROBED.with(|p| {
-                if let Some(m) = p.borrow_mut().as_mut() {
-                    m.headers.push(s.clone());
-                }
-            });
-            Ok(s)
-        }
+        Some(bytes) => Ok(Header::new(addr, &bytes).remember()),
         // Not mapped: the single probe reports why, as it always has.
-        None => Snapshot::probe(addr, len),
+        None => crate::raw::mem::probe(addr, len).map(|b| Header::new(addr, &b)),
     }
 }
 
@@ -333,13 +474,13 @@ fn header_probe(addr: usize, len: usize) -> Result<Snapshot, crate::raw::mem::Re
 fn debug_header_before(block_address: usize) -> bool {
     // A probe: without the debug hooks these 8 bytes are the allocator's own header.
     match header_probe(block_address.wrapping_sub(8), 8) {
-        Ok(h) => b"rmo".contains(&h.bytes[0]) && h.bytes[1..].iter().all(|&b| b == 0xFD),
+        Ok(h) => b"rmo".contains(&h.bytes[0]) && h.bytes[1..8].iter().all(|&b| b == 0xFD),
         Err(_) => false,
     }
 }
 
 /// `classify` once the allocator behind the block is known by name.
-fn with_allocator(mut info: PyBlockInfo, name: &str, fit: Fit) -> PyResult<PyBlockInfo> {
+fn with_allocator(mut info: PyBlockInfo, name: &str, fit: Fit) -> Result<PyBlockInfo, Refused> {
     let (block_address, requested) = (info.block_address, info.requested);
     info.debug_hooks = name.ends_with("_debug");
     let (raw_start, raw_len) = if info.debug_hooks {
@@ -376,18 +517,16 @@ fn with_allocator(mut info: PyBlockInfo, name: &str, fit: Fit) -> PyResult<PyBlo
     } else if name.starts_with("pymalloc") || name.starts_with("malloc") {
         malloc_chunk(&mut info, raw_start, raw_len, fit)?;
     } else {
-        return Err(errors::layout_error(format!(
-            "unknown allocator {name:?}: pyhood cannot tell where blocks live"
-        )));
+        return Err(Refused::UnknownAllocator(name.to_owned()));
     }
     Ok(info)
 }
 
 /// pymalloc: read and validate the pool header of the block's pool.
-fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize, fit: Fit) -> PyResult<()> {
+fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize, fit: Fit) -> Result<(), Refused> {
     let pool = raw_start & !(POOL_SIZE - 1);
     // A probe: the pool address is the block's, rounded down; the header is proven below.
-    let h = header_probe(pool, pool_header::SIZE).map_err(read_err)?;
+    let h = header_probe(pool, pool_header::SIZE).map_err(Refused::Read)?;
     let field = |off: usize, len: usize| h.uint(pool + off, len).unwrap_or(u64::MAX);
     let count = field(pool_header::ref_count.offset, 4) as u32;
     let arenaindex = field(pool_header::arenaindex.offset, 4) as u32;
@@ -413,11 +552,14 @@ fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize, fit: Fit) -> P
         && nextoffset <= POOL_SIZE
         && (1..=capacity).contains(&count);
     if !valid {
-        return Err(errors::layout_error(format!(
-            "the pool header at {pool:#x} does not describe a {raw_len}-byte block at {raw_start:#x} \
-             (szidx {szidx}, count {count}, maxnextoffset {maxnextoffset}); the object was not \
-             allocated by pymalloc"
-        )));
+        return Err(Refused::Pool {
+            pool,
+            raw_start,
+            raw_len,
+            szidx,
+            count,
+            maxnextoffset,
+        });
     }
     info.domain = "pymalloc";
     info.block_size = Some(size);
@@ -438,9 +580,9 @@ fn malloc_chunk(
     raw_start: usize,
     raw_len: usize,
     fit: Fit,
-) -> PyResult<()> {
+) -> Result<(), Refused> {
     // A probe: the chunk header is malloc's, outside the block it handed out.
-    let h = header_probe(raw_start.wrapping_sub(8), 8).map_err(read_err)?;
+    let h = header_probe(raw_start.wrapping_sub(8), 8).map_err(Refused::Read)?;
     let word = h.uint(h.base, 8).unwrap_or(0) as usize;
     let mmapped = word & 2 != 0;
     let chunk = word & !7;
@@ -452,10 +594,11 @@ fn malloc_chunk(
     let usable = chunk.saturating_sub(overhead);
     let slack = if mmapped { 2 * 4096 } else { 48 };
     if usable < raw_len || (fit != Fit::AtLeast && usable > raw_len + slack) {
-        return Err(errors::layout_error(format!(
-            "the malloc chunk header before {raw_start:#x} ({word:#x}) does not describe a \
-             {raw_len}-byte block"
-        )));
+        return Err(Refused::Chunk {
+            raw_start,
+            word,
+            raw_len,
+        });
     }
     info.domain = "malloc";
     info.block_size = Some(usable);
@@ -477,7 +620,7 @@ fn accepted_sizes_of(py: Python<'_>, addr: usize, candidates: &[usize]) -> Vec<u
     let mut sorted = candidates.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    if let Ok(info) = classify(py, addr, first, false) {
+    if let Ok(info) = classify_with(py, addr, first, false, Fit::Exact) {
         if matches!(info.domain, "static" | "mimalloc") {
             return vec![first];
         }
@@ -488,7 +631,7 @@ fn accepted_sizes_of(py: Python<'_>, addr: usize, candidates: &[usize]) -> Vec<u
     // malloc.c, glibc 2.36–2.42). A malloc candidate is kept when one of those two chunks
     // has the usable size read.
     let glibc = |n: usize| ((n + 8 + 15) & !15).max(32) - 8;
-    sorted.retain(|&n| match classify(py, addr, n, false) {
+    sorted.retain(|&n| match classify_with(py, addr, n, false, Fit::Exact) {
         Ok(i) if i.domain == "pymalloc" => true,
         Ok(i) if i.domain == "malloc" => {
             i.block_size == Some(glibc(n)) || i.block_size == Some(glibc(n) + 16)

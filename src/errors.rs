@@ -9,8 +9,9 @@ use pyo3::types::PyType;
 /// so that raising runs no import hook; imported only if it is somehow not loaded yet.
 fn raise(class: &str, msg: String) -> PyErr {
     Python::attach(|py| {
-        let name = std::ffi::CString::new(class).expect("class names have no NUL");
-        let cls = match crate::raw::object::loaded_module_global(py, c"pyhood._errors", &name) {
+        let module = pyo3::intern!(py, "pyhood._errors");
+        let name = pyo3::types::PyString::intern(py, class);
+        let cls = match crate::raw::object::loaded_module_global(py, module, &name) {
             Some(c) => Ok(c),
             None => py
                 .import("pyhood._errors")

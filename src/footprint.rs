@@ -124,15 +124,20 @@ impl PyFootprint {
 /// Whether a block is owned by this object alone (shared keys and static tables are not,
 /// and 3.13+ values embedded in an instance are part of that instance's own block).
 fn owned(blk: &Described) -> bool {
-    let name = blk.name.as_deref();
-    if name == Some("ma_keys") && blk.int_field("dk_refcnt").is_some_and(|refs| refs != 1) {
-        return false;
+    use crate::cpython::pycore_dict::{PyDictKeysObject, VALUES_EMBEDDED};
+    match blk.name.as_deref() {
+        Some("ma_keys") => blk
+            .int_at(&PyDictKeysObject::dk_refcnt)
+            .is_none_or(|refs| refs == 1),
+        // 3.15's bytearray buffer is a bytes object: the bytearray's own unless it is shared.
+        Some("ob_bytes_object") => {
+            blk.int_at(&crate::cpython::object::PyObject::ob_refcnt) == Some(1)
+        }
+        Some("ma_values" | "values") => VALUES_EMBEDDED
+            .and_then(|d| blk.int_at(&d))
+            .is_none_or(|e| e == 0),
+        _ => true,
     }
-    // 3.15's bytearray buffer is a bytes object: the bytearray's own unless it is shared.
-    if name == Some("ob_bytes_object") && blk.int_field("ob_refcnt") != Some(1) {
-        return false;
-    }
-    blk.int_field("embedded").is_none_or(|e| e == 0)
 }
 
 /// `pyhood.footprint(obj)`: the object's own block and the blocks it owns, described by its
@@ -155,10 +160,17 @@ pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
 /// The object's block and the blocks it owns alone.
 fn allocations(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Found>> {
     let py = obj.py();
-    // The object's own pool header (if pymalloc serves it) is asked for below; read it
-    // along with the first header the description needs (a 3.11/3.12 values block's).
-    crate::blocks::hint_pool_header(obj.as_ptr() as usize);
-    let (lay, ext) = layout::described(obj, 0)?;
+    // The object's own pool header (if pymalloc serves it) is asked for below: read it
+    // along with the first header the description needs (a 3.11/3.12 values block's), and
+    // the headers of the blocks it owns along with the first the classification needs.
+    crate::blocks::hint_block(obj.as_ptr() as usize, 1);
+    let (lay, ext) = layout::blocks_of(obj)?;
+    for b in lay.blocks.iter().filter(|b| owned(b)) {
+        crate::blocks::hint_block(
+            b.address.wrapping_add_signed(b.start),
+            (b.end - b.start) as usize,
+        );
+    }
     let mut allocs = Vec::new();
     let own = own_block(obj, &ext)?;
     let mut push = |name: String, info: PyBlockInfo| -> PyResult<()> {
@@ -202,7 +214,8 @@ fn claimed_size(obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
     if !sizeof.is_some_and(|m| rawobj::is_method_descriptor(&m)) {
         return Ok(None);
     }
-    let Some(getsizeof) = rawobj::loaded_module_global(py, c"sys", c"getsizeof") else {
+    let (sys, name) = (pyo3::intern!(py, "sys"), pyo3::intern!(py, "getsizeof"));
+    let Some(getsizeof) = rawobj::loaded_module_global(py, sys, name) else {
         return Ok(None);
     };
     if !rawobj::is_builtin_function(&getsizeof) {

@@ -54,6 +54,7 @@ def test_bench_issue12_smoke(tmp_path: Path) -> None:
         "footprint(instance)",
         *footprints,
         "gc_generations, 1k-object heap",
+        "gc_info head-most object of gen 2 in a 1k-object heap",
         "gc_info oldest of 1k-object heap",
         "gc_info middle of 1k-object heap",
         "weakref_count with 100 weakrefs",

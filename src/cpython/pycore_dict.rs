@@ -84,6 +84,12 @@ pub const FROZEN_HASH: Option<FieldDef> = Some(PyFrozenDictObject::ma_hash);
 #[cfg(not(Py_3_15))]
 pub const FROZEN_HASH: Option<FieldDef> = None;
 
+/// 3.13+'s `PyDictValues.embedded` (the values live inside their instance); `None` before.
+#[cfg(Py_3_13)]
+pub const VALUES_EMBEDDED: Option<FieldDef> = Some(PyDictValues::embedded);
+#[cfg(not(Py_3_13))]
+pub const VALUES_EMBEDDED: Option<FieldDef> = None;
+
 /// Size of the keys header: where `dk_indices` starts.
 pub const KEYS_HEADER_SIZE: usize = PyDictKeysObject::dk_indices.offset;
 

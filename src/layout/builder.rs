@@ -204,6 +204,10 @@ pub struct Builder {
     /// The live object whose allocation (or owned block) this is, for direct reads of what
     /// it owns and references; `None` for memory read fault-free.
     pub live: Option<Live>,
+    /// Whether fields are kept: `footprint` describes blocks without them (`add` then
+    /// writes into `scratch`, which nothing reads).
+    pub record: bool,
+    scratch: Spec,
 }
 
 impl Builder {
@@ -217,6 +221,8 @@ impl Builder {
             blocks: Vec::new(),
             max_items,
             live: None,
+            record: true,
+            scratch: gap(0, 0, false),
         }
     }
 
@@ -264,6 +270,7 @@ impl Builder {
         let snap = live.owned(from, len)?;
         let mut b = Self::with(base, start, end, snap, self.max_items);
         b.live = Some(live);
+        b.record = self.record;
         Ok(b)
     }
 
@@ -321,7 +328,7 @@ impl Builder {
         decode: Decode,
         region: Region,
     ) -> &mut Spec {
-        self.fields.push(Spec {
+        let spec = Spec {
             name: name.into(),
             offset,
             size,
@@ -329,7 +336,12 @@ impl Builder {
             decode,
             region,
             note: None,
-        });
+        };
+        if !self.record {
+            self.scratch = spec;
+            return &mut self.scratch;
+        }
+        self.fields.push(spec);
         self.fields.last_mut().expect("just pushed")
     }
 
@@ -536,18 +548,14 @@ impl Described {
             .unwrap_or(&[])
     }
 
-    /// The integer value of the field called `name`, if there is one and it was read.
-    pub fn int_field(&self, name: &str) -> Option<i64> {
-        let f = self.specs.iter().find(|f| f.name == name)?;
-        let raw = self.raw(f);
-        if raw.is_empty() || raw.len() > 8 {
-            return None;
+    /// The integer at a statically known field of the allocation's struct, if it was read
+    /// (whether or not its fields were kept).
+    pub fn int_at(&self, d: &FieldDef) -> Option<i64> {
+        let at = self.address.checked_add(d.offset)?;
+        match d.decode {
+            Decode::Signed => self.snap.int(at, d.size),
+            _ => self.snap.uint(at, d.size).map(|v| v as i64),
         }
-        let shift = 64 - 8 * raw.len() as u32;
-        Some(match f.decode {
-            Decode::Signed => ((le(raw) << shift) as i64) >> shift,
-            _ => le(raw) as i64,
-        })
     }
 }
 

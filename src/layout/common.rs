@@ -72,13 +72,19 @@ pub fn var_head_without_items(tv: &TypeView<'_>) -> bool {
         return true;
     }
     let py = tv.ty.py();
-    [(c"_collections", c"deque"), (c"array", c"array")]
-        .iter()
-        .filter_map(|(m, n)| rawobj::loaded_module_global(py, m, n))
-        .filter_map(|t| t.cast_into::<PyType>().ok())
-        // An exact `type` as the class: `PyObject_IsSubclass` takes its `PyType_IsSubtype`
-        // path, no `__subclasscheck__` runs.
-        .any(|t| t.get_type().is(py.get_type::<PyType>()) && tv.ty.is_subclass(&t).unwrap_or(false))
+    [
+        (
+            pyo3::intern!(py, "_collections"),
+            pyo3::intern!(py, "deque"),
+        ),
+        (pyo3::intern!(py, "array"), pyo3::intern!(py, "array")),
+    ]
+    .iter()
+    .filter_map(|(m, n)| rawobj::loaded_module_global(py, m, n))
+    .filter_map(|t| t.cast_into::<PyType>().ok())
+    // An exact `type` as the class: `PyObject_IsSubclass` takes its `PyType_IsSubtype`
+    // path, no `__subclasscheck__` runs.
+    .any(|t| t.get_type().is(py.get_type::<PyType>()) && tv.ty.is_subclass(&t).unwrap_or(false))
 }
 /// The allocation's bounds and the facts needed to place fields inside it.
 pub struct Extent {

@@ -449,7 +449,26 @@ pub fn describe(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<PyLayout> 
 /// The object's allocation and its blocks described (no Python objects made), with its
 /// extent.
 pub fn described(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<(Described, Extent)> {
-    let tv = TypeView::of(obj)?;
+    described_as(obj, max_items, true)
+}
+
+/// The object's blocks as `described` finds them, without fields (no items shown): what
+/// `footprint` needs.
+pub fn blocks_of(obj: &Bound<'_, PyAny>) -> PyResult<(Described, Extent)> {
+    described_as(obj, 0, false)
+}
+
+fn described_as(
+    obj: &Bound<'_, PyAny>,
+    max_items: usize,
+    record: bool,
+) -> PyResult<(Described, Extent)> {
+    // Without fields the type's name is not shown: not read.
+    let tv = if record {
+        TypeView::of(obj)?
+    } else {
+        TypeView::unnamed(obj)
+    };
     let d = decoder(obj, &tv);
     let extent = common::extent(obj, &tv, d.body(obj, &tv)?)?;
     // The object is borrowed for the call and its extent is its decoder's (point 1 of the
@@ -461,6 +480,7 @@ pub fn described(obj: &Bound<'_, PyAny>, max_items: usize) -> PyResult<(Describe
         .unwrap_or((extent.end, extent.end));
     let mut b =
         Builder::object(live, extent.start, extent.end, read_to, max_items).map_err(read_err)?;
+    b.record = record;
     if resume < extent.end {
         b.read_also(resume, (extent.end - resume) as usize)
             .map_err(read_err)?;

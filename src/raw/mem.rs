@@ -190,18 +190,36 @@ pub fn probe_many(ranges: &[(usize, usize)]) -> Vec<Option<Vec<u8>>> {
         if idx.is_empty() {
             break;
         }
-        let local: Vec<libc::iovec> = idx
-            .iter()
-            .map(|&i| libc::iovec {
-                iov_base: bufs[i].as_mut_ptr().cast(),
-                iov_len: bufs[i].len(),
-            })
-            .collect();
         let remote: Vec<libc::iovec> = idx
             .iter()
             .map(|&i| libc::iovec {
                 iov_base: ranges[i].0 as *mut libc::c_void,
                 iov_len: ranges[i].1,
+            })
+            .collect();
+        let total: usize = idx.iter().map(|&i| ranges[i].1).sum();
+        if total <= PIPE_CHUNK && !under_memcheck() {
+            // Small batches (allocator headers): a pipe copies without pinning pages. A
+            // pipe write keeps nothing of a page it could not copy whole, so when a range
+            // faults the batch says only that one did: then each range is probed alone.
+            let mut mine: Vec<Vec<u8>> =
+                idx.iter().map(|&i| std::mem::take(&mut bufs[i])).collect();
+            if pipe_readv(&remote, &mut mine) == Some(total) {
+                for (k, &i) in idx.iter().enumerate() {
+                    out[i] = Some(std::mem::take(&mut mine[k]));
+                }
+            } else {
+                for &i in &idx {
+                    out[i] = probe(ranges[i].0, ranges[i].1).ok();
+                }
+            }
+            break;
+        }
+        let local: Vec<libc::iovec> = idx
+            .iter()
+            .map(|&i| libc::iovec {
+                iov_base: bufs[i].as_mut_ptr().cast(),
+                iov_len: bufs[i].len(),
             })
             .collect();
         // SAFETY:
@@ -359,10 +377,9 @@ fn fork_generation() -> u64 {
     FORK_GENERATION.load(Ordering::SeqCst)
 }
 
-/// `write(2)` the range into a private non-blocking pipe and read it back.
-fn pipe_read(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
-    const CHUNK: usize = PIPE_CHUNK;
-    let len = buf.len();
+/// Run `f` with this thread's pipe (read end, write end), made on first use and made anew
+/// in a forked child; `None` when no pipe can be made.
+fn with_pipe<T>(f: impl FnOnce(libc::c_int, libc::c_int) -> T) -> Option<T> {
     let generation = fork_generation();
     PIPE.with(|cell| {
         let mut slot = cell.borrow_mut();
@@ -375,11 +392,29 @@ fn pipe_read(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
             // - `fds` is a valid, writable array of two ints as pipe2 requires
             let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) };
             if rc != 0 {
-                return Err(fail(address, len, "no fault-free read is available"));
+                return None;
             }
             *slot = Some(Pipe { fds, generation });
         }
         let [rfd, wfd] = slot.as_ref().expect("pipe was just created").fds;
+        Some(f(rfd, wfd))
+    })
+}
+
+/// Empty the pipe after a write that stopped short, so it is empty for the next call.
+fn drain(rfd: libc::c_int) {
+    let mut scratch = [0u8; PIPE_CHUNK];
+    // SAFETY:
+    // - `scratch` is a valid writable buffer of PIPE_CHUNK bytes; `rfd` is our pipe's read end
+    //   (non-blocking: an empty pipe returns at once)
+    unsafe { libc::read(rfd, scratch.as_mut_ptr().cast(), PIPE_CHUNK) };
+}
+
+/// `write(2)` the range into a private non-blocking pipe and read it back.
+fn pipe_read(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
+    const CHUNK: usize = PIPE_CHUNK;
+    let len = buf.len();
+    let done = with_pipe(|rfd, wfd| {
         let mut done = 0usize;
         while done < len {
             let n = CHUNK.min(len - done);
@@ -389,11 +424,7 @@ fn pipe_read(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
             // - `wfd` is our own pipe's write end
             let w = unsafe { libc::write(wfd, (address + done) as *const libc::c_void, n) };
             if w != n as isize {
-                // Drain whatever was written so the pipe stays empty for the next call.
-                let mut scratch = [0u8; CHUNK];
-                // SAFETY:
-                // - `scratch` is a valid writable buffer of CHUNK bytes; `rfd` is our pipe's read end
-                unsafe { libc::read(rfd, scratch.as_mut_ptr().cast(), CHUNK) };
+                drain(rfd);
                 return Err(fail(address, len, "memory is not mapped"));
             }
             // SAFETY:
@@ -406,6 +437,40 @@ fn pipe_read(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
             done += n;
         }
         Ok(())
+    });
+    done.unwrap_or_else(|| Err(fail(address, len, "no fault-free read is available")))
+}
+
+/// `writev(2)` several ranges (at most `PIPE_CHUNK` bytes in all) into the pipe in one call
+/// and read back what was written: the number of bytes copied (all of them, or none when
+/// any range faults: a pipe keeps no partly copied page), or `None` when no pipe is
+/// available.
+fn pipe_readv(remote: &[libc::iovec], local: &mut [Vec<u8>]) -> Option<usize> {
+    with_pipe(|rfd, wfd| {
+        // SAFETY:
+        // - the kernel reads the `remote` ranges in order and reports EFAULT rather than
+        //   faulting if any byte is unmapped; we never form a reference to that memory;
+        //   `wfd` is our own pipe's write end
+        let w = unsafe { libc::writev(wfd, remote.as_ptr(), remote.len() as libc::c_int) };
+        if w <= 0 {
+            return 0;
+        }
+        let n = (w as usize).min(PIPE_CHUNK);
+        let mut all = vec![0u8; n];
+        // SAFETY:
+        // - `all[..n]` is a valid writable buffer; `rfd` holds the `w` bytes just written
+        let r = unsafe { libc::read(rfd, all.as_mut_ptr().cast(), n) };
+        if r != w {
+            drain(rfd);
+            return 0;
+        }
+        let mut at = 0;
+        for buf in local.iter_mut() {
+            let k = buf.len().min(n - at);
+            buf[..k].copy_from_slice(&all[at..at + k]);
+            at += k;
+        }
+        n
     })
 }
 

@@ -428,15 +428,16 @@ pub fn mro_has_extension_types(tp: &Bound<'_, PyType>) -> bool {
 
 /// `module.name` when `module` is already in this interpreter's `sys.modules`; `None`
 /// otherwise. Nothing is imported and no Python code runs: the modules dict and then the
-/// module's own dict are looked up with `PyDict_GetItemString` (`str` keys compare natively),
-/// and only an exact module object is looked into (no `__getattr__`).
+/// module's own dict are looked up with `PyDict_GetItem` (exact `str` keys, such as
+/// `intern!` strings, hash and compare natively), and only an exact module object is
+/// looked into (no `__getattr__`).
 pub fn loaded_module_global<'py>(
     py: Python<'py>,
-    module: &core::ffi::CStr,
-    name: &core::ffi::CStr,
+    module: &Bound<'py, pyo3::types::PyString>,
+    name: &Bound<'py, pyo3::types::PyString>,
 ) -> Option<Bound<'py, PyAny>> {
     // SAFETY:
-    // - the thread is attached (`py`), which `PyImport_GetModuleDict`, `PyDict_GetItemString`
+    // - the thread is attached (`py`), which `PyImport_GetModuleDict`, `PyDict_GetItem`
     //   and `PyModule_GetDict` require; the first two return borrowed references (or NULL
     //   without an exception set) that stay alive while we hold the GIL and run no code
     // - the module dict and the module object are only used while both are borrowed from
@@ -449,7 +450,7 @@ pub fn loaded_module_global<'py>(
         if modules.is_null() || ffi::PyDict_Check(modules) == 0 {
             return None;
         }
-        let m = ffi::PyDict_GetItemString(modules, module.as_ptr());
+        let m = ffi::PyDict_GetItem(modules, module.as_ptr());
         if m.is_null() || ffi::PyModule_CheckExact(m) == 0 {
             return None;
         }
@@ -457,7 +458,7 @@ pub fn loaded_module_global<'py>(
         if d.is_null() {
             return None;
         }
-        let value = ffi::PyDict_GetItemString(d, name.as_ptr());
+        let value = ffi::PyDict_GetItem(d, name.as_ptr());
         if value.is_null() {
             return None;
         }
