@@ -328,7 +328,10 @@ impl Builder {
         decode: Decode,
         region: Region,
     ) -> &mut Spec {
-        let spec = Spec {
+        if !self.record {
+            return &mut self.scratch;
+        }
+        self.fields.push(Spec {
             name: name.into(),
             offset,
             size,
@@ -336,12 +339,7 @@ impl Builder {
             decode,
             region,
             note: None,
-        };
-        if !self.record {
-            self.scratch = spec;
-            return &mut self.scratch;
-        }
-        self.fields.push(spec);
+        });
         self.fields.last_mut().expect("just pushed")
     }
 
@@ -406,6 +404,9 @@ impl Builder {
         decode: Decode,
         region: Region,
     ) {
+        if !self.record {
+            return;
+        }
         let shown = count.min(self.max_items);
         self.fields.reserve(shown + 1);
         for i in 0..shown {
@@ -444,6 +445,9 @@ impl Builder {
         ctype: &'static str,
         region: Region,
     ) {
+        if !self.record {
+            return;
+        }
         let read = self
             .snap
             .slice(self.base.wrapping_add_signed(offset), size)
@@ -484,6 +488,31 @@ impl Builder {
                 )
             });
             self.fields = indexed.into_iter().map(|(_, f)| f).collect();
+        }
+        // Fields that already tile the allocation (a struct's declared fields, an array's
+        // elements) are kept as they are: nothing to fill, nothing to move.
+        let mut cursor = start;
+        let tiles = self.fields.iter().all(|f| {
+            if is_view(f) {
+                return true;
+            }
+            let ok = f.offset == cursor;
+            cursor = f.offset + f.size as isize;
+            ok
+        }) && cursor == end;
+        if tiles {
+            return Described {
+                name,
+                address: self.base,
+                type_name,
+                basicsize,
+                itemsize,
+                start: self.start,
+                end: self.end,
+                specs: std::mem::take(&mut self.fields),
+                snap: self.snap,
+                blocks: self.blocks,
+            };
         }
         let mut filled: Vec<Spec> = Vec::with_capacity(self.fields.len() + 4);
         let mut cursor = start;

@@ -41,7 +41,7 @@ impl Decoder for Bytes {
         if shown > 0 {
             b.add(sval.name, at, shown, sval.ctype, sval.decode, Region::Data);
         }
-        if shown < all {
+        if shown < all && b.record {
             b.add_rest(
                 format!("{}[{shown}..{all}]", sval.name),
                 at + shown as isize,

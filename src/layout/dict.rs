@@ -113,7 +113,7 @@ pub fn keys_block(owner: &Builder, keys: usize) -> PyResult<(Described, KeysGeom
                 .note = note;
         }
     }
-    if shown < g.entries {
+    if shown < g.entries && b.record {
         let at = (g.entries_offset + shown * g.entry_size) as isize;
         b.add_rest(
             format!("dk_entries[{shown}..{}]", g.entries),

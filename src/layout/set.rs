@@ -70,7 +70,7 @@ fn add_set_entries(b: &mut Builder, name: &'static str, at: isize, count: usize,
             );
         }
     }
-    if shown < count {
+    if shown < count && b.record {
         b.add_rest(
             format!("{name}[{shown}..{count}]"),
             at + (shown * entry) as isize,

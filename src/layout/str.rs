@@ -191,7 +191,7 @@ fn add_chars(
         b.add(name, at, shown * kind, ctype, Decode::Bytes, Region::Data)
             .note = Some(note);
     }
-    if shown < all {
+    if shown < all && b.record {
         b.add_rest(
             format!("{name}[{shown}..{all}]"),
             at + (shown * kind) as isize,
@@ -209,7 +209,7 @@ fn add_bytes(b: &mut Builder, name: &'static str, all: usize, ctype: &'static st
     if shown > 0 {
         b.add(name, 0, shown, ctype, Decode::Bytes, Region::Data);
     }
-    if shown < all {
+    if shown < all && b.record {
         b.add_rest(
             format!("{name}[{shown}..{all}]"),
             shown as isize,
