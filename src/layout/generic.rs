@@ -20,6 +20,14 @@ impl Decoder for Generic {
         true
     }
 
+    /// A type pyhood has no struct for may use `ob_size` for something else than its
+    /// item count (nothing makes `tp_itemsize` and `ob_size` agree): its bytes are read
+    /// fault-free then, so an extent larger than the allocation costs an error, never a
+    /// fault. Fixed-size objects are `tp_basicsize` long (`PyType_GenericAlloc`).
+    fn direct(&self, tv: &TypeView<'_>) -> bool {
+        tv.slots.itemsize == 0
+    }
+
     fn body(&self, obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
         let s = &tv.slots;
         let var_head = self.var_head(tv);

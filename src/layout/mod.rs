@@ -367,6 +367,13 @@ pub trait Decoder: Sync {
         Ok(common::Body::fixed(tv.slots.basicsize, self.var_head(tv)))
     }
 
+    /// Whether the extent `body` gives is the allocation as CPython made it, so that the
+    /// object's bytes may be read directly (point 1 of the rule in `raw`): true for every
+    /// struct pyhood declares.
+    fn direct(&self, _tv: &TypeView<'_>) -> bool {
+        true
+    }
+
     /// The part of the object's own allocation that is not read: the items past
     /// `max_items` of types that keep their items inline, `[from, to)`; by default none.
     fn hole(
@@ -478,8 +485,13 @@ fn described_as(
         .hole(obj, &extent, max_items)
         .filter(|(from, to)| from < to)
         .unwrap_or((extent.end, extent.end));
-    let mut b =
-        Builder::object(live, extent.start, extent.end, read_to, max_items).map_err(read_err)?;
+    let mut b = if d.direct(&tv) {
+        Builder::object(live, extent.start, extent.end, read_to, max_items).map_err(read_err)?
+    } else {
+        // An extent pyhood cannot vouch for: read fault-free, blocks too.
+        let base = obj.as_ptr() as usize;
+        Builder::new(base, extent.start, extent.end, max_items).map_err(read_err)?
+    };
     b.record = record;
     if resume < extent.end {
         b.read_also(resume, (extent.end - resume) as usize)
