@@ -35,7 +35,10 @@ impl Decoder for Generic {
             let n = rawobj::ob_size(obj).unsigned_abs();
             return Ok(Body {
                 items: n,
-                end: s.basicsize + n as isize * s.itemsize,
+                // `_PyObject_VAR_SIZE` (Include/cpython/objimpl.h v3.10–v3.15), which
+                // `PyObject_NewVar`, `PyObject_GC_NewVar` and `PyType_GenericAlloc` allocate:
+                // rounded up to a pointer's size (a code object: 192 + 2 * 2 -> 200 bytes).
+                end: super::common::round8(s.basicsize + n as isize * s.itemsize),
                 var_head,
                 heap_tail: true,
                 alt_ends: Vec::new(),
