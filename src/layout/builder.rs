@@ -500,44 +500,35 @@ impl Builder {
             cursor = f.offset + f.size as isize;
             ok
         }) && cursor == end;
-        if tiles {
-            return Described {
-                name,
-                address: self.base,
-                type_name,
-                basicsize,
-                itemsize,
-                start: self.start,
-                end: self.end,
-                specs: std::mem::take(&mut self.fields),
-                snap: self.snap,
-                blocks: self.blocks,
-            };
-        }
-        let mut filled: Vec<Spec> = Vec::with_capacity(self.fields.len() + 4);
-        let mut cursor = start;
-        let mut prev_declared = false;
-        for f in std::mem::take(&mut self.fields) {
-            if is_view(&f) {
-                filled.push(f); // a bit-field view of the container just pushed
-                continue;
+        let specs = if tiles {
+            std::mem::take(&mut self.fields)
+        } else {
+            let mut filled: Vec<Spec> = Vec::with_capacity(self.fields.len() + 4);
+            let mut cursor = start;
+            let mut prev_declared = false;
+            for f in std::mem::take(&mut self.fields) {
+                if is_view(&f) {
+                    filled.push(f); // a bit-field view of the container just pushed
+                    continue;
+                }
+                if f.offset < cursor {
+                    continue; // overlaps a field already placed
+                }
+                if f.offset > cursor {
+                    let proven = prev_declared && declared(&f) && aligned_for(&f);
+                    filled.push(gap(cursor, f.offset, proven));
+                }
+                cursor = f.offset + f.size as isize;
+                prev_declared = declared(&f);
+                filled.push(f);
             }
-            if f.offset < cursor {
-                continue; // overlaps a field already placed
+            if cursor < end {
+                // The struct's tail up to a word boundary, after a field pyhood declares.
+                let proven = prev_declared && end - cursor < 8 && end % 8 == 0;
+                filled.push(gap(cursor, end, proven));
             }
-            if f.offset > cursor {
-                let proven = prev_declared && declared(&f) && aligned_for(&f);
-                filled.push(gap(cursor, f.offset, proven));
-            }
-            cursor = f.offset + f.size as isize;
-            prev_declared = declared(&f);
-            filled.push(f);
-        }
-        if cursor < end {
-            // The struct's tail up to a word boundary, after a field pyhood declares.
-            let proven = prev_declared && end - cursor < 8 && end % 8 == 0;
-            filled.push(gap(cursor, end, proven));
-        }
+            filled
+        };
         Described {
             name,
             address: self.base,
@@ -546,7 +537,7 @@ impl Builder {
             itemsize,
             start: self.start,
             end: self.end,
-            specs: filled,
+            specs,
             snap: self.snap,
             blocks: self.blocks,
         }

@@ -173,97 +173,30 @@ fn copy(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
     }
 }
 
-/// Probes of several ranges ([`probe`]) in as few syscalls as possible: one
-/// `process_vm_readv` with an iovec per range, continued after any range that faults.
-/// Each result is the range's bytes, or `None` where it is not mapped.
+/// Probes of several ranges ([`probe`]) in as few syscalls as possible: small batches
+/// (allocator headers) in one `writev` into the pipe and one `read` back; a batch that
+/// faults anywhere (a pipe keeps no partly copied page), a large one or one under memcheck,
+/// range by range. Each result is the range's bytes, or `None` where it is not mapped.
 pub fn probe_many(ranges: &[(usize, usize)]) -> Vec<Option<Vec<u8>>> {
-    let mut out: Vec<Option<Vec<u8>>> = ranges.iter().map(|_| None).collect();
-    let plausible = |&(a, n): &(usize, usize)| {
-        a != 0 && n <= MAX_READ && a.checked_add(n).is_some_and(|e| e <= 1usize << 47)
-    };
-    let mut bufs: Vec<Vec<u8>> = ranges.iter().map(|&(_, n)| vec![0u8; n]).collect();
-    let mut next = 0;
-    while next < ranges.len() {
-        let idx: Vec<usize> = (next..ranges.len())
-            .filter(|&i| plausible(&ranges[i]) && ranges[i].1 > 0)
-            .collect();
-        if idx.is_empty() {
-            break;
-        }
-        let remote: Vec<libc::iovec> = idx
+    let total: usize = ranges.iter().map(|r| r.1).sum();
+    let batchable = total <= PIPE_CHUNK
+        && !under_memcheck()
+        && ranges
             .iter()
-            .map(|&i| libc::iovec {
-                iov_base: ranges[i].0 as *mut libc::c_void,
-                iov_len: ranges[i].1,
-            })
-            .collect();
-        let total: usize = idx.iter().map(|&i| ranges[i].1).sum();
-        if total <= PIPE_CHUNK && !under_memcheck() {
-            // Small batches (allocator headers): a pipe copies without pinning pages. A
-            // pipe write keeps nothing of a page it could not copy whole, so when a range
-            // faults the batch says only that one did: then each range is probed alone.
-            let mut mine: Vec<Vec<u8>> =
-                idx.iter().map(|&i| std::mem::take(&mut bufs[i])).collect();
-            if pipe_readv(&remote, &mut mine) == Some(total) {
-                for (k, &i) in idx.iter().enumerate() {
-                    out[i] = Some(std::mem::take(&mut mine[k]));
-                }
-            } else {
-                for &i in &idx {
-                    out[i] = probe(ranges[i].0, ranges[i].1).ok();
-                }
-            }
-            break;
-        }
-        let local: Vec<libc::iovec> = idx
-            .iter()
-            .map(|&i| libc::iovec {
-                iov_base: bufs[i].as_mut_ptr().cast(),
-                iov_len: bufs[i].len(),
-            })
-            .collect();
-        // SAFETY:
-        // - each `local` iovec describes one of `bufs`, live, writable buffers of exactly
-        //   iov_len bytes, not otherwise borrowed while the call runs
-        // - the `remote` iovecs are only read by the kernel, which reports how far it got
-        //   instead of faulting; no Rust reference to that memory is created
-        // - the pid is our own; the iovec counts are those of the two vectors
-        let n = unsafe {
-            libc::process_vm_readv(
-                own_pid(),
-                local.as_ptr(),
-                local.len() as libc::c_ulong,
-                remote.as_ptr(),
-                remote.len() as libc::c_ulong,
-                0,
-            )
-        };
-        if n < 0 {
-            // Refused (seccomp, old kernels) or the first range faults: one by one.
-            let i = idx[0];
-            if let Ok(b) = probe(ranges[i].0, ranges[i].1) {
-                out[i] = Some(b);
-            }
-            next = i + 1;
-            continue;
-        }
-        let mut done = n as usize;
-        let mut stop = None;
-        for &i in &idx {
-            if done >= ranges[i].1 {
-                done -= ranges[i].1;
-                out[i] = Some(std::mem::take(&mut bufs[i]));
-            } else {
-                stop = Some(i); // faulted inside this range
-                break;
-            }
-        }
-        match stop {
-            Some(i) => next = i + 1,
-            None => break,
+            .all(|&(a, n)| n > 0 && a != 0 && a.checked_add(n).is_some_and(|e| e <= 1usize << 47));
+    if batchable {
+        if let Some(all) = pipe_readv(ranges, total) {
+            let mut at = 0;
+            return ranges
+                .iter()
+                .map(|&(_, n)| {
+                    at += n;
+                    Some(all[at - n..at].to_vec())
+                })
+                .collect();
         }
     }
-    out
+    ranges.iter().map(|&(a, n)| probe(a, n).ok()).collect()
 }
 
 /// Read one native-endian machine word.
@@ -441,37 +374,35 @@ fn pipe_read(address: usize, buf: &mut [u8]) -> Result<(), ReadError> {
     done.unwrap_or_else(|| Err(fail(address, len, "no fault-free read is available")))
 }
 
-/// `writev(2)` several ranges (at most `PIPE_CHUNK` bytes in all) into the pipe in one call
-/// and read back what was written: the number of bytes copied (all of them, or none when
-/// any range faults: a pipe keeps no partly copied page), or `None` when no pipe is
-/// available.
-fn pipe_readv(remote: &[libc::iovec], local: &mut [Vec<u8>]) -> Option<usize> {
+/// `writev(2)` the `ranges` (`total` bytes in all, at most `PIPE_CHUNK`) into the pipe in
+/// one call and read them back in one: all their bytes, or `None` when any range faults or
+/// no pipe is available.
+fn pipe_readv(ranges: &[(usize, usize)], total: usize) -> Option<Vec<u8>> {
+    let remote: Vec<libc::iovec> = ranges
+        .iter()
+        .map(|&(a, n)| libc::iovec {
+            iov_base: a as *mut libc::c_void,
+            iov_len: n,
+        })
+        .collect();
     with_pipe(|rfd, wfd| {
         // SAFETY:
         // - the kernel reads the `remote` ranges in order and reports EFAULT rather than
         //   faulting if any byte is unmapped; we never form a reference to that memory;
         //   `wfd` is our own pipe's write end
         let w = unsafe { libc::writev(wfd, remote.as_ptr(), remote.len() as libc::c_int) };
-        if w <= 0 {
-            return 0;
-        }
-        let n = (w as usize).min(PIPE_CHUNK);
-        let mut all = vec![0u8; n];
-        // SAFETY:
-        // - `all[..n]` is a valid writable buffer; `rfd` holds the `w` bytes just written
-        let r = unsafe { libc::read(rfd, all.as_mut_ptr().cast(), n) };
-        if r != w {
+        if w != total as isize {
             drain(rfd);
-            return 0;
+            return None;
         }
-        let mut at = 0;
-        for buf in local.iter_mut() {
-            let k = buf.len().min(n - at);
-            buf[..k].copy_from_slice(&all[at..at + k]);
-            at += k;
-        }
-        n
+        let mut all = vec![0u8; total];
+        // SAFETY:
+        // - `all` is a valid writable buffer of `total` bytes; `rfd` holds the `total` bytes
+        //   just written
+        let r = unsafe { libc::read(rfd, all.as_mut_ptr().cast(), total) };
+        (r == w).then_some(all)
     })
+    .flatten()
 }
 
 /// Little-endian decoding helpers over a byte buffer that was read at `base`.
