@@ -6,7 +6,10 @@
 //! `_gc_next` and `_gc_prev` are followed one step each in turn (every step checks the link
 //! back) until one of the four list heads of the validated GC state
 //! (`generations::validated_list_heads`, §12.4) is reached, so an object near either end of
-//! its list is found in a few steps. The heads are read fault-free; the nodes, directly
+//! its list is found in a few steps. Each head also walks its own list both ways; once
+//! every list but one has been walked round without meeting the object, the object (tracked,
+//! the collector idle) is on the last one, so an object deep in a long old generation costs
+//! as many steps as the young lists are long. The heads are read fault-free; the nodes, directly
 //! (`raw::gclist`, point 3 of the rule in `raw/mod.rs`). On free-threaded builds the state
 //! is read from `ob_gc_bits` instead. Every walk is bounded.
 //!

@@ -363,6 +363,12 @@ impl<'a> ValidatedHeads<'a> {
     /// checkpoint: once Python code may have run, a head cursor's node may have been moved
     /// to another list (a collection splices lists without touching the nodes inside them),
     /// so the path it walked proves nothing any more.
+    ///
+    /// A head whose two cursors meet (or whose cursor comes back round to it) has walked its
+    /// whole list without the object; when three of the four have, the object is on the
+    /// fourth: outside a collection every tracked object is on exactly one of them. (An
+    /// object of another interpreter, whose lists are not these, would break that; CPython
+    /// does not allow such objects to be shared, and pyhood does not detect it.)
     pub fn find(
         &self,
         obj: &Bound<'_, PyAny>,
@@ -407,6 +413,10 @@ impl<'a> ValidatedHeads<'a> {
             towards_fwd[g] = cursor(head, words, false);
             towards_back[g] = cursor(head, words, true);
         }
+        // `covered[g]`: list g was walked round whole by its head cursors, every link checked
+        // both ways, and the object is not on it (each node they reached was compared with
+        // it). Only true until the first checkpoint.
+        let mut covered = [false; HEADS];
         for step in 0..limit {
             if step != 0 && step % CHECK_EVERY == 0 {
                 checkpoint().map_err(WalkError::Interrupted)?;
@@ -417,6 +427,7 @@ impl<'a> ValidatedHeads<'a> {
                 for c in towards_fwd.iter_mut().chain(towards_back.iter_mut()) {
                     c.live = false;
                 }
+                covered = [false; HEADS];
             }
             let fwd_was = fwd.at;
             let fwd_to = self.advance(&mut fwd, start, step)?;
@@ -446,8 +457,12 @@ impl<'a> ValidatedHeads<'a> {
                     if c_to == start || c_to == to || c_to == was || c_was == to {
                         return found(g);
                     }
-                    if self.heads.contains(&c_to) {
-                        // Round the whole list (or onto another list's head): no help.
+                    if c_to == self.heads[g] {
+                        // Round the whole list back to its own head: the object is not on it.
+                        c.live = false;
+                        covered[g] = true;
+                    } else if self.heads.contains(&c_to) {
+                        // Onto another list's head: no help.
                         c.live = false;
                     }
                 }
@@ -456,6 +471,18 @@ impl<'a> ValidatedHeads<'a> {
                 if f.live && b.live && (f.at == b.at || f.link() == b.at) {
                     towards_fwd[g].live = false;
                     towards_back[g].live = false;
+                    covered[g] = true;
+                }
+            }
+            // By elimination: while the collector is idle (checked when the heads were
+            // validated, and nothing ran since) every tracked object is on exactly one of the
+            // four lists, and the object is tracked (`_gc_next != 0`). Once all lists but one
+            // are walked round without it, it is on the last one. An object in the middle of
+            // a long old generation is thus found in as many steps as the young lists have
+            // nodes, not half its list's length.
+            if covered.iter().filter(|&&c| c).count() == HEADS - 1 {
+                if let Some(g) = covered.iter().position(|&c| !c) {
+                    return found(g);
                 }
             }
         }
