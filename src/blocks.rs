@@ -4,6 +4,9 @@
 //! it takes from `layout`). Beneath `layout`: decoders ask `accepted_sizes`/`resolve_size`
 //! which sizes a header accepts, so nothing here calls back into `layout`.
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
 use pyo3::prelude::*;
 
 use crate::cpython::obmalloc::{
@@ -12,6 +15,7 @@ use crate::cpython::obmalloc::{
 use crate::errors;
 use crate::errors::read_err;
 use crate::raw::dynlink;
+use crate::raw::traverse::AddrHasher;
 
 /// Debug hooks (`PYTHONMALLOC=*_debug`) put two words before every block (requested size;
 /// API id and forbidden bytes) and one after it (forbidden bytes): `_PyMem_DebugRawAlloc`,
@@ -289,8 +293,9 @@ fn allocator_block(py: Python<'_>, info: PyBlockInfo, fit: Fit) -> Result<PyBloc
 /// loaded image.
 #[derive(Default)]
 struct Memo {
-    headers: Vec<Header>,
-    images: Vec<(usize, bool)>,
+    /// By (base, len): a walk over a million objects asks for thousands.
+    headers: HashMap<(usize, usize), Header, BuildHasherDefault<AddrHasher>>,
+    images: HashMap<usize, bool, BuildHasherDefault<AddrHasher>>,
     /// Headers likely to be asked for, read along with the first one that is.
     hints: Vec<(usize, usize)>,
     allocator: Option<std::borrow::Cow<'static, str>>,
@@ -308,7 +313,7 @@ pub fn hint_block(address: usize, len: usize) {
     };
     PROBED.with(|p| {
         if let Some(m) = p.borrow_mut().as_mut() {
-            let known = m.headers.iter().any(|h| (h.base, h.len) == hint);
+            let known = m.headers.contains_key(&hint);
             if !known && !m.hints.contains(&hint) {
                 m.hints.push(hint);
             }
@@ -341,12 +346,9 @@ fn allocator_name(py: Python<'_>) -> std::borrow::Cow<'static, str> {
 /// the thread holds the GIL and runs no Python code).
 fn in_loaded_image(address: usize) -> bool {
     let hit = PROBED.with(|p| {
-        p.borrow().as_ref().and_then(|m| {
-            m.images
-                .iter()
-                .find(|(a, _)| *a == address)
-                .map(|(_, b)| *b)
-        })
+        p.borrow()
+            .as_ref()
+            .and_then(|m| m.images.get(&address).copied())
     });
     if let Some(b) = hit {
         return b;
@@ -354,7 +356,7 @@ fn in_loaded_image(address: usize) -> bool {
     let b = dynlink::in_loaded_image(address);
     PROBED.with(|p| {
         if let Some(m) = p.borrow_mut().as_mut() {
-            m.images.push((address, b));
+            m.images.insert(address, b);
         }
     });
     b
@@ -420,7 +422,7 @@ impl Header {
     fn remember(self) -> Self {
         PROBED.with(|p| {
             if let Some(m) = p.borrow_mut().as_mut() {
-                m.headers.push(self);
+                m.headers.insert((self.base, self.len), self);
             }
         });
         self
@@ -432,12 +434,9 @@ impl Header {
 fn header_probe(addr: usize, len: usize) -> Result<Header, crate::raw::mem::ReadError> {
     debug_assert!(len <= HEADER_MAX);
     let hit = PROBED.with(|p| {
-        p.borrow().as_ref().and_then(|m| {
-            m.headers
-                .iter()
-                .find(|h| h.base == addr && h.len == len)
-                .copied()
-        })
+        p.borrow()
+            .as_ref()
+            .and_then(|m| m.headers.get(&(addr, len)).copied())
     });
     if let Some(h) = hit {
         return Ok(h);

@@ -59,3 +59,8 @@ pub fn state_validation_error(msg: String) -> PyErr {
 pub fn unreachable_state_error(msg: String) -> PyErr {
     raise("UnreachableStateError", msg)
 }
+
+/// This interpreter build cannot answer the question (`pyhood.UnsupportedInterpreterError`).
+pub fn unsupported(msg: String) -> PyErr {
+    raise("UnsupportedInterpreterError", msg)
+}

@@ -157,6 +157,37 @@ pub fn footprint(obj: &Bound<'_, PyAny>) -> PyResult<PyFootprint> {
     })
 }
 
+/// What one object costs, for walks over many objects (`deep_footprint`, `census`):
+/// `footprint`'s totals, without its Python objects or `sys.getsizeof`.
+#[derive(Clone, Copy, Default)]
+pub struct Cost {
+    pub requested: usize,
+    pub allocated: usize,
+    /// The part of `allocated` in pymalloc blocks.
+    pub pymalloc: usize,
+    /// Immortal (3.12+) or statically allocated: shared by the whole interpreter.
+    pub shared: bool,
+}
+
+/// `footprint(obj)`'s totals as a [`Cost`]. Inside an outer `blocks::memoised` scope (a
+/// walk), allocator headers are read once for all the objects the scope sizes.
+pub fn cost(obj: &Bound<'_, PyAny>) -> PyResult<Cost> {
+    let found = crate::blocks::memoised(|| allocations(obj))?;
+    let mut c = Cost {
+        shared: crate::identity::is_immortal(obj)
+            || found.first().is_some_and(|f| f.3.domain == "static"),
+        ..Cost::default()
+    };
+    for (_, requested, allocated, info) in &found {
+        c.requested += requested;
+        c.allocated += allocated;
+        if info.domain == "pymalloc" {
+            c.pymalloc += allocated;
+        }
+    }
+    Ok(c)
+}
+
 /// The object's block and the blocks it owns alone.
 fn allocations(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Found>> {
     let py = obj.py();

@@ -6,7 +6,9 @@
 
 mod args;
 mod blocks;
+mod census;
 pub mod cpython;
+mod deep_footprint;
 mod errors;
 mod footprint;
 mod freelists;
@@ -21,6 +23,7 @@ mod obmalloc;
 #[allow(unsafe_code)] // the raw-read layer: the only place with `unsafe` code
 pub mod raw;
 mod render;
+mod walk;
 mod weakrefs;
 
 use pyo3::exceptions::PyImportError;
@@ -200,6 +203,8 @@ fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     gc_info::register(m)?;
     identity::register(m)?;
     weakrefs::register(m)?;
+    deep_footprint::register(m)?;
+    census::register(m)?;
     m.add("BUILT_FOR", format!("3.{}", cpython::BUILT_FOR_MINOR))?;
     m.add("FREE_THREADED", cpython::FREE_THREADED)?;
     // The release whose headers the build-time probe read (`src/cpython/pycore_interp.c`).

@@ -331,6 +331,19 @@ fn group(n: u64) -> String {
     out
 }
 
+/// Bytes in pymalloc's allocated blocks right now (`# bytes in allocated blocks` of the
+/// report), or `None` when pymalloc is not the allocator or its report cannot be read.
+/// For `census`'s cross-check.
+pub fn bytes_in_allocated_blocks(py: Python<'_>) -> Option<u64> {
+    let report = debugstats::capture(py).ok()?;
+    if !report.written {
+        return None;
+    }
+    parse(&report.text)
+        .ok()
+        .map(|p| p.figures.bytes_in_allocated_blocks)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -280,7 +280,49 @@ impl<'a> ValidatedHeads<'a> {
         &self,
         index: usize,
         limit: usize,
+        checkpoint: impl FnMut() -> PyResult<()>,
+    ) -> Result<usize, WalkError> {
+        self.walk_list(index, limit, checkpoint, |_| Ok(()))
+    }
+
+    /// Every object on list `index` (0–3), in list order, given to `f` as a `Borrowed`
+    /// reference, with the checks and bounds of [`count`](Self::count); returns how many.
+    /// `f` must run no Python code, release no reference it did not take and make no
+    /// GC-tracked object (one would join generation 0 behind the walk and fail its last back
+    /// check); untracked objects and Rust data of its own are fine. An error from `f` ends
+    /// the walk with [`WalkError::Interrupted`].
+    pub fn each<'py>(
+        &self,
+        py: Python<'py>,
+        index: usize,
+        limit: usize,
+        checkpoint: impl FnMut() -> PyResult<()>,
+        mut f: impl FnMut(&Bound<'py, PyAny>) -> PyResult<()>,
+    ) -> Result<usize, WalkError> {
+        self.walk_list(index, limit, checkpoint, |node| {
+            let obj = (node + GC_HEAD_SIZE) as *mut ffi::PyObject;
+            // SAFETY:
+            // - `node` is a node of one of the collector's lists, reached from a validated
+            //   head with every back link checked (`walk_list`), while the thread is
+            //   attached and the collector idle and paused: it is the `PyGC_Head` of a live
+            //   tracked object, whose `PyObject` starts right after it (`FROM_GC`,
+            //   Include/internal/pycore_gc.h v3.10–v3.15)
+            // - `from_borrowed_ptr` takes a strong reference of its own, released when `f`
+            //   is done, so the count is as it was
+            let obj = unsafe { Bound::from_borrowed_ptr(py, obj) };
+            f(&obj).map_err(WalkError::Interrupted)
+        })
+    }
+
+    /// Follow `_gc_next` from the head of list `index`, every node's `_gc_prev` checked to
+    /// point back, calling `visit` on each node (its words were read before the call, and
+    /// the walk goes on from them); at most `limit` nodes.
+    fn walk_list(
+        &self,
+        index: usize,
+        limit: usize,
         mut checkpoint: impl FnMut() -> PyResult<()>,
+        mut visit: impl FnMut(usize) -> Result<(), WalkError>,
     ) -> Result<usize, WalkError> {
         let head = self.heads[index];
         // The head's own links, checked fault-free before anything is read directly from
@@ -331,6 +373,7 @@ impl<'a> ValidatedHeads<'a> {
                     steps: n,
                 });
             }
+            visit(node)?;
             n += 1;
             prev = node;
             node = words.0 & GC_NEXT_MASK;

@@ -14,7 +14,10 @@
 //!    whose address and links were validated first: every node is the `PyGC_Head` of a live
 //!    tracked object (`gclist`);
 //! 4. the weak references on an object's weakref list, reached from its `tp_weaklistoffset`
-//!    slot: each is a live weakref object that removes itself from the list when freed.
+//!    slot: each is a live weakref object that removes itself from the list when freed;
+//! 5. the objects a live object references, as its type's `tp_traverse` (or `PyDict_Next`)
+//!    reports them: each is held by that object, so it is live for as long as the referrer
+//!    is and nothing releases the reference (`traverse`).
 //!
 //! Everything else goes through the fault-free path in `mem` (`read`, `probe`): addresses
 //! that are computed or reported rather than owned (a pool header found by masking an
@@ -47,6 +50,8 @@
 //! - `compat`: the interpreter-state offsets of each known release (safe code; the struct
 //!   mirrors and every other version difference are declared once in `src/cpython/`).
 //! - `offsets`: the table of every offset and size used, proven against the C headers.
+//! - `traverse`: the object graph by the interpreter's own traversal (point 5), and the
+//!   frontier of a walk over it.
 
 pub mod collector;
 pub mod compat;
@@ -60,6 +65,7 @@ pub mod mem;
 pub mod object;
 pub mod offsets;
 pub mod refcnt;
+pub mod traverse;
 
 /// The struct mirrors under their old path, for the interpreter-state code (`interning.rs`, `freelists.rs`).
 pub mod structs {

@@ -504,6 +504,39 @@ pub fn type_name(tp: &Bound<'_, PyType>) -> String {
     }
 }
 
+/// A heap type's `__qualname__` as CPython stores it (`ht_qualname`, a str: type_set_qualname
+/// accepts only str), read without attribute lookup; `None` for a static type.
+pub fn heap_type_qualname(tp: &Bound<'_, PyType>) -> Option<String> {
+    let t = tp.as_type_ptr();
+    // SAFETY: PyType_GetFlags is the exported accessor for tp_flags of a live type object
+    let flags = unsafe { ffi::PyType_GetFlags(t) } as u64;
+    if flags & ffi::Py_TPFLAGS_HEAPTYPE == 0 {
+        return None;
+    }
+    // SAFETY:
+    // - the thread is attached and `tp` is live for the call; Py_TPFLAGS_HEAPTYPE
+    //   guarantees a complete `PyHeapTypeObject`, whose `ht_qualname` is a strong reference
+    //   that lives while the type does and is not replaced while no Python code runs
+    // - `from_borrowed_ptr_or_opt` takes a strong reference of its own
+    let name = unsafe {
+        let p = (*t.cast::<ffi::PyHeapTypeObject>()).ht_qualname;
+        Bound::from_borrowed_ptr_or_opt(tp.py(), p)
+    };
+    name.and_then(|n| n.cast_into::<pyo3::types::PyString>().ok())
+        .and_then(|s| s.to_str().map(str::to_owned).ok())
+}
+
+/// A static type's whole `tp_name` ("int", "numpy.ndarray"), a C string in its module's
+/// image, which the live type keeps loaded.
+pub fn static_type_name(tp: &Bound<'_, PyType>) -> String {
+    // SAFETY: a live type object's `tp_name` is a plain field load
+    let tp_name = unsafe { (*tp.as_type_ptr()).tp_name } as usize;
+    if tp_name == 0 {
+        return String::new();
+    }
+    owned_cstr(tp_name, 1024)
+}
+
 #[cfg(not(Py_GIL_DISABLED))]
 extern "C" {
     /// Include/cpython/object.h v3.10–v3.15: the attribute `name` found along `type`'s
@@ -557,4 +590,12 @@ pub fn is_method_descriptor(obj: &Bound<'_, PyAny>) -> bool {
 /// `sys.getsizeof` before anyone replaced it).
 pub fn is_builtin_function(obj: &Bound<'_, PyAny>) -> bool {
     obj.get_type().as_ptr() == core::ptr::addr_of!(ffi::PyCFunction_Type) as *mut _
+}
+
+/// Whether `a` is `b` or a subtype of it along `a`'s `tp_mro` (`PyType_IsSubtype`: no
+/// `__subclasscheck__` runs, unlike `issubclass`).
+pub fn is_subtype(a: &Bound<'_, PyType>, b: &Bound<'_, PyType>) -> bool {
+    // SAFETY: an exported C function reading two live type objects' `tp_mro` (or `tp_base`
+    // chain before the type is ready); it runs no Python code
+    unsafe { ffi::PyType_IsSubtype(a.as_type_ptr(), b.as_type_ptr()) != 0 }
 }

@@ -1,0 +1,585 @@
+//! `pyhood.census()`, `Census.diff` and `pyhood.referrers`: what is on the heap, what grew,
+//! and what keeps an object alive (guide §12.5, optimising long-running processes).
+//!
+//! A census walks the collector's four lists natively (`gclist::ValidatedHeads::each`:
+//! every tracked object once) and, from each tracked object, every untracked object it
+//! reaches through `tp_traverse` and dict keys (ints, floats and strs in lists, untracked
+//! tuples and dicts and what they hold), each once (`traverse::Frontier`). Every object is
+//! counted under its type's key with its allocator-true cost (`footprint::cost`). Nothing
+//! runs but C code; a pending signal handler may run every million objects (Ctrl-C stops the
+//! census), after which the heap the census goes on counting may have changed.
+//!
+//! `referrers` walks the same lists backwards from an object, breadth first, one pass per
+//! step, until a module holds the chain.
+//!
+//! Objects reachable only from objects without a traversal (code objects before 3.13 keep
+//! their constants that way, for instance) are not seen; guppy3 has its own traversals for
+//! some of them. Free-threaded builds have no collector lists: census and referrers refuse
+//! there (untested here).
+//!
+//! Tests: `tests/test_12_5_census.py`; renderings in `pyhood._render` (`census_text`, …).
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyModule, PyString, PyTuple};
+
+use crate::errors;
+use crate::footprint;
+use crate::generations::{self, MAX_GC_NODES};
+use crate::raw::collector::{self, Paused};
+use crate::raw::gclist::HEADS;
+use crate::raw::traverse::{self, AddrSet, Frontier};
+use crate::render;
+use crate::walk::{self, PyTypeStat, Tally};
+
+/// Which list `i` is, for error messages.
+fn list_name(i: usize) -> String {
+    if i + 1 == HEADS {
+        "the permanent generation's list".into()
+    } else {
+        format!("the generation {i} list")
+    }
+}
+
+fn refuse_free_threaded(what: &str) -> PyResult<()> {
+    if crate::cpython::FREE_THREADED {
+        return Err(errors::unsupported(format!(
+            "{what} walks the collector's generation lists, which free-threaded builds do \
+             not have"
+        )));
+    }
+    Ok(())
+}
+
+/// Every live object once: each object on the collector's lists (`f(obj, true)`), and,
+/// with `untracked`, each untracked object reachable from them (`f(obj, false)`), found
+/// right after the tracked object that reaches it. `f` must run no Python code and make
+/// no tracked object (`ValidatedHeads::each`).
+fn every_object<'py>(
+    py: Python<'py>,
+    paused: &Paused,
+    untracked: bool,
+    mut f: impl FnMut(&Bound<'py, PyAny>, bool) -> PyResult<()>,
+) -> PyResult<()> {
+    let heads = generations::validated_list_heads(py, paused)?;
+    let mut seen = AddrSet::default();
+    let mut frontier = Frontier::new(py, paused, false);
+    for i in 0..HEADS {
+        heads
+            .each(py, i, MAX_GC_NODES, generations::checkpoint(py), |o| {
+                f(o, true)?;
+                if untracked {
+                    frontier.expand(o, |addr, tracked| !tracked && seen.insert(addr));
+                    while let Some(u) = frontier.pop() {
+                        f(&u, false)?;
+                        frontier.expand(&u, |addr, tracked| !tracked && seen.insert(addr));
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| generations::walk_error(e, &list_name(i)))?;
+    }
+    Ok(())
+}
+
+/// Every live object of the interpreter, by type.
+#[pyclass(frozen, module = "pyhood", name = "Census")]
+pub struct PyCensus {
+    #[pyo3(get)]
+    objects: usize,
+    #[pyo3(get)]
+    requested: usize,
+    /// Bytes the allocator set aside for every object counted and the blocks it owns.
+    #[pyo3(get)]
+    allocated: usize,
+    /// Objects found on the collector's lists.
+    #[pyo3(get)]
+    tracked: usize,
+    /// Untracked objects reached from them.
+    #[pyo3(get)]
+    untracked: usize,
+    /// Bytes of the pymalloc blocks the census reached (objects and blocks they own).
+    #[pyo3(get)]
+    pymalloc_reached: Option<usize>,
+    /// Bytes in pymalloc's allocated blocks (`sys._debugmallocstats`), read right after.
+    #[pyo3(get)]
+    pymalloc_in_use: Option<usize>,
+    #[pyo3(get)]
+    include_untracked: bool,
+    types: Vec<(String, PyTypeStat)>,
+    /// Every address counted, sorted (for `diff`'s examples).
+    addresses: Arc<Vec<usize>>,
+    by_type: PyOnceLock<Py<PyDict>>,
+}
+
+#[pymethods]
+impl PyCensus {
+    /// `{type key: TypeStat}`.
+    #[getter]
+    fn by_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = self
+            .by_type
+            .get_or_try_init(py, || walk::stat_dict(py, &self.types).map(Bound::unbind))?;
+        d.bind(py).copy()
+    }
+
+    /// What changed from this census to `later`, type by type.
+    fn diff(&self, py: Python<'_>, later: &Bound<'_, PyCensus>) -> PyResult<Py<PyCensusDiff>> {
+        let later = later.get();
+        let mut rows = Vec::new();
+        let before: std::collections::HashMap<&str, &PyTypeStat> =
+            self.types.iter().map(|(k, s)| (k.as_str(), s)).collect();
+        let after: std::collections::HashMap<&str, &PyTypeStat> =
+            later.types.iter().map(|(k, s)| (k.as_str(), s)).collect();
+        let zero = PyTypeStat::default();
+        let mut keys: Vec<&str> = later.types.iter().map(|(k, _)| k.as_str()).collect();
+        keys.extend(
+            self.types
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .filter(|k| !after.contains_key(k)),
+        );
+        for k in keys {
+            let (b, a) = (
+                before.get(k).copied().unwrap_or(&zero),
+                after.get(k).copied().unwrap_or(&zero),
+            );
+            if a == b {
+                continue;
+            }
+            rows.push(PyTypeDelta {
+                type_key: k.to_owned(),
+                count_before: b.count,
+                count_after: a.count,
+                count: a.count as i64 - b.count as i64,
+                requested: a.requested as i64 - b.requested as i64,
+                allocated: a.allocated as i64 - b.allocated as i64,
+            });
+        }
+        rows.sort_by_key(|r| {
+            (
+                std::cmp::Reverse(r.allocated.unsigned_abs()),
+                r.type_key.clone(),
+            )
+        });
+        Py::new(
+            py,
+            PyCensusDiff {
+                rows,
+                before: Arc::clone(&self.addresses),
+                include_untracked: later.include_untracked,
+            },
+        )
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<Census objects={} allocated={} tracked={} untracked={}>",
+            self.objects, self.allocated, self.tracked, self.untracked
+        )
+    }
+
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "census_text")
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "census_html")
+    }
+
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "census_dict")
+    }
+}
+
+/// Every live object: the collector's lists walked natively, and the untracked objects
+/// reachable from them.
+#[pyfunction]
+#[pyo3(signature = (*, include_untracked = true))]
+pub fn census(py: Python<'_>, include_untracked: bool) -> PyResult<Py<PyCensus>> {
+    refuse_free_threaded("census")?;
+    collector::walk_snapshot(py, |paused| {
+        let mut tally = Tally::default();
+        let (mut tracked, mut untracked) = (0usize, 0usize);
+        let (mut requested, mut allocated, mut pymalloc) = (0usize, 0usize, 0usize);
+        let mut addresses = Vec::new();
+        crate::blocks::memoised(|| {
+            every_object(py, paused, include_untracked, |o, on_list| {
+                let c = footprint::cost(o)?;
+                tally.add(o, &c);
+                requested += c.requested;
+                allocated += c.allocated;
+                pymalloc += c.pymalloc;
+                addresses.push(o.as_ptr() as usize);
+                if on_list {
+                    tracked += 1;
+                } else {
+                    untracked += 1;
+                }
+                Ok(())
+            })
+        })?;
+        addresses.sort_unstable();
+        let in_use = crate::obmalloc::bytes_in_allocated_blocks(py).map(|b| b as usize);
+        Ok(PyCensus {
+            objects: tracked + untracked,
+            requested,
+            allocated,
+            tracked,
+            untracked,
+            pymalloc_reached: in_use.map(|_| pymalloc),
+            pymalloc_in_use: in_use,
+            include_untracked,
+            types: tally.merged(),
+            addresses: Arc::new(addresses),
+            by_type: PyOnceLock::new(),
+        })
+    })
+}
+
+/// How one type's objects changed between two censuses.
+#[pyclass(frozen, module = "pyhood", name = "TypeDelta")]
+#[derive(Clone)]
+pub struct PyTypeDelta {
+    #[pyo3(get, name = "type")]
+    type_key: String,
+    #[pyo3(get)]
+    count_before: usize,
+    #[pyo3(get)]
+    count_after: usize,
+    /// `count_after - count_before`.
+    #[pyo3(get)]
+    count: i64,
+    #[pyo3(get)]
+    requested: i64,
+    #[pyo3(get)]
+    allocated: i64,
+}
+
+#[pymethods]
+impl PyTypeDelta {
+    /// The same as `allocated`.
+    #[getter]
+    fn bytes(&self) -> i64 {
+        self.allocated
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "TypeDelta({:?}, count={:+}, allocated={:+})",
+            self.type_key, self.count, self.allocated
+        )
+    }
+
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "type_delta_dict")
+    }
+}
+
+/// What changed between two censuses.
+#[pyclass(frozen, module = "pyhood", name = "CensusDiff")]
+pub struct PyCensusDiff {
+    rows: Vec<PyTypeDelta>,
+    before: Arc<Vec<usize>>,
+    include_untracked: bool,
+}
+
+impl PyCensusDiff {
+    fn tuple<'py>(
+        &self,
+        py: Python<'py>,
+        keep: impl Fn(&PyTypeDelta) -> bool,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let items = self
+            .rows
+            .iter()
+            .filter(|r| keep(r))
+            .map(|r| Py::new(py, r.clone()))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyTuple::new(py, items)
+    }
+}
+
+#[pymethods]
+impl PyCensusDiff {
+    /// Every type whose count or bytes changed, largest change in bytes first.
+    #[getter]
+    fn rows<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        self.tuple(py, |_| true)
+    }
+
+    /// The rows that grew (in count or bytes).
+    #[getter]
+    fn grew<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        self.tuple(py, |r| r.count > 0 || r.allocated > 0)
+    }
+
+    /// The rows that shrank.
+    #[getter]
+    fn shrank<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        self.tuple(py, |r| !(r.count > 0 || r.allocated > 0))
+    }
+
+    /// Up to `n` live objects of type key `type` that the first census did not see (at an
+    /// address it did not count), found by a walk of the heap now.
+    #[pyo3(signature = (r#type, n = 3))]
+    fn examples<'py>(
+        &self,
+        py: Python<'py>,
+        r#type: &str,
+        n: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        refuse_free_threaded("CensusDiff.examples")?;
+        let found = {
+            let paused = collector::pause(py);
+            let mut found: Vec<Py<PyAny>> = Vec::new();
+            let mut tally = Tally::default();
+            let mut wanted: Vec<Option<bool>> = Vec::new();
+            every_object(py, &paused, self.include_untracked, |o, _| {
+                if found.len() >= n {
+                    return Ok(());
+                }
+                let slot = tally.slot(o);
+                if wanted.len() <= slot {
+                    wanted.resize(slot + 1, None);
+                }
+                let is = *wanted[slot].get_or_insert_with(|| tally.key(slot) == r#type);
+                if is && self.before.binary_search(&(o.as_ptr() as usize)).is_err() {
+                    found.push(o.clone().unbind());
+                }
+                Ok(())
+            })?;
+            found
+        };
+        PyList::new(py, found)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<CensusDiff {} types changed>", self.rows.len())
+    }
+
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "census_diff_text")
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "census_diff_html")
+    }
+
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "census_diff_dict")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// referrers
+
+/// One object of a referrer chain.
+#[pyclass(frozen, module = "pyhood", name = "Referrer")]
+#[derive(Clone)]
+pub struct PyReferrer {
+    #[pyo3(get, name = "type")]
+    type_key: String,
+    #[pyo3(get)]
+    address: usize,
+    /// How it holds the next link: "['key']", "[3]", or None.
+    #[pyo3(get)]
+    via: Option<String>,
+    /// A module's `__name__`, for the chain's text.
+    #[pyo3(get)]
+    name: Option<String>,
+}
+
+#[pymethods]
+impl PyReferrer {
+    fn __repr__(&self) -> String {
+        format!(
+            "Referrer({:?} at {:#x}, via={:?})",
+            self.type_key, self.address, self.via
+        )
+    }
+
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "referrer_dict")
+    }
+}
+
+/// A short chain of references ending at an object, from a module when one was reached.
+#[pyclass(frozen, module = "pyhood", name = "ReferrerChain")]
+pub struct PyReferrerChain {
+    chain: Vec<PyReferrer>,
+    /// The chain starts at a module.
+    #[pyo3(get)]
+    rooted: bool,
+}
+
+#[pymethods]
+impl PyReferrerChain {
+    /// The root first, the object last.
+    #[getter]
+    fn links<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let items = self
+            .chain
+            .iter()
+            .map(|r| Py::new(py, r.clone()))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyTuple::new(py, items)
+    }
+
+    fn __len__(&self) -> usize {
+        self.chain.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<ReferrerChain {} links{}>",
+            self.chain.len(),
+            if self.rooted { " from a module" } else { "" }
+        )
+    }
+
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "referrers_text")
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "referrers_html")
+    }
+
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "referrers_dict")
+    }
+}
+
+/// The most referrers one step of `referrers` keeps.
+const STEP_WIDTH: usize = 10_000;
+
+/// How `holder` holds the object at `child`: a dict entry's str key, or a list or tuple
+/// index (read through the C API: no Python code runs).
+fn via(holder: &Bound<'_, PyAny>, child: usize) -> Option<String> {
+    if let Ok(d) = holder.cast::<PyDict>() {
+        for (k, v) in d.iter() {
+            if v.as_ptr() as usize == child {
+                return k.cast::<PyString>().ok().and_then(|s| {
+                    s.to_str()
+                        .ok()
+                        .map(|s| format!("[{s:?}]").replace('"', "'"))
+                });
+            }
+        }
+        return None;
+    }
+    let items: Vec<usize> = if let Ok(l) = holder.cast::<PyList>() {
+        l.iter().map(|x| x.as_ptr() as usize).collect()
+    } else if let Ok(t) = holder.cast::<PyTuple>() {
+        t.iter().map(|x| x.as_ptr() as usize).collect()
+    } else {
+        return None;
+    };
+    items
+        .iter()
+        .position(|&a| a == child)
+        .map(|i| format!("[{i}]"))
+}
+
+/// What keeps `obj` alive: a chain of at most `depth` references to it from a module,
+/// found breadth first over the collector's objects.
+#[pyfunction]
+#[pyo3(signature = (obj, depth = 8))]
+pub fn referrers(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Py<PyReferrerChain>> {
+    refuse_free_threaded("referrers")?;
+    let py = obj.py();
+    collector::walk_snapshot(py, |paused| {
+        let mut tally = Tally::default();
+        let target = obj.as_ptr() as usize;
+        // address -> (the link it holds, its type key, via, module name)
+        let mut found: std::collections::HashMap<
+            usize,
+            (usize, String, Option<String>, Option<String>),
+        > = std::collections::HashMap::new();
+        let mut frontier: AddrSet = [target].into_iter().collect();
+        let mut deepest = target;
+        let mut root = None;
+        let mut scratch = Vec::new();
+        'steps: for _ in 0..depth {
+            let mut next = AddrSet::default();
+            let heads = generations::validated_list_heads(py, paused)?;
+            for i in 0..HEADS {
+                heads
+                    .each(py, i, MAX_GC_NODES, generations::checkpoint(py), |o| {
+                        let addr = o.as_ptr() as usize;
+                        if addr == target || found.contains_key(&addr) || next.len() >= STEP_WIDTH {
+                            return Ok(());
+                        }
+                        scratch.clear();
+                        traverse::referents(o, &mut scratch);
+                        let Some(&child) = scratch.iter().find(|a| frontier.contains(a)) else {
+                            return Ok(());
+                        };
+                        let slot = tally.slot(o);
+                        let module = o
+                            .cast::<PyModule>()
+                            .ok()
+                            .and_then(|m| m.name().ok())
+                            .map(|n| n.to_string());
+                        found.insert(
+                            addr,
+                            (child, tally.key(slot).to_owned(), via(o, child), module),
+                        );
+                        next.insert(addr);
+                        Ok(())
+                    })
+                    .map_err(|e| generations::walk_error(e, &list_name(i)))?;
+            }
+            if next.is_empty() {
+                break;
+            }
+            for a in &next {
+                if found[a].3.is_some() {
+                    root = Some(*a);
+                    break 'steps;
+                }
+            }
+            deepest = *next.iter().next().unwrap_or(&deepest);
+            frontier = next;
+        }
+        let rooted = root.is_some();
+        let mut chain = Vec::new();
+        let mut at = root.unwrap_or(deepest);
+        while at != target {
+            let (child, key, via, name) = found[&at].clone();
+            chain.push(PyReferrer {
+                type_key: key,
+                address: at,
+                via,
+                name,
+            });
+            at = child;
+        }
+        chain.push(PyReferrer {
+            type_key: walk::type_key(&obj.get_type()),
+            address: target,
+            via: None,
+            name: obj
+                .cast::<PyModule>()
+                .ok()
+                .and_then(|m| m.name().ok())
+                .map(|n| n.to_string()),
+        });
+        Ok(PyReferrerChain { chain, rooted })
+    })
+}
+
+/// Register this module's functions and classes on the native module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(census, m)?)?;
+    m.add_function(wrap_pyfunction!(referrers, m)?)?;
+    m.add_class::<PyCensus>()?;
+    m.add_class::<PyCensusDiff>()?;
+    m.add_class::<PyTypeDelta>()?;
+    m.add_class::<PyReferrer>()?;
+    m.add_class::<PyReferrerChain>()?;
+    Ok(())
+}

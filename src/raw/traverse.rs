@@ -1,0 +1,182 @@
+//! The object graph as the interpreter itself traverses it (point 5 of the rule in
+//! `raw/mod.rs`): what an object references, as its type's `tp_traverse` reports it (what
+//! `gc.get_referents` returns), and the objects so reached, handed out as references while
+//! they are certainly alive.
+//!
+//! - [`referents`]: the addresses `obj`'s `tp_traverse` visits, plus a dict's keys
+//!   (`dict_traverse` skips the keys of a table of str keys: they cannot form cycles, but
+//!   they are memory the dict keeps alive).
+//! - [`Frontier`]: the objects reached but not yet looked at. Its addresses are only turned
+//!   back into references while each is still held by the object that reported it: either
+//!   nothing ran in between (no Python code, no reference released), or, when the walk must
+//!   run Python code (a `stop` callable), the frontier took a strong reference of its own at
+//!   once (`hold`).
+//! - [`AddrSet`]: a hash set of object addresses, for walks over millions of objects.
+//!
+//! Free-threaded builds (untested here): `tp_traverse` there reads containers other threads
+//! may be resizing; `gc.get_referents` takes the same risk, and so do these walks.
+
+use core::ffi::{c_int, c_void};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+use super::collector::Paused;
+
+/// A hasher for object addresses (and tuples of them): one multiply per word, high bits
+/// folded down (addresses are 16-aligned and close together; the hash table's bucket index
+/// takes the low bits).
+#[derive(Default)]
+pub struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        let x = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 29);
+    }
+}
+
+/// A set of object addresses.
+pub type AddrSet = HashSet<usize, BuildHasherDefault<AddrHasher>>;
+
+/// The visit callback given to `tp_traverse`: records each non-null object address.
+unsafe extern "C" fn record(obj: *mut ffi::PyObject, arg: *mut c_void) -> c_int {
+    if !obj.is_null() {
+        // SAFETY: `arg` is the `&mut Vec<usize>` `referents` passed to `tp_traverse`,
+        // which calls back on this thread before it returns; nothing else uses it meanwhile
+        let out = unsafe { &mut *arg.cast::<Vec<usize>>() };
+        out.push(obj as usize);
+    }
+    0
+}
+
+/// Append to `out` the addresses of the objects `obj` references: what its type's
+/// `tp_traverse` visits when `PyObject_IS_GC(obj)` (what `gc.get_referents` returns,
+/// Modules/gcmodule.c v3.10–v3.12, Python/gc.c v3.13–v3.15), then, for a dict, its keys.
+/// C code only: `tp_traverse` and `PyDict_Next` run no Python code and take no reference.
+pub fn referents(obj: &Bound<'_, PyAny>, out: &mut Vec<usize>) {
+    let o = obj.as_ptr();
+    // SAFETY:
+    // - the thread is attached and `obj` is a live object for the call
+    // - `Py_TYPE` of a live object is its live type; `tp_is_gc` and `tp_traverse` are that
+    //   type's own slots, called as `gc.get_referents` calls them (only when the type has
+    //   Py_TPFLAGS_HAVE_GC and `tp_is_gc`, if any, says yes), with `record` and `out`
+    // - `PyDict_Next` walks a live dict's table and returns borrowed keys; the dict is not
+    //   changed while it runs (no Python code runs)
+    unsafe {
+        let tp = ffi::Py_TYPE(o);
+        let is_gc = ffi::PyType_IS_GC(tp) != 0 && (*tp).tp_is_gc.is_none_or(|f| f(o) != 0);
+        if is_gc {
+            if let Some(traverse) = (*tp).tp_traverse {
+                traverse(o, record, (out as *mut Vec<usize>).cast());
+            }
+        }
+        if ffi::PyDict_Check(o) != 0 {
+            let (mut pos, mut key, mut value) = (0, core::ptr::null_mut(), core::ptr::null_mut());
+            while ffi::PyDict_Next(o, &mut pos, &mut key, &mut value) != 0 {
+                if !key.is_null() {
+                    out.push(key as usize);
+                }
+            }
+        }
+    }
+}
+
+/// Whether the live object at `obj` is on one of the collector's lists
+/// (`PyObject_GC_IsTracked`: false for objects without a GC head).
+pub fn is_tracked(obj: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: an exported C function reading a live object's type flags and GC head
+    unsafe { ffi::PyObject_GC_IsTracked(obj.as_ptr()) != 0 }
+}
+
+/// The objects a walk has reached and not yet looked at, each reported by `tp_traverse`
+/// of an object the walk was looking at (or given as a root).
+///
+/// Without `hold`, the caller keeps the contract every direct read relies on: between
+/// [`Frontier::expand`] and the [`Frontier::pop`] of what it queued, no Python code runs
+/// and no reference is released, so every queued object is still held by the object that
+/// reported it. With `hold` (a walk that runs Python code between steps), `expand` takes a
+/// strong reference to each object it queues, kept until the frontier is dropped.
+pub struct Frontier<'py> {
+    py: Python<'py>,
+    pending: Vec<usize>,
+    scratch: Vec<usize>,
+    held: Option<Vec<Bound<'py, PyAny>>>,
+}
+
+impl<'py> Frontier<'py> {
+    /// An empty frontier; only while the collector is paused (a collection would free
+    /// unreachable cycles the walk may have reached).
+    pub fn new(py: Python<'py>, _paused: &Paused, hold: bool) -> Self {
+        Self {
+            py,
+            pending: Vec::new(),
+            scratch: Vec::new(),
+            held: hold.then(Vec::new),
+        }
+    }
+
+    /// Queue a root the caller holds.
+    pub fn push(&mut self, obj: &Bound<'py, PyAny>) {
+        if let Some(held) = &mut self.held {
+            held.push(obj.clone());
+        }
+        self.pending.push(obj.as_ptr() as usize);
+    }
+
+    /// Queue the objects `obj` references (see [`referents`]) for which `keep(address,
+    /// tracked)` says yes (`tracked`: whether the referent is on the collector's lists).
+    pub fn expand(&mut self, obj: &Bound<'py, PyAny>, mut keep: impl FnMut(usize, bool) -> bool) {
+        let mut found = std::mem::take(&mut self.scratch);
+        found.clear();
+        referents(obj, &mut found);
+        for &addr in &found {
+            // SAFETY:
+            // - `addr` was just reported by `tp_traverse` (or `PyDict_Next`) of the live
+            //   object `obj`, which holds a strong reference to it: it is a live object
+            // - `from_borrowed_ptr` takes a strong reference of its own, released at the end
+            //   of this iteration (or kept in `held`)
+            let child = unsafe { Bound::from_borrowed_ptr(self.py, addr as *mut ffi::PyObject) };
+            if keep(addr, is_tracked(&child)) {
+                self.pending.push(addr);
+                if let Some(held) = &mut self.held {
+                    held.push(child);
+                }
+            }
+        }
+        self.scratch = found;
+    }
+
+    /// The object queued last, as a reference.
+    pub fn pop(&mut self) -> Option<Bound<'py, PyAny>> {
+        let addr = self.pending.pop()?;
+        // SAFETY:
+        // - `addr` was queued by `push` (a root the caller held) or `expand` (reported by
+        //   `tp_traverse` of a live object); by the contract above the object that reported
+        //   it still holds it (nothing ran, nothing was released) or `held` does
+        // - `from_borrowed_ptr` takes a strong reference of its own
+        Some(unsafe { Bound::from_borrowed_ptr(self.py, addr as *mut ffi::PyObject) })
+    }
+
+    /// How many objects are queued.
+    pub fn len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+}
