@@ -456,55 +456,80 @@ impl PyReferrerChain {
 /// The most referrers one step of `referrers` keeps.
 const STEP_WIDTH: usize = 10_000;
 
-/// How `holder` holds the object at `child`: a dict entry's str key, or a list or tuple
-/// index (read through the C API: no Python code runs).
-fn via(holder: &Bound<'_, PyAny>, child: usize) -> Option<String> {
+/// How `holder` holds the object at `child`: a dict entry's str key (`['k']`), a list or
+/// tuple index (`[3]`), or an instance attribute (`.name`: a values slot whose shared key
+/// `layout` names). Read through the C API and the decoders: no Python code runs.
+fn via(holder: &Bound<'_, PyAny>, child: usize) -> PyResult<Option<String>> {
     if let Ok(d) = holder.cast::<PyDict>() {
         for (k, v) in d.iter() {
             if v.as_ptr() as usize == child {
-                return k.cast::<PyString>().ok().and_then(|s| {
-                    s.to_str()
-                        .ok()
-                        .map(|s| format!("[{s:?}]").replace('"', "'"))
-                });
+                let name = k
+                    .cast::<PyString>()
+                    .ok()
+                    .and_then(|s| s.to_str().ok().map(str::to_owned));
+                return Ok(name.map(|s| format!("['{s}']")));
             }
         }
-        return None;
+        return Ok(None);
     }
     let items: Vec<usize> = if let Ok(l) = holder.cast::<PyList>() {
         l.iter().map(|x| x.as_ptr() as usize).collect()
     } else if let Ok(t) = holder.cast::<PyTuple>() {
         t.iter().map(|x| x.as_ptr() as usize).collect()
     } else {
-        return None;
+        return attribute(holder, child);
     };
-    items
+    Ok(items
         .iter()
         .position(|&a| a == child)
-        .map(|i| format!("[{i}]"))
+        .map(|i| format!("[{i}]")))
+}
+
+/// `.name` when `holder` keeps `child` in a values slot its layout names (3.11+ instances'
+/// values arrays and inline values: the slot's note is its shared key).
+fn attribute(holder: &Bound<'_, PyAny>, child: usize) -> PyResult<Option<String>> {
+    let (d, _) = crate::layout::described(holder, 64)?;
+    let word = child.to_ne_bytes();
+    for part in std::iter::once(&d).chain(d.blocks.iter()) {
+        for f in &part.specs {
+            if f.size == 8 && part.raw(f) == word {
+                if let Some(note) = f.note.as_deref() {
+                    if note.len() >= 2 && note.starts_with('"') && note.ends_with('"') {
+                        return Ok(Some(format!(".{}", &note[1..note.len() - 1])));
+                    }
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A referrer found by a step of `referrers`: the link it holds, and the object itself
+/// (held until the chain is built, so that it is still alive to be described).
+struct Step {
+    child: usize,
+    obj: Py<PyAny>,
+    /// It is a module and `child` is its `__dict__`.
+    module_dict: bool,
 }
 
 /// What keeps `obj` alive: a chain of at most `depth` references to it from a module,
-/// found breadth first over the collector's objects.
+/// found breadth first over the collector's objects (at most [`STEP_WIDTH`] referrers
+/// kept per step). A module and its `__dict__` make one link (`.name`).
 #[pyfunction]
 #[pyo3(signature = (obj, depth = 8))]
 pub fn referrers(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Py<PyReferrerChain>> {
     refuse_free_threaded("referrers")?;
     let py = obj.py();
     collector::walk_snapshot(py, |paused| {
-        let mut tally = Tally::default();
         let target = obj.as_ptr() as usize;
-        // address -> (the link it holds, its type key, via, module name)
-        let mut found: std::collections::HashMap<
-            usize,
-            (usize, String, Option<String>, Option<String>),
-        > = std::collections::HashMap::new();
+        let mut found: std::collections::HashMap<usize, Step> = std::collections::HashMap::new();
         let mut frontier: AddrSet = [target].into_iter().collect();
         let mut deepest = target;
         let mut root = None;
         let mut scratch = Vec::new();
         'steps: for _ in 0..depth {
-            let mut next = AddrSet::default();
+            let mut next: Vec<usize> = Vec::new();
             let heads = generations::validated_list_heads(py, paused)?;
             for i in 0..HEADS {
                 heads
@@ -518,56 +543,73 @@ pub fn referrers(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Py<PyReferrer
                         let Some(&child) = scratch.iter().find(|a| frontier.contains(a)) else {
                             return Ok(());
                         };
-                        let slot = tally.slot(o);
-                        let module = o
+                        let module_dict = o
                             .cast::<PyModule>()
-                            .ok()
-                            .and_then(|m| m.name().ok())
-                            .map(|n| n.to_string());
+                            .is_ok_and(|m| m.dict().as_ptr() as usize == child);
                         found.insert(
                             addr,
-                            (child, tally.key(slot).to_owned(), via(o, child), module),
+                            Step {
+                                child,
+                                obj: o.clone().unbind(),
+                                module_dict,
+                            },
                         );
-                        next.insert(addr);
+                        next.push(addr);
                         Ok(())
                     })
                     .map_err(|e| generations::walk_error(e, &list_name(i)))?;
             }
-            if next.is_empty() {
+            let Some(&first) = next.first() else {
                 break;
+            };
+            if let Some(&m) = next
+                .iter()
+                .find(|a| found[a].obj.bind(py).is_instance_of::<PyModule>())
+            {
+                root = Some(m);
+                break 'steps;
             }
-            for a in &next {
-                if found[a].3.is_some() {
-                    root = Some(*a);
-                    break 'steps;
-                }
-            }
-            deepest = *next.iter().next().unwrap_or(&deepest);
-            frontier = next;
+            deepest = first;
+            frontier = next.into_iter().collect();
         }
         let rooted = root.is_some();
-        let mut chain = Vec::new();
+        let mut path: Vec<(usize, Bound<'_, PyAny>)> = Vec::new();
         let mut at = root.unwrap_or(deepest);
         while at != target {
-            let (child, key, via, name) = found[&at].clone();
-            chain.push(PyReferrer {
-                type_key: key,
-                address: at,
-                via,
-                name,
-            });
-            at = child;
+            let step = &found[&at];
+            path.push((at, step.obj.bind(py).clone()));
+            at = step.child;
         }
-        chain.push(PyReferrer {
-            type_key: walk::type_key(&obj.get_type()),
-            address: target,
-            via: None,
-            name: obj
+        path.push((target, obj.clone()));
+        let mut chain = Vec::new();
+        let mut i = 0;
+        while i < path.len() {
+            let (addr, o) = &path[i];
+            let name = o
                 .cast::<PyModule>()
                 .ok()
                 .and_then(|m| m.name().ok())
-                .map(|n| n.to_string()),
-        });
+                .map(|n| n.to_string());
+            let mut via_ = match path.get(i + 1) {
+                Some((child, _)) => via(o, *child)?,
+                None => None,
+            };
+            // A module and its dict are one link: `.name`, the dict's key.
+            if found.get(addr).is_some_and(|s| s.module_dict) {
+                if let (Some((_, d)), Some((grandchild, _))) = (path.get(i + 1), path.get(i + 2)) {
+                    via_ = via(d, *grandchild)?
+                        .map(|v| format!(".{}", v.trim_start_matches("['").trim_end_matches("']")));
+                    i += 1;
+                }
+            }
+            chain.push(PyReferrer {
+                type_key: walk::type_key(&o.get_type()),
+                address: *addr,
+                via: via_,
+                name,
+            });
+            i += 1;
+        }
         Ok(PyReferrerChain { chain, rooted })
     })
 }

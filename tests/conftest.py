@@ -147,6 +147,18 @@ def sword(addr: int) -> int:
     return ctypes.c_ssize_t.from_address(addr).value
 
 
+def dict_word(obj) -> int:
+    """The word where an instance of a plain class keeps its ``__dict__`` pointer, read by
+    ctypes: 3.10 the ``tp_dictoffset`` slot in the object (``type(obj).__dictoffset__``,
+    NULL until a dict is made); 3.11+ the pre-header word 24 bytes before the object (3.11
+    the dict pointer, NULL while a values array holds the attributes; 3.12 dict-or-values,
+    bit 0 set for a values array; 3.13+ the managed dict, NULL while the values are inline:
+    Include/internal/pycore_object.h). Any change means a dict was materialised."""
+    if PY < (3, 11):
+        return word(id(obj) + type(obj).__dictoffset__)
+    return word(id(obj) - 24)
+
+
 def u32(addr: int) -> int:
     return struct.unpack("<I", mem(addr, 4))[0]
 

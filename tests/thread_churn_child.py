@@ -3,8 +3,8 @@
 
 Short-lived threads, one after the other, each call every public function of pyhood once
 on objects of their own (see :func:`calls`), render every result with ``str``, and make
-three calls that raise. Only the whole-heap walk ``gc_generations()`` (milliseconds each)
-is left to every ``WALK_EVERY``-th thread.
+three calls that raise. Only the whole-heap walks ``gc_generations()``, ``census()`` and
+``referrers()`` (milliseconds each) are left to every ``WALK_EVERY``-th thread.
 
 Four readings are taken: at the start (after the main thread has made every call once, so
 its own pipe and every lazily made piece of state exist), after a warm-up batch of threads
@@ -72,7 +72,8 @@ def _call(func, *args):
 
 def calls(walk: bool) -> dict[str, object]:
     """Every public function of pyhood called once, on objects this thread made: name ->
-    result (``gc_generations`` only when ``walk``)."""
+    result (the heap walks ``gc_generations``, ``census`` and ``referrers`` only when
+    ``walk``)."""
     obj = Plain()
     ref = weakref.ref(obj)
     xs = [1.5, "s" * 40, {"k": obj}, (1, 2)]
@@ -84,6 +85,7 @@ def calls(walk: bool) -> dict[str, object]:
         "peek": _call(pyhood.peek, xs, 0, 16),
         "block_info": _call(pyhood.block_info, xs),
         "footprint": _call(pyhood.footprint, xs[2]),
+        "deep_footprint": _call(pyhood.deep_footprint, xs),
         "frame_layout": _call(pyhood.frame_layout, frame),
         "freelists": _call(pyhood.freelists),
         "gc_info": _call(pyhood.gc_info, xs),
@@ -98,6 +100,8 @@ def calls(walk: bool) -> dict[str, object]:
     }
     if walk:
         out["gc_generations"] = _call(pyhood.gc_generations)
+        out["census"] = _call(pyhood.census)
+        out["referrers"] = _call(pyhood.referrers, obj, 2)
     for result in out.values():
         str(result)
     # The error paths too: refused arguments must leave nothing behind either.

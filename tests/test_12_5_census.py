@@ -1,0 +1,382 @@
+"""Guide §12.5 — what is on my heap, and what grew.
+
+A process that grows is understood by counting: how many objects of each type are alive,
+and which types gained between two moments. ``pyhood.census()`` counts every live object:
+those on the collector's lists, and the untracked ones they hold (floats, ints, strings in
+a list); ``a.diff(b)`` says what changed, and hands out some of the new objects; and
+``pyhood.referrers(obj)`` names the chain that keeps one of them alive, from its module.
+
+The independent truths are the objects the test itself makes and keeps (weak references
+prove they are alive), ``gc.get_objects()`` (the collector's own lists), ``gc.is_tracked``,
+identity of the objects handed back, and the pre-header word and reference counts, read
+with ctypes and ``sys.getrefcount``, which a census must not move. Every exact count is of a
+class of this module, whose only instances are the test's own; collections are off during
+each test (``gc_disabled``) so that nothing is freed behind its back.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import weakref
+
+import pyhood
+import pytest
+from conftest import PY, PYMALLOC, configuration, dict_word
+
+
+class Counted:
+    pass
+
+
+class Grown:
+    pass
+
+
+class Shown:
+    pass
+
+
+class Leak:
+    pass
+
+
+_CALLS: list[str] = []
+
+
+class Probe:
+    """An instance with attributes (3.11–3.13: kept without a ``__dict__``) that records any
+    Python-level method the interpreter could run on it."""
+
+    def __init__(self, serial: int):
+        self.serial = serial
+
+    def __getattribute__(self, name):
+        _CALLS.append(f"__getattribute__ {name}")
+        return object.__getattribute__(self, name)
+
+    def __sizeof__(self):
+        _CALLS.append("__sizeof__")
+        return 0
+
+    def __eq__(self, other):
+        _CALLS.append("__eq__")
+        return self is other
+
+    def __hash__(self):
+        _CALLS.append("__hash__")
+        return 0
+
+
+#: What a module keeps alive: the referrers tests put their objects here.
+_CACHE: dict = {}
+
+
+def key(cls: type) -> str:
+    """The type key of a class of this module: ``<module>.<qualname>``."""
+    return f"{__name__}.{cls.__qualname__}"
+
+
+def count(census, type_key: str) -> int:
+    stat = census.by_type.get(type_key)
+    return 0 if stat is None else stat.count
+
+
+def row_of(diff, type_key: str):
+    rows = [r for r in diff.rows if r.type == type_key]
+    assert len(rows) == 1, f"{type_key}: {len(rows)} rows"
+    return rows[0]
+
+
+def test_census_counts_every_live_instance(gc_disabled):
+    """500 instances kept alive (each weak reference still answers) are 500 in the census,
+    as many as the collector lists (``gc.get_objects()``), with or without the untracked
+    objects."""
+    gc.collect()
+    objs = [Counted() for _ in range(500)]
+    refs = [weakref.ref(o) for o in objs]
+    assert all(r() is o for r, o in zip(refs, objs, strict=True))
+    listed = sum(type(o) is Counted for o in gc.get_objects())
+    c = pyhood.census()
+    assert count(c, key(Counted)) == 500 == listed
+    assert count(pyhood.census(include_untracked=False), key(Counted)) == 500
+    del objs
+    assert all(r() is None for r in refs)
+    assert count(pyhood.census(), key(Counted)) == 0
+
+
+def test_untracked_floats_held_in_a_list_are_counted(gc_disabled):
+    """Floats are never on the collector's lists (``gc.is_tracked``), yet 3000 of them held
+    in a list are in the census: at least 3000 floats, 3000 more than before (nothing frees
+    a float between the two censuses here), every one of them new to the diff; a census of
+    the tracked objects only has no float at all."""
+    gc.collect()
+    a = pyhood.census()
+    floats = [float(i) + 0.5 for i in range(3000)]
+    assert not any(gc.is_tracked(f) for f in floats)
+    b = pyhood.census()
+    assert count(b, "float") >= 3000
+    row = row_of(a.diff(b), "float")
+    assert (row.count_before, row.count_after) == (count(a, "float"), count(b, "float"))
+    assert row.count == row.count_after - row.count_before >= 3000
+    new = a.diff(b).examples("float", 1_000_000)
+    assert all(type(x) is float for x in new)
+    assert {id(f) for f in floats} <= {id(x) for x in new}
+    assert len(a.diff(b).examples("float", 3)) == 3
+    tracked_only = pyhood.census(include_untracked=False)
+    assert count(tracked_only, "float") == 0
+    assert tracked_only.untracked == 0 and tracked_only.objects == tracked_only.tracked
+
+
+def test_a_diff_shows_what_grew_and_shrank(gc_disabled):
+    """10,000 new instances are one row of ``a.diff(b)``: 0 before, 10,000 after, their
+    bytes as census ``b`` prices them; ``examples`` hands back three of them. Every row is a
+    type whose figures changed, every unchanged type has no row, rows come largest change
+    first, and ``grew``/``shrank`` split them. Freed again, they are a row of -10,000 in
+    ``shrank``, with no example to give."""
+    gc.collect()
+    a = pyhood.census()
+    new = [Grown() for _ in range(10_000)]
+    b = pyhood.census()
+    d = a.diff(b)
+    k = key(Grown)
+    row = row_of(d, k)
+    assert (row.count_before, row.count_after, row.count) == (0, 10_000, 10_000)
+    assert k not in a.by_type and b.by_type[k].count == 10_000
+    assert (row.allocated, row.requested) == (b.by_type[k].allocated, b.by_type[k].requested)
+    assert row.bytes == row.allocated > 0
+    for r in d.rows:
+        before, after = a.by_type.get(r.type), b.by_type.get(r.type)
+        assert r.count_before == (before.count if before else 0)
+        assert r.count_after == (after.count if after else 0)
+        assert r.count == r.count_after - r.count_before
+        assert r.allocated == (after.allocated if after else 0) - (
+            before.allocated if before else 0
+        )
+        assert r.count or r.allocated or r.requested
+    changed = {r.type for r in d.rows}
+    for t in set(a.by_type) | set(b.by_type):
+        if t not in changed:
+            assert a.by_type[t].count == b.by_type[t].count
+            assert a.by_type[t].allocated == b.by_type[t].allocated
+    deltas = [abs(r.allocated) for r in d.rows]
+    assert deltas == sorted(deltas, reverse=True)
+    grew, shrank = [r.type for r in d.grew], [r.type for r in d.shrank]
+    assert sorted(grew + shrank) == sorted(changed) and k in grew
+    assert all(r.count > 0 or r.allocated > 0 for r in d.grew)
+    assert all(r.count <= 0 and r.allocated <= 0 for r in d.shrank)
+    examples = d.examples(k, 3)
+    assert len(examples) == 3 and all(type(x) is Grown for x in examples)
+    assert {id(x) for x in examples} <= {id(x) for x in new}
+    del examples, new
+    c = pyhood.census()
+    gone = row_of(b.diff(c), k)
+    assert (gone.count_before, gone.count_after, gone.count) == (10_000, 0, -10_000)
+    assert k in [r.type for r in b.diff(c).shrank]
+    assert b.diff(c).examples(k, 3) == []
+
+
+def test_tracked_is_what_the_collector_lists(gc_disabled):
+    """``tracked`` is exactly the objects on the collector's lists: what ``gc.get_objects()``
+    returns (every generation but the permanent one, and never the list it returns), plus
+    that list and the ``gc.get_freeze_count()`` objects of the permanent generation. The
+    count is exact: everything listed stays alive (the list holds it) and tracked (no
+    collection runs), and nothing between the two calls makes or frees a tracked object
+    (``census`` is one C call, no Python code runs in it). After ``gc.freeze()`` nearly
+    everything is in the permanent generation, which the census still counts."""
+    gc.collect()
+    frozen = gc.get_freeze_count()
+    listed = gc.get_objects()
+    c = pyhood.census()
+    assert c.tracked == len(listed) + 1 + frozen
+    assert c.objects == c.tracked + c.untracked and c.untracked > 0
+    del listed
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        listed = gc.get_objects()
+        c = pyhood.census()
+    finally:
+        gc.unfreeze()
+    assert frozen > len(listed)
+    assert c.tracked == len(listed) + 1 + frozen
+
+
+def test_the_figures_add_up():
+    """The per-type rows add up to the census: objects, requested and allocated bytes;
+    each type's ``bytes`` is its allocated bytes, never less than what was requested."""
+    c = pyhood.census()
+    stats = c.by_type.values()
+    assert sum(s.count for s in stats) == c.objects
+    assert sum(s.requested for s in stats) == c.requested
+    assert sum(s.allocated for s in stats) == c.allocated >= c.requested
+    assert all(s.bytes == s.allocated for s in stats)
+
+
+def test_pymalloc_reached_is_within_pymalloc_in_use(needs_pymalloc_report):
+    """The pymalloc blocks the census reached are some of the blocks pymalloc has in use
+    (``obmalloc_stats`` in the same call), and some of the bytes the census priced."""
+    c = pyhood.census()
+    assert c.pymalloc_reached is not None and c.pymalloc_in_use is not None
+    assert 0 < c.pymalloc_reached <= c.pymalloc_in_use
+    assert c.pymalloc_reached <= c.allocated
+
+
+def test_without_pymalloc_there_are_no_pymalloc_figures():
+    """Under ``PYTHONMALLOC=malloc`` there is no pymalloc to compare with: both are None."""
+    if PYMALLOC:
+        pytest.skip(f"{configuration()}: pymalloc is on (the test before)")
+    c = pyhood.census()
+    assert c.pymalloc_reached is None and c.pymalloc_in_use is None
+
+
+def test_a_census_changes_nothing(gc_disabled):
+    """A census reads the heap, it does not touch it: reference counts of a list of
+    instances and of one of them stay as they were, each instance's dict word (ctypes)
+    too (3.11–3.13+: no ``__dict__`` is made), and none of their Python methods runs."""
+    probes = [Probe(i + 5000) for i in range(50)]
+    inner = probes[3]
+    words = [dict_word(p) for p in probes]
+    if PY == (3, 12):
+        assert all(w & 1 for w in words)
+    elif PY >= (3, 11):
+        assert words == [0] * len(probes)
+    refs = sys.getrefcount(probes), sys.getrefcount(inner)
+    _CALLS.clear()
+    c = pyhood.census()
+    tracked_only = pyhood.census(include_untracked=False)
+    assert _CALLS == []
+    assert count(c, key(Probe)) == count(tracked_only, key(Probe)) == 50
+    assert [dict_word(p) for p in probes] == words
+    assert (sys.getrefcount(probes), sys.getrefcount(inner)) == refs
+
+
+def test_referrers_name_the_chain_from_the_module():
+    """An object kept in a module-level cache (``_CACHE["k"] = [leak]``) is kept by its
+    module: the chain starts at this module, passes through the cache dict and then the
+    list, and ends at the object; it prints from the module to the object."""
+    leak = Leak()
+    _CACHE["k"] = [leak]
+    try:
+        chain = pyhood.referrers(leak)
+        assert chain.rooted is True
+        links = chain.links
+        assert (links[0].type, links[0].address) == ("module", id(sys.modules[__name__]))
+        assert (links[-1].type, links[-1].address) == (key(Leak), id(leak))
+        addresses = [link.address for link in links]
+        assert addresses[-3:] == [id(_CACHE), id(_CACHE["k"]), id(leak)]
+        assert [link.type for link in links[-3:-1]] == ["dict", "list"]
+        text = str(chain)
+        assert text.startswith(f"module '{__name__}'")
+        assert text.endswith(f"{key(Leak)} at {id(leak):#x}")
+        assert key(Leak) in chain._repr_html_()
+        d = chain.to_dict()
+        json.dumps(d)
+        assert d["rooted"] is True
+        assert [x["address"] for x in d["links"]] == addresses
+        assert [x["via"] for x in d["links"]] == [link.via for link in links]
+        assert [x["type"] for x in d["links"]] == [link.type for link in links]
+    finally:
+        _CACHE.clear()
+
+
+class Holder:
+    pass
+
+
+def test_referrers_say_how_each_link_is_held():
+    """Each link names how it holds the next: a module attribute is ``.name`` (the module
+    and its dict are one link), a dict entry with a str key ``['k']``, a list index
+    ``[0]``, an instance attribute ``.name`` (its values or managed dict are part of the
+    instance); the object itself holds nothing further (None). The text reads the same:
+    ``module '<name>' ._CACHE → dict ['k'] → list [0] → <name>.Leak at 0x…``."""
+    leak = Leak()
+    holder = Holder()
+    holder.item = leak
+    _CACHE["k"] = [leak]
+    try:
+        chain = pyhood.referrers(leak)
+        links = chain.links
+        assert [link.address for link in links] == [
+            id(sys.modules[__name__]),
+            id(_CACHE),
+            id(_CACHE["k"]),
+            id(leak),
+        ]
+        assert [link.via for link in links] == ["._CACHE", "['k']", "[0]", None]
+        assert str(chain) == (
+            f"module '{__name__}' ._CACHE → dict ['k'] → list [0] → {key(Leak)} at {id(leak):#x}"
+        )
+        _CACHE.clear()
+        _CACHE["h"] = holder
+        links = pyhood.referrers(leak).links
+        assert [link.address for link in links][-2:] == [id(holder), id(leak)]
+        assert [link.via for link in links][-3:] == ["['h']", ".item", None]
+    finally:
+        _CACHE.clear()
+
+
+def test_referrers_stop_at_depth():
+    """Ten nested lists between the cache and the object: ``depth=3`` steps back do not
+    reach the module (the chain is not rooted, and still ends at the object); ``depth=30``
+    does, through the cache and every list in order."""
+    leak = Leak()
+    nest = [leak]
+    lists = [nest]
+    for _ in range(9):
+        nest = [nest]
+        lists.append(nest)
+    _CACHE["deep"] = nest
+    try:
+        short = pyhood.referrers(leak, depth=3)
+        assert short.rooted is False
+        assert short.links[-1].address == id(leak)
+        full = pyhood.referrers(leak, depth=30)
+        assert full.rooted is True
+        assert full.links[0].address == id(sys.modules[__name__])
+        outer_first = [id(x) for x in reversed(lists)]
+        assert [link.address for link in full.links][-12:] == [id(_CACHE), *outer_first, id(leak)]
+        assert [link.via for link in full.links][-12:] == ["['deep']", *["[0]"] * 10, None]
+    finally:
+        _CACHE.clear()
+
+
+def test_census_and_diff_print_render_and_export(gc_disabled):
+    """A census and a diff print and render their biggest types (the grown class appears
+    in the diff's text and HTML), and ``to_dict()`` is JSON-ready with the attributes'
+    values."""
+    gc.collect()
+    a = pyhood.census()
+    shown = [Shown() for _ in range(5000)]
+    b = pyhood.census()
+    d = a.diff(b)
+    biggest = max(b.by_type, key=lambda t: b.by_type[t].allocated)
+    assert biggest in str(b) and biggest in b._repr_html_()
+    assert key(Shown) in str(d) and key(Shown) in d._repr_html_()
+    cd = b.to_dict()
+    json.dumps(cd)
+    for name in (
+        "objects",
+        "requested",
+        "allocated",
+        "tracked",
+        "untracked",
+        "pymalloc_reached",
+        "pymalloc_in_use",
+    ):
+        assert cd[name] == getattr(b, name), name
+    assert set(cd["by_type"]) == set(b.by_type)
+    assert cd["by_type"][key(Shown)] == b.by_type[key(Shown)].to_dict()
+    dd = d.to_dict()
+    json.dumps(dd)
+    assert [r["type"] for r in dd["rows"]] == [r.type for r in d.rows]
+    assert [r["count"] for r in dd["rows"]] == [r.count for r in d.rows]
+    row = row_of(d, key(Shown))
+    assert row.to_dict()["count"] == row.count == 5000
+    assert repr(row)
+    with pytest.raises(AttributeError):
+        b.objects = 0
+    with pytest.raises(AttributeError):
+        row.count = 0
+    del shown
