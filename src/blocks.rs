@@ -295,7 +295,7 @@ fn allocator_block(py: Python<'_>, info: PyBlockInfo, fit: Fit) -> Result<PyBloc
 struct Memo {
     /// By (base, len): a walk over a million objects asks for thousands.
     headers: HashMap<(usize, usize), Header, BuildHasherDefault<AddrHasher>>,
-    images: HashMap<usize, bool, BuildHasherDefault<AddrHasher>>,
+    images: Option<Vec<(usize, usize)>>,
     /// Headers likely to be asked for, read along with the first one that is.
     hints: Vec<(usize, usize)>,
     allocator: Option<std::borrow::Cow<'static, str>>,
@@ -342,24 +342,19 @@ fn allocator_name(py: Python<'_>) -> std::borrow::Cow<'static, str> {
     name
 }
 
-/// `dynlink::in_loaded_image`, remembered inside `memoised` (images are not unloaded while
-/// the thread holds the GIL and runs no Python code).
+/// `dynlink::in_loaded_image`; inside `memoised`, answered from the images' segment ranges
+/// read once for the scope (`dynlink::loaded_image_ranges`: an image holding a live
+/// object's block is not loaded or unloaded while the thread holds the GIL and runs no
+/// Python code).
 fn in_loaded_image(address: usize) -> bool {
     let hit = PROBED.with(|p| {
-        p.borrow()
-            .as_ref()
-            .and_then(|m| m.images.get(&address).copied())
+        let mut p = p.borrow_mut();
+        let m = p.as_mut()?;
+        let ranges = m.images.get_or_insert_with(dynlink::loaded_image_ranges);
+        let i = ranges.partition_point(|r| r.1 <= address);
+        Some(ranges.get(i).is_some_and(|r| r.0 <= address))
     });
-    if let Some(b) = hit {
-        return b;
-    }
-    let b = dynlink::in_loaded_image(address);
-    PROBED.with(|p| {
-        if let Some(m) = p.borrow_mut().as_mut() {
-            m.images.insert(address, b);
-        }
-    });
-    b
+    hit.unwrap_or_else(|| dynlink::in_loaded_image(address))
 }
 
 /// Run `f` with allocator-header probes remembered: a header read twice inside `f` (the
@@ -633,7 +628,9 @@ fn accepted_sizes_of(py: Python<'_>, addr: usize, candidates: &[usize]) -> Vec<u
     sorted.retain(|&n| match classify_with(py, addr, n, false, Fit::Exact) {
         Ok(i) if i.domain == "pymalloc" => true,
         Ok(i) if i.domain == "malloc" => {
-            i.block_size == Some(glibc(n)) || i.block_size == Some(glibc(n) + 16)
+            // Under the debug hooks the chunk also holds their header and trailer.
+            let raw = if i.debug_hooks { n + DEBUG_PAD } else { n };
+            i.block_size == Some(glibc(raw)) || i.block_size == Some(glibc(raw) + 16)
         }
         _ => false,
     });

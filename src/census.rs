@@ -108,6 +108,10 @@ pub struct PyCensus {
     pymalloc_in_use: Option<usize>,
     #[pyo3(get)]
     include_untracked: bool,
+    /// Objects counted whose footprint pyhood could not establish (it refused: a
+    /// structure it cannot prove); their bytes are in no total.
+    #[pyo3(get)]
+    unmeasured: usize,
     types: Vec<(String, PyTypeStat)>,
     /// Every address counted, sorted (for `diff`'s examples).
     addresses: Arc<Vec<usize>>,
@@ -205,9 +209,13 @@ pub fn census(py: Python<'_>, include_untracked: bool) -> PyResult<Py<PyCensus>>
         let (mut tracked, mut untracked) = (0usize, 0usize);
         let (mut requested, mut allocated, mut pymalloc) = (0usize, 0usize, 0usize);
         let mut addresses = Vec::new();
+        let mut unmeasured = 0usize;
         crate::blocks::memoised(|| {
             every_object(py, paused, include_untracked, |o, on_list| {
-                let c = footprint::cost(o)?;
+                let c = footprint::cost_or_refusal(o)?.unwrap_or_else(|| {
+                    unmeasured += 1;
+                    footprint::Cost::default()
+                });
                 tally.add(o, &c);
                 requested += c.requested;
                 allocated += c.allocated;
@@ -232,6 +240,7 @@ pub fn census(py: Python<'_>, include_untracked: bool) -> PyResult<Py<PyCensus>>
             pymalloc_reached: in_use.map(|_| pymalloc),
             pymalloc_in_use: in_use,
             include_untracked,
+            unmeasured,
             types: tally.merged(),
             addresses: Arc::new(addresses),
             by_type: PyOnceLock::new(),

@@ -79,6 +79,10 @@ pub struct PyDeepFootprint {
     /// The walk stopped at `max_objects` (or at the hard limit).
     #[pyo3(get)]
     truncated: bool,
+    /// Objects counted (and followed) whose footprint pyhood could not establish (it
+    /// refused: a structure it cannot prove); their bytes are in no total.
+    #[pyo3(get)]
+    unmeasured: usize,
     types: Vec<(String, PyTypeStat)>,
     apart: Vec<(String, usize)>,
     largest: Vec<PyLargest>,
@@ -243,6 +247,7 @@ fn walk<'py>(
     let (mut total, mut requested, mut objects) = (0usize, 0usize, 0usize);
     let mut largest: Vec<(usize, usize, usize, usize)> = Vec::new(); // (allocated, requested, address, slot)
     let mut truncated = false;
+    let mut unmeasured = 0usize;
     let mut first = true;
     while let Some(o) = frontier.pop() {
         let is_root = std::mem::take(&mut first);
@@ -256,7 +261,13 @@ fn walk<'py>(
                 continue;
             }
         }
-        let c = footprint::cost(&o)?;
+        let c = match footprint::cost_or_refusal(&o)? {
+            Some(c) => c,
+            None => {
+                unmeasured += 1;
+                footprint::Cost::default()
+            }
+        };
         if c.shared {
             shared.add(&c);
             continue;
@@ -291,6 +302,7 @@ fn walk<'py>(
         objects,
         shared: Py::new(py, shared)?,
         truncated,
+        unmeasured,
         types: tally.merged(),
         apart: apart
             .merged()

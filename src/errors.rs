@@ -64,3 +64,13 @@ pub fn unreachable_state_error(msg: String) -> PyErr {
 pub fn unsupported(msg: String) -> PyErr {
     raise("UnsupportedInterpreterError", msg)
 }
+
+/// Whether `e` is one of pyhood's own errors (a `pyhood.PyhoodError`): a refusal to
+/// answer, not an interruption or a bug in the caller's code.
+pub fn is_pyhood_error(py: Python<'_>, e: &PyErr) -> bool {
+    let module = pyo3::intern!(py, "pyhood._errors");
+    let name = pyo3::intern!(py, "PyhoodError");
+    crate::raw::object::loaded_module_global(py, module, name)
+        .and_then(|c| c.cast_into::<PyType>().ok())
+        .is_some_and(|c| e.is_instance(py, &c))
+}

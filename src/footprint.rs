@@ -169,9 +169,36 @@ pub struct Cost {
     pub shared: bool,
 }
 
+/// [`cost`], or `None` when pyhood refuses to measure the object (a `pyhood.PyhoodError`:
+/// a structure it cannot prove): a walk over a whole heap counts such an object as
+/// unmeasured instead of failing. Any other error (an interruption) is passed on.
+pub fn cost_or_refusal(obj: &Bound<'_, PyAny>) -> PyResult<Option<Cost>> {
+    match cost(obj) {
+        Ok(c) => Ok(Some(c)),
+        Err(e) if crate::errors::is_pyhood_error(obj.py(), &e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// `footprint(obj)`'s totals as a [`Cost`]. Inside an outer `blocks::memoised` scope (a
 /// walk), allocator headers are read once for all the objects the scope sizes.
 pub fn cost(obj: &Bound<'_, PyAny>) -> PyResult<Cost> {
+    // Most objects own no block (ints, strs… tuples, instances from 3.13): their own
+    // allocation is all there is, found from the extent alone.
+    if let Some(ext) = layout::extent_if_block_free(obj)? {
+        let own = crate::blocks::memoised(|| own_block(obj, &ext))?;
+        let allocated = own.block_size.unwrap_or(own.requested);
+        return Ok(Cost {
+            requested: own.requested,
+            allocated,
+            pymalloc: if own.domain == "pymalloc" {
+                allocated
+            } else {
+                0
+            },
+            shared: crate::identity::is_immortal(obj) || own.domain == "static",
+        });
+    }
     let found = crate::blocks::memoised(|| allocations(obj))?;
     let mut c = Cost {
         shared: crate::identity::is_immortal(obj)

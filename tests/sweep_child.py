@@ -6,7 +6,8 @@ Series, indexes), then walks every object ``gc.get_objects()`` returns, everythi
 objects refer to, and a ``keep`` list of unusual objects, calls every public per-object API
 of pyhood on each (``header``, ``refcnt``, ``is_immortal``, ``is_small_int``, ``layout``,
 ``block_info``, ``footprint``, ``peek``, ``gc_info``, ``weakref_count``, ``intern_state``
-for str, ``frame_layout`` for frames; the renderings once per type) and checks what pyhood
+for str, ``frame_layout`` for frames; the renderings once per type), then ``census()`` and
+``deep_footprint`` of every object walked, and checks what pyhood
 says against readings independent of pyhood. It prints one JSON document: the object count,
 the modules it imported, the types it swept and, per check, the number of failures, the
 first 20 of them (type name and message) and the failing types.
@@ -795,6 +796,17 @@ def main():
         swept[f"{t.__module__}.{t.__qualname__}"] += 1
         check(x, n == 1)
     elapsed = time.process_time() - start
+    # The heap walks size every object they reach: none may be refused or left unmeasured.
+    for name, f in (
+        ("census", pyhood.census),
+        ("deep_footprint", lambda: pyhood.deep_footprint(objects)),
+    ):
+        try:
+            result = f()
+            if result.unmeasured:
+                fail("heap walks", f, f"{name}: {result.unmeasured} objects unmeasured")
+        except Exception as e:
+            fail("heap walks", f, f"{name}: {type(e).__name__}: {e}"[:300])
     for f in (pyhood.gc_generations, pyhood.obmalloc_stats, pyhood.freelists):
         try:
             repr(f())

@@ -201,3 +201,17 @@ def test_inline_values_size_the_object(instance):
     if len(sizes) == 1:
         assert info.requested == sizes.pop()
     assert info.block_size == real_block
+
+
+def test_every_age_of_instance_is_measured(gc_disabled):
+    """Each new instance of a class gets a values array one slot smaller than the one
+    before (while the keys have usable slots left), so a run of instances covers every
+    prefix and block size in turn: ``footprint`` answers for each of them, under every
+    allocator configuration (its debug hooks' bytes included), and every allocation it
+    lists has the block size its pool header or malloc chunk states."""
+    cls = type("P", (Point,), {})
+    instances = [cls() for _ in range(40)]
+    for obj in instances:
+        fp = pyhood.footprint(obj)
+        for alloc in fp.allocations:
+            assert alloc.allocated == block_size(alloc.block.block_address, alloc.requested)

@@ -183,6 +183,7 @@ def test_a_list_of_tuples_costs_its_tuples_ints_and_strings():
     counts = {k: s.count for k, s in fp.by_type.items()}
     assert counts == {"list": 1, "tuple": N, "int": N, "str": N}
     assert fp.objects == 3 * N + 1
+    assert fp.unmeasured == 0
     assert fp.total == sum(s.allocated for s in fp.by_type.values())
     assert fp.requested == sum(s.requested for s in fp.by_type.values())
     assert fp.total >= fp.requested > sys.getsizeof(data)

@@ -205,8 +205,11 @@ def test_tracked_is_what_the_collector_lists(gc_disabled):
 
 def test_the_figures_add_up():
     """The per-type rows add up to the census: objects, requested and allocated bytes;
-    each type's ``bytes`` is its allocated bytes, never less than what was requested."""
+    each type's ``bytes`` is its allocated bytes, never less than what was requested. Every
+    object of this process's heap (numpy's and pandas' too, when the suite has them
+    loaded) is measured: none is left ``unmeasured``."""
     c = pyhood.census()
+    assert c.unmeasured == 0
     stats = c.by_type.values()
     assert sum(s.count for s in stats) == c.objects
     assert sum(s.requested for s in stats) == c.requested
@@ -288,9 +291,10 @@ class Holder:
 def test_referrers_say_how_each_link_is_held():
     """Each link names how it holds the next: a module attribute is ``.name`` (the module
     and its dict are one link), a dict entry with a str key ``['k']``, a list index
-    ``[0]``, an instance attribute ``.name`` (its values or managed dict are part of the
-    instance); the object itself holds nothing further (None). The text reads the same:
-    ``module '<name>' ._CACHE → dict ['k'] → list [0] → <name>.Leak at 0x…``."""
+    ``[0]``, an instance attribute kept in its values (3.11+, no ``__dict__`` made) ``.name``;
+    the object itself holds nothing further (None). The text reads the same:
+    ``module '<name>' ._CACHE → dict ['k'] → list [0] → <name>.Leak at 0x…``. (3.10 keeps
+    attributes in a real dict, which may be a link of its own: only the ends are checked.)"""
     leak = Leak()
     holder = Holder()
     holder.item = leak
@@ -311,8 +315,11 @@ def test_referrers_say_how_each_link_is_held():
         _CACHE.clear()
         _CACHE["h"] = holder
         links = pyhood.referrers(leak).links
-        assert [link.address for link in links][-2:] == [id(holder), id(leak)]
-        assert [link.via for link in links][-3:] == ["['h']", ".item", None]
+        addresses = [link.address for link in links]
+        assert addresses[-1] == id(leak) and id(holder) in addresses
+        if PY >= (3, 11):
+            assert addresses[-2:] == [id(holder), id(leak)]
+            assert [link.via for link in links][-3:] == ["['h']", ".item", None]
     finally:
         _CACHE.clear()
 

@@ -40,7 +40,8 @@ from conftest import ALLOCATOR, FREE_THREADED
 TESTS = Path(__file__).parent
 
 #: The test files that read the allocator: block_info/footprint against pool headers and
-#: malloc chunks, obmalloc_stats against sys._debugmallocstats(), track's block counts.
+#: malloc chunks, obmalloc_stats against sys._debugmallocstats(), track's block counts, and
+#: deep_footprint and census, which size every object they reach the same way.
 FILES = [
     "test_12_1_blocks.py",
     "test_12_1_obmalloc.py",
@@ -50,6 +51,8 @@ FILES = [
     "test_11_6_generators.py",
     "test_11_6_frames.py",
     "test_12_5_long_running.py",
+    "test_11_5_deep_footprint.py",
+    "test_12_5_census.py",
 ]
 
 #: configuration -> (PYTHONMALLOC, interpreter options)

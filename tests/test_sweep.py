@@ -231,3 +231,9 @@ def test_weakrefs_interning_and_peek(sweep):
     past the end."""
     for check in ("weakref_count", "interned", "peek"):
         assert check not in sweep[1], _report(sweep, check)
+
+
+def test_heap_walks_measure_every_object(sweep):
+    """``census()`` and ``deep_footprint`` of every object the sweep walked (numpy's and
+    pandas' among them) answer, and leave no object unmeasured."""
+    assert "heap walks" not in sweep[1], _report(sweep, "heap walks")

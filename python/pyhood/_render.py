@@ -692,6 +692,8 @@ def _deep_summary(d: Any) -> str:
         parts.append("not followed: " + ", ".join(f"{n:,} {k}" for k, n in ranked))
     if d.truncated:
         parts.append("truncated at max_objects")
+    if getattr(d, "unmeasured", 0):
+        parts.append(f"{d.unmeasured:,} objects pyhood could not measure (bytes not counted)")
     return "; ".join(parts)
 
 
@@ -746,6 +748,7 @@ def deep_footprint_dict(d: Any) -> dict[str, Any]:
         "requested": d.requested,
         "objects": d.objects,
         "truncated": d.truncated,
+        "unmeasured": getattr(d, "unmeasured", 0),
         "by_type": _by_type_dict(d.by_type),
         "shared": type_stat_dict(d.shared),
         "not_followed": dict(sorted(d.not_followed.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -761,6 +764,8 @@ def _census_summary(c: Any) -> str:
         f"census: {c.objects:,} objects ({c.tracked:,} tracked, {c.untracked:,} untracked), "
         f"{_bytes(c.allocated)} allocated for {_bytes(c.requested)} requested"
     )
+    if getattr(c, "unmeasured", 0):
+        line += f"; {c.unmeasured:,} objects pyhood could not measure (bytes not counted)"
     if c.pymalloc_reached is None or c.pymalloc_in_use is None:
         return line + "; pymalloc is not the allocator"
     return (
@@ -788,6 +793,7 @@ def census_dict(c: Any) -> dict[str, Any]:
         "allocated": c.allocated,
         "tracked": c.tracked,
         "untracked": c.untracked,
+        "unmeasured": getattr(c, "unmeasured", 0),
         "pymalloc_reached": c.pymalloc_reached,
         "pymalloc_in_use": c.pymalloc_in_use,
         "by_type": _by_type_dict(c.by_type),

@@ -11,6 +11,10 @@ use super::{Builder, Decoder, Region, TypeView};
 pub struct Bytes;
 
 impl Decoder for Bytes {
+    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
+        false
+    }
+
     fn var_head(&self, _tv: &TypeView<'_>) -> bool {
         true
     }

@@ -198,6 +198,14 @@ pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, body: Body) -> PyResult
     })
 }
 
+/// Whether instances of a type with these flags may keep a 3.11/3.12 values array outside
+/// any dict (their pre-header has the pointer `fields` reads for `managed_values_block`).
+pub fn may_own_values(flags: u64) -> bool {
+    preheader(flags)
+        .iter()
+        .any(|(name, _)| matches!(*name, "managed_values" | "dict_or_values"))
+}
+
 /// Fields every object has, plus what its class adds (slots, dict, weakref, inline values).
 pub fn fields(
     obj: &Bound<'_, PyAny>,

@@ -56,6 +56,10 @@ impl DateTime {
 }
 
 impl Decoder for DateTime {
+    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
+        false
+    }
+
     fn body(&self, obj: &Bound<'_, PyAny>, _tv: &TypeView<'_>) -> PyResult<Body> {
         Ok(Body::fixed(self.shape(obj)?.1 as isize, false))
     }

@@ -10,6 +10,10 @@ use super::{Builder, Decoder, Region, TypeView};
 pub struct Float;
 
 impl Decoder for Float {
+    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
+        false
+    }
+
     fn fields(
         &self,
         _obj: &Bound<'_, PyAny>,

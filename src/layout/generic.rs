@@ -12,6 +12,10 @@ use super::{Builder, Decoder, Region, TypeView};
 pub struct Generic;
 
 impl Decoder for Generic {
+    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
+        false
+    }
+
     fn var_head(&self, tv: &TypeView<'_>) -> bool {
         tv.slots.itemsize != 0 || super::common::var_head_without_items(tv)
     }

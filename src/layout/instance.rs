@@ -10,6 +10,10 @@ use super::{Builder, Decoder, TypeView};
 pub struct Instance;
 
 impl Decoder for Instance {
+    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
+        false
+    }
+
     fn var_head(&self, tv: &TypeView<'_>) -> bool {
         // A class statement over bytearray, deque or array.array keeps its base's head.
         super::common::var_head_without_items(tv)

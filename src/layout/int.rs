@@ -13,6 +13,10 @@ use super::{Builder, Decoder, Region, TypeView};
 pub struct Int;
 
 impl Decoder for Int {
+    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
+        false
+    }
+
     fn var_head(&self, _tv: &TypeView<'_>) -> bool {
         !longintrepr::HAS_TAG // 3.12+ ints carry lv_tag instead of ob_size
     }

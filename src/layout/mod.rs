@@ -385,6 +385,13 @@ pub trait Decoder: Sync {
         None
     }
 
+    /// Whether objects of this type may own blocks (`fields` adds them to the builder).
+    /// Decoders that never add one say no, so that `footprint` of their objects needs only
+    /// the extent (`extent_if_block_free`); the default is yes.
+    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
+        true
+    }
+
     /// Name the struct's fields (and the blocks it owns) inside `ext`.
     fn fields(
         &self,
@@ -446,6 +453,18 @@ pub fn extent(obj: &Bound<'_, PyAny>) -> PyResult<Extent> {
     let tv = TypeView::unnamed(obj);
     let d = decoder(obj, &tv);
     common::extent(obj, &tv, d.body(obj, &tv)?)
+}
+
+/// The object's allocation `[start, end)` when it owns no block: its decoder adds none
+/// (`Decoder::owns_blocks`) and no 3.11/3.12 values array hangs off its pre-header
+/// (`common::may_own_values`). `None` when it may own one: then `blocks_of` tells.
+pub fn extent_if_block_free(obj: &Bound<'_, PyAny>) -> PyResult<Option<Extent>> {
+    let tv = TypeView::unnamed(obj);
+    let d = decoder(obj, &tv);
+    if d.owns_blocks(obj) || common::may_own_values(tv.slots.flags) {
+        return Ok(None);
+    }
+    common::extent(obj, &tv, d.body(obj, &tv)?).map(Some)
 }
 
 /// Build the layout of `obj`.

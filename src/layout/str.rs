@@ -46,6 +46,26 @@ fn inline_data(state: u32) -> Option<(usize, usize)> {
 }
 
 impl Decoder for Str {
+    /// A compact ASCII str keeps its characters inline and owns no block, unless a 3.10/3.11
+    /// `wstr` buffer was made for it; every other str may own one (`fields` tells).
+    fn owns_blocks(&self, obj: &Bound<'_, PyAny>) -> bool {
+        let Ok((state, _)) = state_and_length(obj) else {
+            return true;
+        };
+        if !(unicode::compact(state) && unicode::ascii(state)) {
+            return true;
+        }
+        let Some(wstr) = unicode::wstr_field() else {
+            return false;
+        };
+        let Ok(s) = obj.cast::<PyString>() else {
+            return true;
+        };
+        let head = rawobj::ascii_header(s);
+        head.get(wstr.offset..wstr.offset + 8)
+            .is_none_or(|w| w.iter().any(|&b| b != 0))
+    }
+
     fn body(&self, obj: &Bound<'_, PyAny>, _tv: &TypeView<'_>) -> PyResult<Body> {
         let (state, length) = state_and_length(obj)?;
         let end = match inline_data(state) {

@@ -12,6 +12,10 @@ use super::{Builder, Decoder, Region, TypeView};
 pub struct Tuple;
 
 impl Decoder for Tuple {
+    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
+        false
+    }
+
     fn var_head(&self, _tv: &TypeView<'_>) -> bool {
         true
     }

@@ -16,6 +16,10 @@ use super::{Builder, Decoder, Region, TypeView};
 pub struct TypeObj;
 
 impl Decoder for TypeObj {
+    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
+        false
+    }
+
     fn var_head(&self, _tv: &TypeView<'_>) -> bool {
         true
     }

@@ -65,3 +65,46 @@ pub fn in_loaded_image(address: usize) -> bool {
     //   dereferences it; `info` is a valid, writable Dl_info
     unsafe { libc::dladdr(address as *const libc::c_void, info.as_mut_ptr()) != 0 }
 }
+
+/// The address ranges of every loaded image's segments (`PT_LOAD` program headers, as
+/// `dl_iterate_phdr` reports them: the executable and each shared library), sorted and
+/// merged. An object in one of them is statically allocated (what [`in_loaded_image`]
+/// asks of one address, answered for a walk over many).
+pub fn loaded_image_ranges() -> Vec<(usize, usize)> {
+    unsafe extern "C" fn each(
+        info: *mut libc::dl_phdr_info,
+        _size: libc::size_t,
+        data: *mut libc::c_void,
+    ) -> libc::c_int {
+        // SAFETY:
+        // - `dl_iterate_phdr` calls back on this thread with a valid `dl_phdr_info` whose
+        //   `dlpi_phdr` points at `dlpi_phnum` program headers, for the call's duration
+        // - `data` is the `&mut Vec` given below, used by nobody else meanwhile
+        unsafe {
+            let out = &mut *data.cast::<Vec<(usize, usize)>>();
+            let info = &*info;
+            for i in 0..info.dlpi_phnum as usize {
+                let ph = &*info.dlpi_phdr.add(i);
+                if ph.p_type == libc::PT_LOAD && ph.p_memsz > 0 {
+                    let start = (info.dlpi_addr as usize).wrapping_add(ph.p_vaddr as usize);
+                    out.push((start, start.wrapping_add(ph.p_memsz as usize)));
+                }
+            }
+        }
+        0
+    }
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    // SAFETY: `each` only reads what the dynamic linker hands it and writes to `out`
+    unsafe {
+        libc::dl_iterate_phdr(Some(each), (&mut out as *mut Vec<(usize, usize)>).cast());
+    }
+    out.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(out.len());
+    for (s, e) in out {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    merged
+}
