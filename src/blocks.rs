@@ -516,20 +516,53 @@ fn with_allocator(mut info: PyBlockInfo, name: &str, fit: Fit) -> Result<PyBlock
     Ok(info)
 }
 
-/// pymalloc: read and validate the pool header of the block's pool.
-fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize, fit: Fit) -> Result<(), Refused> {
-    let pool = raw_start & !(POOL_SIZE - 1);
-    // A probe: the pool address is the block's, rounded down; the header is proven below.
+/// A pool header's fields, as read, with the block size and capacity of its size class.
+#[derive(Clone, Copy)]
+struct PoolFacts {
+    pool: usize,
+    count: u32,
+    arenaindex: u32,
+    szidx: u32,
+    nextoffset: usize,
+    maxnextoffset: usize,
+    size: u32,
+    capacity: u32,
+}
+
+/// The header of the pool at `pool` (a probe: the address is a block's, rounded down; the
+/// header is proven by `pool_fit`).
+fn pool_facts(pool: usize) -> Result<PoolFacts, Refused> {
     let h = header_probe(pool, pool_header::SIZE).map_err(Refused::Read)?;
     let field = |off: usize, len: usize| h.uint(pool + off, len).unwrap_or(u64::MAX);
-    let count = field(pool_header::ref_count.offset, 4) as u32;
-    let arenaindex = field(pool_header::arenaindex.offset, 4) as u32;
     let szidx = field(pool_header::szidx.offset, 4) as u32;
-    let nextoffset = field(pool_header::nextoffset.offset, 4) as usize;
-    let maxnextoffset = field(pool_header::maxnextoffset.offset, 4) as usize;
-    let expected_class = ((raw_len - 1) / PYMALLOC_ALIGNMENT) as u32;
     let size = (szidx as usize + 1) * PYMALLOC_ALIGNMENT;
-    let capacity = ((POOL_SIZE - POOL_OVERHEAD) / size.max(1)) as u32;
+    Ok(PoolFacts {
+        pool,
+        count: field(pool_header::ref_count.offset, 4) as u32,
+        arenaindex: field(pool_header::arenaindex.offset, 4) as u32,
+        szidx,
+        nextoffset: field(pool_header::nextoffset.offset, 4) as usize,
+        maxnextoffset: field(pool_header::maxnextoffset.offset, 4) as usize,
+        size: size.min(u32::MAX as usize) as u32,
+        capacity: ((POOL_SIZE - POOL_OVERHEAD) / size.max(1)) as u32,
+    })
+}
+
+/// The block size of `[raw_start, raw_start + raw_len)` if the pool header `p` proves that
+/// pymalloc serves it with `fit`: a header `init_pool` could have written for that size
+/// class, and the block on its grid.
+fn pool_fit(p: &PoolFacts, raw_start: usize, raw_len: usize, fit: Fit) -> Result<usize, Refused> {
+    let PoolFacts {
+        pool,
+        count,
+        szidx,
+        nextoffset,
+        maxnextoffset,
+        capacity,
+        ..
+    } = *p;
+    let expected_class = ((raw_len - 1) / PYMALLOC_ALIGNMENT) as u32;
+    let size = p.size as usize;
     let from_first = raw_start.wrapping_sub(pool + POOL_OVERHEAD);
     let fits = match fit {
         Fit::Exact => szidx == expected_class,
@@ -539,9 +572,11 @@ fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize, fit: Fit) -> R
         }
         Fit::AtLeast => szidx >= expected_class,
     };
+    // `from_first < POOL_SIZE` once the block is past the header: a 32-bit remainder.
     let valid = fits
         && raw_start >= pool + POOL_OVERHEAD
-        && from_first % size == 0
+        && from_first < POOL_SIZE
+        && (from_first as u32) % p.size.max(1) == 0
         && maxnextoffset == POOL_SIZE - size
         && nextoffset <= POOL_SIZE
         && (1..=capacity).contains(&count);
@@ -555,14 +590,109 @@ fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize, fit: Fit) -> R
             maxnextoffset,
         });
     }
+    Ok(size)
+}
+
+/// pymalloc: read and validate the pool header of the block's pool.
+fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize, fit: Fit) -> Result<(), Refused> {
+    let p = pool_facts(raw_start & !(POOL_SIZE - 1))?;
+    let size = pool_fit(&p, raw_start, raw_len, fit)?;
     info.domain = "pymalloc";
     info.block_size = Some(size);
-    info.pool_address = Some(pool);
-    info.size_class = Some(szidx);
-    info.pool_blocks_in_use = Some(count);
-    info.pool_capacity = Some(capacity);
-    info.arena_index = Some(arenaindex);
+    info.pool_address = Some(p.pool);
+    info.size_class = Some(p.szidx);
+    info.pool_blocks_in_use = Some(p.count);
+    info.pool_capacity = Some(p.capacity);
+    info.arena_index = Some(p.arenaindex);
     Ok(())
+}
+
+/// How many pools a [`Sizer`] keeps at hand (by address bits).
+const RECENT_POOLS: usize = 64;
+
+/// Block sizes for a walk over many objects (`deep_footprint`, `census`): what
+/// [`classify_fit`] answers, with what every block of the walk shares learned once: the
+/// allocator's name, the loaded images' ranges, and each pool's header (a live block's
+/// pool keeps its size class while the walk runs no Python code and frees nothing).
+/// pymalloc blocks without debug hooks are sized here; every other block by `classify_fit`.
+pub struct Sizer {
+    pymalloc: bool,
+    images: Vec<(usize, usize)>,
+    pools: HashMap<usize, Option<PoolFacts>, BuildHasherDefault<AddrHasher>>,
+    recent: [Option<PoolFacts>; RECENT_POOLS],
+    /// The last 64 KiB region asked about, and whether an image overlaps it.
+    last_region: Option<(usize, bool)>,
+}
+
+impl Sizer {
+    /// For one walk, while the thread holds the GIL.
+    pub fn new(py: Python<'_>) -> Self {
+        Self {
+            pymalloc: dynlink::allocator_name(py).is_some_and(|n| n == "pymalloc"),
+            images: dynlink::loaded_image_ranges(),
+            pools: HashMap::default(),
+            recent: [None; RECENT_POOLS],
+            last_region: None,
+        }
+    }
+
+    /// Drop what was learned of pools (Python code ran: pools may have been emptied and
+    /// given to other size classes).
+    pub fn forget_pools(&mut self) {
+        self.pools.clear();
+        self.recent = [None; RECENT_POOLS];
+    }
+
+    /// The allocated size and domain of the block `[addr, addr + len)` of a live object.
+    pub fn block(
+        &mut self,
+        py: Python<'_>,
+        addr: usize,
+        len: usize,
+        static_hint: bool,
+        fit: Fit,
+    ) -> PyResult<(usize, &'static str)> {
+        // Whether an image overlaps the block's 64 KiB region, asked once per region in a
+        // row: heap regions hold none, and then no range is searched.
+        let region = addr >> 16;
+        let near_image = match self.last_region {
+            Some((r, near)) if r == region => near,
+            _ => {
+                let (lo, hi) = (region << 16, (region + 1) << 16);
+                let i = self.images.partition_point(|r| r.1 <= lo);
+                let near = self.images.get(i).is_some_and(|r| r.0 < hi);
+                self.last_region = Some((region, near));
+                near
+            }
+        };
+        if near_image {
+            let i = self.images.partition_point(|r| r.1 <= addr);
+            if self.images.get(i).is_some_and(|r| r.0 <= addr) {
+                return Ok((len, "static"));
+            }
+        }
+        if self.pymalloc && (1..=SMALL_REQUEST_THRESHOLD).contains(&len) {
+            let pool = addr & !(POOL_SIZE - 1);
+            // A few recent pools by address bits (objects of a walk alternate between size
+            // classes, each in its own pools), then every pool met.
+            let way = (pool / POOL_SIZE) % RECENT_POOLS;
+            let facts = match self.recent[way] {
+                Some(p) if p.pool == pool => Some(p),
+                _ => *self
+                    .pools
+                    .entry(pool)
+                    .or_insert_with(|| pool_facts(pool).ok()),
+            };
+            if let Some(p) = facts {
+                self.recent[way] = Some(p);
+                if let Ok(size) = pool_fit(&p, addr, len, fit) {
+                    return Ok((size, "pymalloc"));
+                }
+            }
+        }
+        let info = classify_fit(py, addr, len, static_hint, fit)?;
+        Ok((info.block_size.unwrap_or(info.requested), info.domain))
+    }
 }
 
 /// malloc (glibc): the chunk's size word sits just before the block; bit 1 marks an

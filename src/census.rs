@@ -30,7 +30,7 @@ use crate::footprint;
 use crate::generations::{self, MAX_GC_NODES};
 use crate::raw::collector::{self, Paused};
 use crate::raw::gclist::HEADS;
-use crate::raw::traverse::{self, AddrSet, Frontier};
+use crate::raw::traverse::{self, AddrBits, AddrSet, Frontier};
 use crate::render;
 use crate::walk::{self, PyTypeStat, Tally};
 
@@ -64,7 +64,7 @@ fn every_object<'py>(
     mut f: impl FnMut(&Bound<'py, PyAny>, bool) -> PyResult<()>,
 ) -> PyResult<()> {
     let heads = generations::validated_list_heads(py, paused)?;
-    let mut seen = AddrSet::default();
+    let mut seen = AddrBits::default();
     let mut frontier = Frontier::new(py, paused, false);
     for i in 0..HEADS {
         heads
@@ -113,8 +113,8 @@ pub struct PyCensus {
     #[pyo3(get)]
     unmeasured: usize,
     types: Vec<(String, PyTypeStat)>,
-    /// Every address counted, sorted (for `diff`'s examples).
-    addresses: Arc<Vec<usize>>,
+    /// Every address counted (for `diff`'s examples).
+    addresses: Arc<AddrBits>,
     by_type: PyOnceLock<Py<PyDict>>,
 }
 
@@ -208,11 +208,12 @@ pub fn census(py: Python<'_>, include_untracked: bool) -> PyResult<Py<PyCensus>>
         let mut tally = Tally::default();
         let (mut tracked, mut untracked) = (0usize, 0usize);
         let (mut requested, mut allocated, mut pymalloc) = (0usize, 0usize, 0usize);
-        let mut addresses = Vec::new();
+        let mut addresses = AddrBits::default();
         let mut unmeasured = 0usize;
+        let mut costs = footprint::WalkCosts::new(py);
         crate::blocks::memoised(|| {
             every_object(py, paused, include_untracked, |o, on_list| {
-                let c = footprint::cost_or_refusal(o)?.unwrap_or_else(|| {
+                let c = costs.cost_or_refusal(o)?.unwrap_or_else(|| {
                     unmeasured += 1;
                     footprint::Cost::default()
                 });
@@ -220,7 +221,7 @@ pub fn census(py: Python<'_>, include_untracked: bool) -> PyResult<Py<PyCensus>>
                 requested += c.requested;
                 allocated += c.allocated;
                 pymalloc += c.pymalloc;
-                addresses.push(o.as_ptr() as usize);
+                addresses.insert(o.as_ptr() as usize);
                 if on_list {
                     tracked += 1;
                 } else {
@@ -229,7 +230,6 @@ pub fn census(py: Python<'_>, include_untracked: bool) -> PyResult<Py<PyCensus>>
                 Ok(())
             })
         })?;
-        addresses.sort_unstable();
         let in_use = crate::obmalloc::bytes_in_allocated_blocks(py).map(|b| b as usize);
         Ok(PyCensus {
             objects: tracked + untracked,
@@ -291,7 +291,7 @@ impl PyTypeDelta {
 #[pyclass(frozen, module = "pyhood", name = "CensusDiff")]
 pub struct PyCensusDiff {
     rows: Vec<PyTypeDelta>,
-    before: Arc<Vec<usize>>,
+    before: Arc<AddrBits>,
     include_untracked: bool,
 }
 
@@ -355,7 +355,7 @@ impl PyCensusDiff {
                     wanted.resize(slot + 1, None);
                 }
                 let is = *wanted[slot].get_or_insert_with(|| tally.key(slot) == r#type);
-                if is && self.before.binary_search(&(o.as_ptr() as usize)).is_err() {
+                if is && !self.before.contains(o.as_ptr() as usize) {
                     found.push(o.clone().unbind());
                 }
                 Ok(())

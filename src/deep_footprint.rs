@@ -21,7 +21,7 @@ use pyo3::types::{PyDict, PyTuple, PyType};
 use crate::footprint;
 use crate::raw::collector;
 use crate::raw::object as rawobj;
-use crate::raw::traverse::{AddrSet, Frontier};
+use crate::raw::traverse::{AddrBits, Frontier};
 use crate::render;
 use crate::walk::{self, PyTypeStat, Tally};
 
@@ -238,7 +238,7 @@ fn walk<'py>(
     frontier: &mut Frontier<'py>,
 ) -> PyResult<PyDeepFootprint> {
     let py = root.py();
-    let mut seen = AddrSet::default();
+    let mut seen = AddrBits::default();
     seen.insert(root.as_ptr() as usize);
     frontier.push(root);
     let mut tally = Tally::default();
@@ -248,20 +248,26 @@ fn walk<'py>(
     let mut largest: Vec<(usize, usize, usize, usize)> = Vec::new(); // (allocated, requested, address, slot)
     let mut truncated = false;
     let mut unmeasured = 0usize;
+    let mut costs = footprint::WalkCosts::new(py);
     let mut first = true;
     while let Some(o) = frontier.pop() {
         let is_root = std::mem::take(&mut first);
         if !is_root {
-            if stop.cuts(&o)? {
+            let cut = stop.cuts(&o)?;
+            if matches!(stop, Stop::Predicate(_)) {
+                costs.forget_blocks();
+            }
+            if cut {
                 continue;
             }
-            if walk::not_followed(&o) {
+            let kind = tally.slot(&o);
+            if tally.apart(kind) {
                 let i = apart.slot(&o);
                 apart.bump(i);
                 continue;
             }
         }
-        let c = match footprint::cost_or_refusal(&o)? {
+        let c = match costs.cost_or_refusal(&o)? {
             Some(c) => c,
             None => {
                 unmeasured += 1;

@@ -20,11 +20,16 @@ pub fn block_info(obj: &Bound<'_, PyAny>) -> PyResult<PyBlockInfo> {
     own_block(obj, &layout::extent(obj)?)
 }
 
+/// 3.14+'s `_Py_STATICALLY_ALLOCATED_FLAG` in the object's header (a hint, not a proof).
+fn static_hint(obj: &Bound<'_, PyAny>) -> bool {
+    crate::cpython::object::ob_flags(&crate::raw::object::header_bytes(obj))
+        .is_some_and(|f| f & 4 != 0)
+}
+
 /// The object's own allocation `[start, end)` (offsets from the object).
 fn own_block(obj: &Bound<'_, PyAny>, ext: &layout::Extent) -> PyResult<PyBlockInfo> {
     let (start, end) = (ext.start, ext.end);
-    let static_hint = crate::cpython::object::ob_flags(&crate::raw::object::header_bytes(obj))
-        .is_some_and(|f| f & 4 != 0);
+    let static_hint = static_hint(obj);
     let at = (obj.as_ptr() as usize).wrapping_add_signed(start);
     classify_fit(obj.py(), at, (end - start) as usize, static_hint, ext.fit)
 }
@@ -169,14 +174,68 @@ pub struct Cost {
     pub shared: bool,
 }
 
-/// [`cost`], or `None` when pyhood refuses to measure the object (a `pyhood.PyhoodError`:
-/// a structure it cannot prove): a walk over a whole heap counts such an object as
-/// unmeasured instead of failing. Any other error (an interruption) is passed on.
-pub fn cost_or_refusal(obj: &Bound<'_, PyAny>) -> PyResult<Option<Cost>> {
-    match cost(obj) {
-        Ok(c) => Ok(Some(c)),
-        Err(e) if crate::errors::is_pyhood_error(obj.py(), &e) => Ok(None),
-        Err(e) => Err(e),
+/// What a walk over many objects shares between their costs: each type's slots and
+/// decoder (`layout::TypeCache`), and the allocator's facts (`blocks::Sizer`).
+pub struct WalkCosts<'py> {
+    types: layout::TypeCache<'py>,
+    sizer: crate::blocks::Sizer,
+}
+
+impl<'py> WalkCosts<'py> {
+    pub fn new(py: Python<'py>) -> Self {
+        Self {
+            types: layout::TypeCache::default(),
+            sizer: crate::blocks::Sizer::new(py),
+        }
+    }
+
+    /// After Python code ran (a walk's `stop` callable): blocks may have been freed and
+    /// their pools given to other size classes, so what was learned of pools is dropped.
+    pub fn forget_blocks(&mut self) {
+        self.sizer.forget_pools();
+    }
+
+    /// [`cost`] of one object of the walk: an object whose decoder says what it owns
+    /// (`layout::Owned`) is sized from its extent and that block with the walk's caches;
+    /// any other as `cost` does.
+    pub fn cost(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Cost> {
+        let Some((ext, owned)) = self.types.quick(obj)? else {
+            return cost(obj);
+        };
+        let py = obj.py();
+        let at = (obj.as_ptr() as usize).wrapping_add_signed(ext.start);
+        let len = (ext.end - ext.start) as usize;
+        let (allocated, domain) = self.sizer.block(py, at, len, static_hint(obj), ext.fit)?;
+        let mut c = Cost {
+            requested: len,
+            allocated,
+            pymalloc: if domain == "pymalloc" { allocated } else { 0 },
+            shared: crate::identity::is_immortal(obj) || domain == "static",
+        };
+        if let layout::Owned::One { address, len, fit } = owned {
+            // As `allocations`: a block in a loaded image is not the object's to count.
+            let (allocated, domain) = self.sizer.block(py, address, len, false, fit)?;
+            if domain != "static" {
+                c.requested += len;
+                c.allocated += allocated;
+                if domain == "pymalloc" {
+                    c.pymalloc += allocated;
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    /// [`WalkCosts::cost`], or `None` when pyhood refuses to measure the object (a
+    /// `pyhood.PyhoodError`: a structure it cannot prove): a walk over a whole heap counts
+    /// such an object as unmeasured instead of failing. Any other error (an interruption) is
+    /// passed on.
+    pub fn cost_or_refusal(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Cost>> {
+        match self.cost(obj) {
+            Ok(c) => Ok(Some(c)),
+            Err(e) if crate::errors::is_pyhood_error(obj.py(), &e) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -184,8 +243,8 @@ pub fn cost_or_refusal(obj: &Bound<'_, PyAny>) -> PyResult<Option<Cost>> {
 /// walk), allocator headers are read once for all the objects the scope sizes.
 pub fn cost(obj: &Bound<'_, PyAny>) -> PyResult<Cost> {
     // Most objects own no block (ints, strs… tuples, instances from 3.13): their own
-    // allocation is all there is, found from the extent alone.
-    if let Some(ext) = layout::extent_if_block_free(obj)? {
+    // allocation is all there is, found from the extent alone (`layout::quick`).
+    if let Some((ext, layout::Owned::Nothing)) = layout::quick(obj)? {
         let own = crate::blocks::memoised(|| own_block(obj, &ext))?;
         let allocated = own.block_size.unwrap_or(own.requested);
         return Ok(Cost {

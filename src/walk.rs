@@ -86,21 +86,41 @@ pub struct Tally {
     index: HashMap<usize, usize, std::hash::BuildHasherDefault<AddrHasher>>,
     keys: Vec<String>,
     stats: Vec<PyTypeStat>,
+    /// Per slot: whether a deep walk lists the type's objects apart (`not_followed`).
+    apart: Vec<bool>,
+    /// A few recent types and their slots, by address bits.
+    recent: [Option<(usize, usize)>; 16],
 }
 
 impl Tally {
     /// The slot of `obj`'s type.
     pub fn slot(&mut self, obj: &Bound<'_, PyAny>) -> usize {
-        let tp = obj.get_type();
-        let addr = tp.as_ptr() as usize;
-        if let Some(&i) = self.index.get(&addr) {
-            return i;
+        let addr = obj.get_type_ptr() as usize;
+        let way = (addr >> 4) % self.recent.len();
+        if let Some((a, i)) = self.recent[way] {
+            if a == addr {
+                return i;
+            }
         }
-        let i = self.keys.len();
-        self.keys.push(type_key(&tp));
-        self.stats.push(PyTypeStat::default());
-        self.index.insert(addr, i);
+        let i = match self.index.get(&addr) {
+            Some(&i) => i,
+            None => {
+                let i = self.keys.len();
+                self.keys.push(type_key(&obj.get_type()));
+                self.stats.push(PyTypeStat::default());
+                self.apart.push(not_followed(obj));
+                self.index.insert(addr, i);
+                i
+            }
+        };
+        self.recent[way] = Some((addr, i));
         i
+    }
+
+    /// Whether objects of slot `i`'s type are listed apart by a deep walk
+    /// ([`not_followed`], asked once per type).
+    pub fn apart(&self, i: usize) -> bool {
+        self.apart[i]
     }
 
     /// Count `obj` with its cost; returns its type's slot.
@@ -120,11 +140,15 @@ impl Tally {
         &self.keys[i]
     }
 
-    /// The tallies by key (types sharing a key summed), in first-seen order.
+    /// The tallies by key (types sharing a key summed), in first-seen order; types with no
+    /// object counted are left out.
     pub fn merged(&self) -> Vec<(String, PyTypeStat)> {
         let mut at: HashMap<&str, usize> = HashMap::new();
         let mut out: Vec<(String, PyTypeStat)> = Vec::new();
         for (k, s) in self.keys.iter().zip(&self.stats) {
+            if s.count == 0 {
+                continue; // a type only asked about (`apart`), none of its objects counted
+            }
             match at.get(k.as_str()) {
                 Some(&j) => out[j].1.merge(s),
                 None => {
@@ -150,8 +174,9 @@ pub fn stat_dict<'py>(
 }
 
 /// Whether a deep walk lists `obj` apart instead of following it: type objects, modules,
-/// functions and code objects are shared program structure, not the data they serve.
-pub fn not_followed(obj: &Bound<'_, PyAny>) -> bool {
+/// functions and code objects are shared program structure, not the data they serve. It
+/// depends on the object's type alone (`Tally::apart` asks it once per type).
+fn not_followed(obj: &Bound<'_, PyAny>) -> bool {
     obj.is_instance_of::<PyType>()
         || obj.is_instance_of::<PyModule>()
         || obj.is_instance_of::<PyFunction>()
@@ -168,6 +193,7 @@ mod tests {
         for (addr, key, n) in [(16, "a.P", 1), (32, "int", 2), (48, "a.P", 3)] {
             t.index.insert(addr, t.keys.len());
             t.keys.push(key.into());
+            t.apart.push(false);
             t.stats.push(PyTypeStat {
                 count: n,
                 requested: 10 * n,

@@ -56,8 +56,8 @@ impl DateTime {
 }
 
 impl Decoder for DateTime {
-    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
-        false
+    fn owned(&self, _obj: &Bound<'_, PyAny>) -> super::Owned {
+        super::Owned::Nothing
     }
 
     fn body(&self, obj: &Bound<'_, PyAny>, _tv: &TypeView<'_>) -> PyResult<Body> {

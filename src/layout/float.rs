@@ -10,8 +10,8 @@ use super::{Builder, Decoder, Region, TypeView};
 pub struct Float;
 
 impl Decoder for Float {
-    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
-        false
+    fn owned(&self, _obj: &Bound<'_, PyAny>) -> super::Owned {
+        super::Owned::Nothing
     }
 
     fn fields(

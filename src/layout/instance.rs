@@ -10,8 +10,8 @@ use super::{Builder, Decoder, TypeView};
 pub struct Instance;
 
 impl Decoder for Instance {
-    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
-        false
+    fn owned(&self, _obj: &Bound<'_, PyAny>) -> super::Owned {
+        super::Owned::Nothing
     }
 
     fn var_head(&self, tv: &TypeView<'_>) -> bool {

@@ -2,10 +2,13 @@
 //! block.
 
 use pyo3::prelude::*;
+use pyo3::types::PyList;
 
+use crate::blocks::Fit;
 use crate::cpython::listobject::PyListObject;
 use crate::cpython::object::PyVarObject;
 use crate::cpython::Decode;
+use crate::raw::object as rawobj;
 
 use super::common::{Body, Extent};
 use super::{read_err, Builder, Decoder, Region, TypeView};
@@ -21,6 +24,23 @@ impl Decoder for List {
         Ok(Body::fixed(tv.slots.basicsize, true))
     }
 
+    /// The item array, `ob_item[allocated]`, is the list's one block; `list_resize`
+    /// reallocates it in place (`Fit::Realloc`).
+    fn owned(&self, obj: &Bound<'_, PyAny>) -> super::Owned {
+        let Ok(l) = obj.cast::<PyList>() else {
+            return super::Owned::Unknown;
+        };
+        let (items, allocated) = rawobj::list_item_array(l);
+        match item_array(items, allocated) {
+            Some(len) => super::Owned::One {
+                address: items,
+                len,
+                fit: Fit::Realloc,
+            },
+            None => super::Owned::Nothing,
+        }
+    }
+
     fn fields(
         &self,
         _obj: &Bound<'_, PyAny>,
@@ -32,14 +52,19 @@ impl Decoder for List {
     }
 }
 
+/// The bytes of a list's item array, if it has one: `allocated` pointers at `ob_item`.
+fn item_array(items: usize, allocated: isize) -> Option<usize> {
+    (items != 0 && allocated > 0).then(|| allocated as usize * 8)
+}
+
 fn list(b: &mut Builder) -> PyResult<()> {
     let item_off = PyListObject::ob_item.offset as isize;
     let alloc_off = PyListObject::allocated.offset as isize;
     b.add_defs(PyListObject::FIELDS, 0, Region::Body);
     let items = b.word(item_off);
     let allocated = b.int(alloc_off, 8);
-    if items != 0 && allocated > 0 {
-        let n = allocated as usize;
+    if let Some(bytes) = item_array(items, allocated as isize) {
+        let n = bytes / 8;
         // The list owns `ob_item[allocated]` (point 2 of the rule in `raw`); only the
         // items shown are read.
         let shown_end = b.shown_end(0, n, 8);

@@ -346,6 +346,21 @@ impl<'py> TypeView<'py> {
     }
 }
 
+/// What a decoder says of the blocks an object owns, without describing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owned {
+    /// Only `blocks_of` can tell.
+    Unknown,
+    /// None: the object's own allocation is all there is.
+    Nothing,
+    /// One block of `len` bytes at `address`, which the allocator may hold as `fit` says.
+    One {
+        address: usize,
+        len: usize,
+        fit: crate::blocks::Fit,
+    },
+}
+
 /// What one type's decoder knows: where the object's own struct ends (and how many items
 /// it holds), whether it begins with `PyObject_VAR_HEAD`, and its fields.
 pub trait Decoder: Sync {
@@ -385,11 +400,11 @@ pub trait Decoder: Sync {
         None
     }
 
-    /// Whether objects of this type may own blocks (`fields` adds them to the builder).
-    /// Decoders that never add one say no, so that `footprint` of their objects needs only
-    /// the extent (`extent_if_block_free`); the default is yes.
-    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
-        true
+    /// The blocks `fields` would add for this object, when the decoder can say without
+    /// describing it (`footprint` of many objects: `TypeCache::quick`): none, or one. The
+    /// default is `Owned::Unknown`: `blocks_of` tells.
+    fn owned(&self, _obj: &Bound<'_, PyAny>) -> Owned {
+        Owned::Unknown
     }
 
     /// Name the struct's fields (and the blocks it owns) inside `ext`.
@@ -455,16 +470,73 @@ pub fn extent(obj: &Bound<'_, PyAny>) -> PyResult<Extent> {
     common::extent(obj, &tv, d.body(obj, &tv)?)
 }
 
-/// The object's allocation `[start, end)` when it owns no block: its decoder adds none
-/// (`Decoder::owns_blocks`) and no 3.11/3.12 values array hangs off its pre-header
-/// (`common::may_own_values`). `None` when it may own one: then `blocks_of` tells.
-pub fn extent_if_block_free(obj: &Bound<'_, PyAny>) -> PyResult<Option<Extent>> {
+/// The object's allocation `[start, end)` and the blocks it owns, when its decoder can say
+/// without describing it (`Decoder::owned`) and no 3.11/3.12 values array hangs off its
+/// pre-header (`common::may_own_values`). `None` when only `blocks_of` can tell.
+pub fn quick(obj: &Bound<'_, PyAny>) -> PyResult<Option<(Extent, Owned)>> {
     let tv = TypeView::unnamed(obj);
-    let d = decoder(obj, &tv);
-    if d.owns_blocks(obj) || common::may_own_values(tv.slots.flags) {
+    quick_with(
+        obj,
+        &tv,
+        decoder(obj, &tv),
+        common::may_own_values(tv.slots.flags),
+    )
+}
+
+fn quick_with(
+    obj: &Bound<'_, PyAny>,
+    tv: &TypeView<'_>,
+    d: &dyn Decoder,
+    values: bool,
+) -> PyResult<Option<(Extent, Owned)>> {
+    if values {
         return Ok(None);
     }
-    common::extent(obj, &tv, d.body(obj, &tv)?).map(Some)
+    let owned = d.owned(obj);
+    if owned == Owned::Unknown {
+        return Ok(None);
+    }
+    Ok(Some((common::extent(obj, tv, d.body(obj, tv)?)?, owned)))
+}
+
+/// What a walk over many objects learns once per type (`footprint::WalkCosts`): its
+/// slots and decoder, and whether its objects may keep a values array. A type's slots do
+/// not change while the walk runs no Python code.
+#[derive(Default)]
+pub struct TypeCache<'py> {
+    index: std::collections::HashMap<
+        usize,
+        usize,
+        std::hash::BuildHasherDefault<crate::raw::traverse::AddrHasher>,
+    >,
+    types: Vec<(TypeView<'py>, &'static dyn Decoder, bool)>,
+    recent: [Option<(usize, usize)>; 16],
+}
+
+impl<'py> TypeCache<'py> {
+    /// [`quick`], with the type's part remembered.
+    pub fn quick(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Option<(Extent, Owned)>> {
+        let key = obj.get_type_ptr() as usize;
+        // A few recent types by address bits (a heap's objects alternate between types).
+        let way = (key >> 4) % self.recent.len();
+        let i = match self.recent[way] {
+            Some((k, i)) if k == key => i,
+            _ => {
+                let next = self.types.len();
+                let i = *self.index.entry(key).or_insert(next);
+                if i == next {
+                    let tv = TypeView::unnamed(obj);
+                    let d = decoder(obj, &tv);
+                    let values = common::may_own_values(tv.slots.flags);
+                    self.types.push((tv, d, values));
+                }
+                self.recent[way] = Some((key, i));
+                i
+            }
+        };
+        let (tv, d, values) = &self.types[i];
+        quick_with(obj, tv, *d, *values)
+    }
 }
 
 /// Build the layout of `obj`.

@@ -8,7 +8,6 @@ use pyo3::types::PyString;
 use crate::cpython::unicodeobject::{self as unicode, PyASCIIObject};
 use crate::cpython::unicodeobject::{PyCompactUnicodeObject, PyUnicodeObject};
 use crate::cpython::Decode;
-use crate::raw::mem::Snapshot;
 use crate::raw::object as rawobj;
 
 use super::common::{Body, Extent, Fit};
@@ -19,15 +18,15 @@ pub struct Str;
 /// A str's `state` and `length`, from its `PyASCIIObject` header.
 fn state_and_length(obj: &Bound<'_, PyAny>) -> PyResult<(u32, usize)> {
     let head = rawobj::ascii_header(obj.cast::<PyString>()?);
-    let p = Snapshot {
-        base: 0,
-        bytes: head.to_vec(),
+    let at = |off: usize, n: usize| -> u64 {
+        let mut b = [0u8; 8];
+        if let Some(src) = head.get(off..off + n) {
+            b[..n].copy_from_slice(src);
+        }
+        u64::from_le_bytes(b)
     };
-    let state = p.uint(p.base + PyASCIIObject::state.offset, 4).unwrap_or(0) as u32;
-    let length = p
-        .int(p.base + PyASCIIObject::length.offset, 8)
-        .unwrap_or(0)
-        .max(0) as usize;
+    let state = at(PyASCIIObject::state.offset, 4) as u32;
+    let length = (at(PyASCIIObject::length.offset, 8) as i64).max(0) as usize;
     Ok((state, length))
 }
 
@@ -47,23 +46,25 @@ fn inline_data(state: u32) -> Option<(usize, usize)> {
 
 impl Decoder for Str {
     /// A compact ASCII str keeps its characters inline and owns no block, unless a 3.10/3.11
-    /// `wstr` buffer was made for it; every other str may own one (`fields` tells).
-    fn owns_blocks(&self, obj: &Bound<'_, PyAny>) -> bool {
+    /// `wstr` buffer was made for it; for every other str only `fields` tells.
+    fn owned(&self, obj: &Bound<'_, PyAny>) -> super::Owned {
         let Ok((state, _)) = state_and_length(obj) else {
-            return true;
+            return super::Owned::Unknown;
         };
         if !(unicode::compact(state) && unicode::ascii(state)) {
-            return true;
+            return super::Owned::Unknown;
         }
         let Some(wstr) = unicode::wstr_field() else {
-            return false;
+            return super::Owned::Nothing;
         };
         let Ok(s) = obj.cast::<PyString>() else {
-            return true;
+            return super::Owned::Unknown;
         };
         let head = rawobj::ascii_header(s);
-        head.get(wstr.offset..wstr.offset + 8)
-            .is_none_or(|w| w.iter().any(|&b| b != 0))
+        match head.get(wstr.offset..wstr.offset + 8) {
+            Some(w) if w.iter().all(|&b| b == 0) => super::Owned::Nothing,
+            _ => super::Owned::Unknown,
+        }
     }
 
     fn body(&self, obj: &Bound<'_, PyAny>, _tv: &TypeView<'_>) -> PyResult<Body> {

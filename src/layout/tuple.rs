@@ -12,8 +12,8 @@ use super::{Builder, Decoder, Region, TypeView};
 pub struct Tuple;
 
 impl Decoder for Tuple {
-    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
-        false
+    fn owned(&self, _obj: &Bound<'_, PyAny>) -> super::Owned {
+        super::Owned::Nothing
     }
 
     fn var_head(&self, _tv: &TypeView<'_>) -> bool {

@@ -16,8 +16,8 @@ use super::{Builder, Decoder, Region, TypeView};
 pub struct TypeObj;
 
 impl Decoder for TypeObj {
-    fn owns_blocks(&self, _obj: &Bound<'_, PyAny>) -> bool {
-        false
+    fn owned(&self, _obj: &Bound<'_, PyAny>) -> super::Owned {
+        super::Owned::Nothing
     }
 
     fn var_head(&self, _tv: &TypeView<'_>) -> bool {

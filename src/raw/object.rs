@@ -599,3 +599,15 @@ pub fn is_subtype(a: &Bound<'_, PyType>, b: &Bound<'_, PyType>) -> bool {
     // chain before the type is ready); it runs no Python code
     unsafe { ffi::PyType_IsSubtype(a.as_type_ptr(), b.as_type_ptr()) != 0 }
 }
+
+/// A list's item array and its capacity (`ob_item`, `allocated`), read directly.
+pub fn list_item_array(list: &Bound<'_, pyo3::types::PyList>) -> (usize, isize) {
+    // SAFETY:
+    // - the thread is attached and `list` is live for the call: a `PyListObject` (or a
+    //   subclass instance, which begins with one), whose own struct holds both fields
+    //   (point 1 of the rule in `raw`); no Python code runs, so no one resizes it
+    unsafe {
+        let l = list.as_ptr().cast::<ffi::PyListObject>();
+        ((*l).ob_item as usize, (*l).allocated)
+    }
+}

@@ -11,7 +11,8 @@
 //!   nothing ran in between (no Python code, no reference released), or, when the walk must
 //!   run Python code (a `stop` callable), the frontier took a strong reference of its own at
 //!   once (`hold`).
-//! - [`AddrSet`]: a hash set of object addresses, for walks over millions of objects.
+//! - [`AddrSet`]: a hash set of object addresses; [`AddrBits`]: a set of addresses as
+//!   bitmaps of 64 KiB regions, for walks over millions of objects.
 //!
 //! Free-threaded builds (untested here): `tp_traverse` there reads containers other threads
 //! may be resizing; `gc.get_referents` takes the same risk, and so do these walks.
@@ -50,6 +51,65 @@ impl Hasher for AddrHasher {
 
 /// A set of object addresses.
 pub type AddrSet = HashSet<usize, BuildHasherDefault<AddrHasher>>;
+
+/// A set of object addresses as bitmaps, one bit per 8-byte word of each 64 KiB region
+/// holding a member (1 KiB per region): a walk over millions of objects packed in arenas
+/// tests and sets a bit where a hash set would probe and grow. A region's bitmap is found
+/// through a hash map, the last one used kept at hand.
+#[derive(Default)]
+pub struct AddrBits {
+    index: std::collections::HashMap<usize, usize, BuildHasherDefault<AddrHasher>>,
+    bitmaps: Vec<[u64; REGION_WORDS]>,
+    last: Option<(usize, usize)>,
+    len: usize,
+}
+
+const REGION_SHIFT: u32 = 16;
+const REGION_WORDS: usize = (1 << REGION_SHIFT) / 8 / 64;
+
+impl AddrBits {
+    /// Add `addr`; whether it was not there yet.
+    pub fn insert(&mut self, addr: usize) -> bool {
+        let region = addr >> REGION_SHIFT;
+        let i = match self.last {
+            Some((r, i)) if r == region => i,
+            _ => {
+                let next = self.bitmaps.len();
+                let i = *self.index.entry(region).or_insert(next);
+                if i == next {
+                    self.bitmaps.push([0; REGION_WORDS]);
+                }
+                self.last = Some((region, i));
+                i
+            }
+        };
+        let slot = (addr & ((1 << REGION_SHIFT) - 1)) >> 3;
+        let (w, bit) = (slot / 64, 1u64 << (slot % 64));
+        let bits = &mut self.bitmaps[i];
+        let new = bits[w] & bit == 0;
+        bits[w] |= bit;
+        self.len += usize::from(new);
+        new
+    }
+
+    /// Whether `addr` is in the set.
+    pub fn contains(&self, addr: usize) -> bool {
+        let slot = (addr & ((1 << REGION_SHIFT) - 1)) >> 3;
+        self.index
+            .get(&(addr >> REGION_SHIFT))
+            .is_some_and(|&i| self.bitmaps[i][slot / 64] & (1u64 << (slot % 64)) != 0)
+    }
+
+    /// How many addresses are in the set.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
 
 /// The visit callback given to `tp_traverse`: records each non-null object address.
 unsafe extern "C" fn record(obj: *mut ffi::PyObject, arg: *mut c_void) -> c_int {
@@ -143,16 +203,17 @@ impl<'py> Frontier<'py> {
         found.clear();
         referents(obj, &mut found);
         for &addr in &found {
-            // SAFETY:
-            // - `addr` was just reported by `tp_traverse` (or `PyDict_Next`) of the live
-            //   object `obj`, which holds a strong reference to it: it is a live object
-            // - `from_borrowed_ptr` takes a strong reference of its own, released at the end
-            //   of this iteration (or kept in `held`)
-            let child = unsafe { Bound::from_borrowed_ptr(self.py, addr as *mut ffi::PyObject) };
-            if keep(addr, is_tracked(&child)) {
+            let child = addr as *mut ffi::PyObject;
+            // SAFETY: `addr` was just reported by `tp_traverse` (or `PyDict_Next`) of the
+            // live object `obj`, which holds a strong reference to it: it is a live object,
+            // whose type flags and GC head `PyObject_GC_IsTracked` reads
+            let tracked = unsafe { ffi::PyObject_GC_IsTracked(child) != 0 };
+            if keep(addr, tracked) {
                 self.pending.push(addr);
                 if let Some(held) = &mut self.held {
-                    held.push(child);
+                    // SAFETY: as above; `from_borrowed_ptr` takes a strong reference of its
+                    // own, kept in `held` until the frontier is dropped
+                    held.push(unsafe { Bound::from_borrowed_ptr(self.py, child) });
                 }
             }
         }
@@ -178,5 +239,21 @@ impl<'py> Frontier<'py> {
     /// Whether nothing is queued.
     pub fn is_empty(&self) -> bool {
         self.pending.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addr_bits_hold_each_address_once_across_regions() {
+        let mut bits = AddrBits::default();
+        let addrs = [0x1000usize, 0x1008, 0x1_0000, 0x7f00_0000_fff8, 0x1000];
+        let new: Vec<bool> = addrs.iter().map(|&a| bits.insert(a)).collect();
+        assert_eq!(new, [true, true, true, true, false]);
+        assert_eq!(bits.len(), 4);
+        assert!(bits.contains(0x1008) && bits.contains(0x7f00_0000_fff8));
+        assert!(!bits.contains(0x1010) && !bits.contains(0x2_0000));
     }
 }
