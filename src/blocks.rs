@@ -295,7 +295,7 @@ fn allocator_block(py: Python<'_>, info: PyBlockInfo, fit: Fit) -> Result<PyBloc
 struct Memo {
     /// By (base, len): a walk over a million objects asks for thousands.
     headers: HashMap<(usize, usize), Header, BuildHasherDefault<AddrHasher>>,
-    images: Option<Vec<(usize, usize)>>,
+    images: HashMap<usize, bool, BuildHasherDefault<AddrHasher>>,
     /// Headers likely to be asked for, read along with the first one that is.
     hints: Vec<(usize, usize)>,
     allocator: Option<std::borrow::Cow<'static, str>>,
@@ -342,19 +342,25 @@ fn allocator_name(py: Python<'_>) -> std::borrow::Cow<'static, str> {
     name
 }
 
-/// `dynlink::in_loaded_image`; inside `memoised`, answered from the images' segment ranges
-/// read once for the scope (`dynlink::loaded_image_ranges`: an image holding a live
-/// object's block is not loaded or unloaded while the thread holds the GIL and runs no
-/// Python code).
+/// `dynlink::in_loaded_image`, remembered inside `memoised` (images are not unloaded while
+/// the thread holds the GIL and runs no Python code). Walks over many blocks ask `Sizer`,
+/// which reads the images' ranges once instead.
 fn in_loaded_image(address: usize) -> bool {
     let hit = PROBED.with(|p| {
-        let mut p = p.borrow_mut();
-        let m = p.as_mut()?;
-        let ranges = m.images.get_or_insert_with(dynlink::loaded_image_ranges);
-        let i = ranges.partition_point(|r| r.1 <= address);
-        Some(ranges.get(i).is_some_and(|r| r.0 <= address))
+        p.borrow()
+            .as_ref()
+            .and_then(|m| m.images.get(&address).copied())
     });
-    hit.unwrap_or_else(|| dynlink::in_loaded_image(address))
+    if let Some(b) = hit {
+        return b;
+    }
+    let b = dynlink::in_loaded_image(address);
+    PROBED.with(|p| {
+        if let Some(m) = p.borrow_mut().as_mut() {
+            m.images.insert(address, b);
+        }
+    });
+    b
 }
 
 /// Run `f` with allocator-header probes remembered: a header read twice inside `f` (the
@@ -619,9 +625,8 @@ pub struct Sizer {
     pymalloc: bool,
     images: Vec<(usize, usize)>,
     pools: HashMap<usize, Option<PoolFacts>, BuildHasherDefault<AddrHasher>>,
-    recent: [Option<PoolFacts>; RECENT_POOLS],
-    /// The last 64 KiB region asked about, and whether an image overlaps it.
-    last_region: Option<(usize, bool)>,
+    /// (pool, whether an image overlaps it, its header when it is pymalloc's).
+    recent: [Option<(usize, bool, Option<PoolFacts>)>; RECENT_POOLS],
 }
 
 impl Sizer {
@@ -632,8 +637,18 @@ impl Sizer {
             images: dynlink::loaded_image_ranges(),
             pools: HashMap::default(),
             recent: [None; RECENT_POOLS],
-            last_region: None,
         }
+    }
+
+    /// Whether a loaded image's segment overlaps `[lo, hi)`.
+    fn overlaps_image(&self, lo: usize, hi: usize) -> bool {
+        let i = self.images.partition_point(|r| r.1 <= lo);
+        self.images.get(i).is_some_and(|r| r.0 < hi)
+    }
+
+    /// Whether `addr` lies in a loaded image's segment (a statically allocated block).
+    fn in_image(&self, addr: usize) -> bool {
+        self.overlaps_image(addr, addr + 1)
     }
 
     /// Drop what was learned of pools (Python code ran: pools may have been emptied and
@@ -652,43 +667,37 @@ impl Sizer {
         static_hint: bool,
         fit: Fit,
     ) -> PyResult<(usize, &'static str)> {
-        // Whether an image overlaps the block's 64 KiB region, asked once per region in a
-        // row: heap regions hold none, and then no range is searched.
-        let region = addr >> 16;
-        let near_image = match self.last_region {
-            Some((r, near)) if r == region => near,
-            _ => {
-                let (lo, hi) = (region << 16, (region + 1) << 16);
-                let i = self.images.partition_point(|r| r.1 <= lo);
-                let near = self.images.get(i).is_some_and(|r| r.0 < hi);
-                self.last_region = Some((region, near));
-                near
-            }
-        };
-        if near_image {
-            let i = self.images.partition_point(|r| r.1 <= addr);
-            if self.images.get(i).is_some_and(|r| r.0 <= addr) {
-                return Ok((len, "static"));
-            }
-        }
         if self.pymalloc && (1..=SMALL_REQUEST_THRESHOLD).contains(&len) {
             let pool = addr & !(POOL_SIZE - 1);
             // A few recent pools by address bits (objects of a walk alternate between size
-            // classes, each in its own pools), then every pool met.
+            // classes, each in its own pools), then every pool met; each remembered with
+            // whether a loaded image overlaps it (heap pools: none, so no range is searched).
             let way = (pool / POOL_SIZE) % RECENT_POOLS;
-            let facts = match self.recent[way] {
-                Some(p) if p.pool == pool => Some(p),
-                _ => *self
-                    .pools
-                    .entry(pool)
-                    .or_insert_with(|| pool_facts(pool).ok()),
+            let (near_image, facts) = match self.recent[way] {
+                Some((p, near, facts)) if p == pool => (near, facts),
+                _ => {
+                    let near = self.overlaps_image(pool, pool + POOL_SIZE);
+                    let facts = *self.pools.entry(pool).or_insert_with(|| {
+                        if near {
+                            None
+                        } else {
+                            pool_facts(pool).ok()
+                        }
+                    });
+                    self.recent[way] = Some((pool, near, facts));
+                    (near, facts)
+                }
             };
+            if near_image && self.in_image(addr) {
+                return Ok((len, "static"));
+            }
             if let Some(p) = facts {
-                self.recent[way] = Some(p);
                 if let Ok(size) = pool_fit(&p, addr, len, fit) {
                     return Ok((size, "pymalloc"));
                 }
             }
+        } else if self.in_image(addr) {
+            return Ok((len, "static"));
         }
         let info = classify_fit(py, addr, len, static_hint, fit)?;
         Ok((info.block_size.unwrap_or(info.requested), info.domain))

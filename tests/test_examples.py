@@ -155,6 +155,8 @@ EXPECTED: dict[str, list[str]] = {
         "[ok] the gc callback is gone after the block",
         "[ok] under tracemalloc, only sys.getallocatedblocks() counts blocks; the note says why",
         "[ok] top_growth[0] is the line tracemalloc's own compare_to puts first: the list above",
+        "[ok] 1 dict, 1,000 tuples, 1,000 ints and 2,000 strs: the structure's own make-up",
+        "[ok] the total is footprint() summed over a gc.get_referents walk (keys included)",
     ],
     "ex_12_5_long_running.py": [
         "§12.5",
@@ -163,6 +165,8 @@ EXPECTED: dict[str, list[str]] = {
         "[ok] at least one block per live float",
         "[ok] tracemalloc traced at least 24 bytes per float",
         "[ok] while tracemalloc traces, its hooks replace pymalloc: obmalloc_stats refuses",
+        "[ok] the diff counts the 2,000 new sessions, exactly",
+        "[ok] what keeps one alive: this module's _SESSIONS dict",
     ],
     "ex_12_2_freelists.py": [
         "§12.2",

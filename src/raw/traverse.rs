@@ -111,6 +111,20 @@ impl AddrBits {
     }
 }
 
+/// Ask the CPU to bring the header of the object at `addr` into its cache: a walk looks
+/// at it soon. A hint only: no memory is accessed, so no address can fault.
+#[inline(always)]
+fn prefetch(addr: usize) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `_mm_prefetch` is a hint that performs no access the program can observe; it
+    // cannot fault whatever the address (SSE, part of the x86-64 baseline)
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(addr as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = addr;
+}
+
 /// The visit callback given to `tp_traverse`: records each non-null object address.
 unsafe extern "C" fn record(obj: *mut ffi::PyObject, arg: *mut c_void) -> c_int {
     if !obj.is_null() {
@@ -209,11 +223,36 @@ impl<'py> Frontier<'py> {
             // whose type flags and GC head `PyObject_GC_IsTracked` reads
             let tracked = unsafe { ffi::PyObject_GC_IsTracked(child) != 0 };
             if keep(addr, tracked) {
+                prefetch(addr);
                 self.pending.push(addr);
                 if let Some(held) = &mut self.held {
                     // SAFETY: as above; `from_borrowed_ptr` takes a strong reference of its
                     // own, kept in `held` until the frontier is dropped
                     held.push(unsafe { Bound::from_borrowed_ptr(self.py, child) });
+                }
+            }
+        }
+        self.scratch = found;
+    }
+
+    /// Queue the objects `obj` references for which `keep(address)` says yes, without
+    /// asking whether each is tracked (a deep walk follows every kind alike).
+    pub fn expand_all(&mut self, obj: &Bound<'py, PyAny>, mut keep: impl FnMut(usize) -> bool) {
+        let mut found = std::mem::take(&mut self.scratch);
+        found.clear();
+        referents(obj, &mut found);
+        for &addr in &found {
+            if keep(addr) {
+                prefetch(addr);
+                self.pending.push(addr);
+                if let Some(held) = &mut self.held {
+                    // SAFETY: `addr` was just reported by `tp_traverse` (or `PyDict_Next`)
+                    // of the live object `obj`, which holds a strong reference to it;
+                    // `from_borrowed_ptr` takes one of its own, kept in `held` until the
+                    // frontier is dropped
+                    held.push(unsafe {
+                        Bound::from_borrowed_ptr(self.py, addr as *mut ffi::PyObject)
+                    });
                 }
             }
         }

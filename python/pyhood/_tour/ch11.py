@@ -440,7 +440,8 @@ def _tracemalloc_part() -> None:
 
 
 def section_11_5() -> None:
-    """§11.5: one ``with`` block's effect on the allocator, the collector and traced lines."""
+    """§11.5: one ``with`` block's effect on the allocator, the collector and traced lines;
+    then what one structure costs, all of it."""
     heading("11.5", "Memory usage tracking")
     say(
         """pyhood.track() measures what a block of code did to memory: pymalloc blocks in
@@ -452,6 +453,44 @@ def section_11_5() -> None:
     _allocator_part()
     _collector_part()
     _tracemalloc_part()
+    _deep_part()
+
+
+def _deep_part() -> None:
+    """What a structure really costs: ``deep_footprint`` against the structure's own make-up
+    and a walk with ``gc.get_referents``."""
+    sub("what does this structure really cost? (deep_footprint)")
+    cache = {f"key{i}": (i + 5000, f"v{i}") for i in range(1000)}
+    d = pyhood.deep_footprint(cache)
+    rows = [
+        (k, f"{s.count:,}", f"{s.allocated:,}")
+        for k, s in sorted(d.by_type.items(), key=lambda kv: -kv[1].allocated)
+    ]
+    grid(("type", "objects", "bytes allocated"), rows)
+    print(f"    in all: {d.total:,} bytes for {d.objects:,} objects")
+    print(f"    sys.getsizeof(cache), the dict alone: {sys.getsizeof(cache):,}")
+    print()
+    # The same walk by hand: gc.get_referents, plus the keys dict_traverse leaves out.
+    seen = {id(cache)}
+    todo = [cache]
+    total = 0
+    while todo:
+        o = todo.pop()
+        total += pyhood.footprint(o).total
+        for r in [*gc.get_referents(o), *(o.keys() if isinstance(o, dict) else ())]:
+            if id(r) not in seen:
+                seen.add(id(r))
+                todo.append(r)
+    counts = {k: s.count for k, s in d.by_type.items()}
+    check(
+        "1 dict, 1,000 tuples, 1,000 ints and 2,000 strs: the structure's own make-up",
+        counts == {"dict": 1, "tuple": 1000, "int": 1000, "str": 2000},
+    )
+    check(
+        "the total is footprint() summed over a gc.get_referents walk (keys included)",
+        d.total == total and d.objects == len(seen),
+    )
+    print()
 
 
 # --- §11.6 ----------------------------------------------------------------------------------

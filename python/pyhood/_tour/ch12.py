@@ -600,7 +600,8 @@ def _cycles(n: int) -> list[list[object]]:
 
 
 def section_12_5() -> None:
-    """§12.5: watch a stretch of work: collections, allocator blocks, traced lines."""
+    """§12.5: watch a stretch of work: collections, allocator blocks, traced lines; then
+    hunt a leak with a census diff and a referrer chain."""
     import tracemalloc
 
     heading("12.5", "Optimizing long-running processes")
@@ -659,6 +660,58 @@ def section_12_5() -> None:
         refused,
     )
     del kept_floats
+    _leak_hunt()
+
+
+class _Session:
+    """A request's state, which a cache forgets to drop."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.payload = [float(n)] * 8
+
+
+#: The leaky cache of the leak hunt: every request adds a session, none is removed.
+_SESSIONS: dict[str, _Session] = {}
+
+
+def _leak_hunt() -> None:
+    """§12.5's leak hunt: a census before and after a stretch of requests, the diff's top
+    row, one of the new objects, and what keeps it alive."""
+    import weakref
+
+    sub("a leak hunt: census, diff, referrers")
+    gc.collect()
+    before = pyhood.census()
+    for n in range(2_000):
+        _SESSIONS[f"req-{n}"] = _Session(n)
+    gc.collect()
+    after = pyhood.census()
+    diff = before.diff(after)
+    key = f"{__name__}._Session"
+    grew = [r for r in diff.grew if r.count > 0][:5]
+    grid(
+        ("type", "objects", "bytes"),
+        [(r.type, f"{r.count:+,}", f"{r.allocated:+,}") for r in grew],
+    )
+    print()
+    row = next((r for r in diff.rows if r.type == key), None)
+    alive = sum(1 for s in _SESSIONS.values() if weakref.ref(s)() is not None)
+    check(
+        f"the diff counts the {alive:,} new sessions, exactly",
+        row is not None and row.count == alive,
+    )
+    example = diff.examples(key, 1)
+    chain = pyhood.referrers(example[0]) if example else None
+    if chain is not None:
+        print(f"    {chain}")
+        print()
+    check(
+        "what keeps one alive: this module's _SESSIONS dict",
+        chain is not None and chain.rooted and id(_SESSIONS) in [x.address for x in chain.links],
+    )
+    _SESSIONS.clear()
+    del example, chain
 
 
 # --- §12.6 ----------------------------------------------------------------------------------
