@@ -295,7 +295,6 @@ fn allocator_block(py: Python<'_>, info: PyBlockInfo, fit: Fit) -> Result<PyBloc
 struct Memo {
     /// By (base, len): a walk over a million objects asks for thousands.
     headers: HashMap<(usize, usize), Header, BuildHasherDefault<AddrHasher>>,
-    images: HashMap<usize, bool, BuildHasherDefault<AddrHasher>>,
     /// Headers likely to be asked for, read along with the first one that is.
     hints: Vec<(usize, usize)>,
     allocator: Option<std::borrow::Cow<'static, str>>,
@@ -342,25 +341,10 @@ fn allocator_name(py: Python<'_>) -> std::borrow::Cow<'static, str> {
     name
 }
 
-/// `dynlink::in_loaded_image`, remembered inside `memoised` (images are not unloaded while
-/// the thread holds the GIL and runs no Python code). Walks over many blocks ask `Sizer`,
-/// which reads the images' ranges once instead.
+/// `dynlink::in_loaded_image`: a binary search of the images' ranges, read once per set of
+/// loaded images.
 fn in_loaded_image(address: usize) -> bool {
-    let hit = PROBED.with(|p| {
-        p.borrow()
-            .as_ref()
-            .and_then(|m| m.images.get(&address).copied())
-    });
-    if let Some(b) = hit {
-        return b;
-    }
-    let b = dynlink::in_loaded_image(address);
-    PROBED.with(|p| {
-        if let Some(m) = p.borrow_mut().as_mut() {
-            m.images.insert(address, b);
-        }
-    });
-    b
+    dynlink::in_loaded_image(address)
 }
 
 /// Run `f` with allocator-header probes remembered: a header read twice inside `f` (the
@@ -618,15 +602,18 @@ const RECENT_POOLS: usize = 64;
 
 /// Block sizes for a walk over many objects (`deep_footprint`, `census`): what
 /// [`classify_fit`] answers, with what every block of the walk shares learned once: the
-/// allocator's name, the loaded images' ranges, and each pool's header (a live block's
-/// pool keeps its size class while the walk runs no Python code and frees nothing).
-/// pymalloc blocks without debug hooks are sized here; every other block by `classify_fit`.
+/// allocator's name, the loaded images' ranges (`dynlink::image_ranges`), and each pool's
+/// header (a live block's pool keeps
+/// its size class while the walk runs no Python code and frees nothing). pymalloc blocks
+/// without debug hooks are sized here; every other block by `classify_fit`.
 pub struct Sizer {
     pymalloc: bool,
-    images: Vec<(usize, usize)>,
+    images: std::sync::Arc<Vec<(usize, usize)>>,
     pools: HashMap<usize, Option<PoolFacts>, BuildHasherDefault<AddrHasher>>,
-    /// (pool, whether an image overlaps it, its header when it is pymalloc's).
-    recent: [Option<(usize, bool, Option<PoolFacts>)>; RECENT_POOLS],
+    /// (pool, its header when it is pymalloc's), by address bits.
+    recent: [Option<(usize, Option<PoolFacts>)>; RECENT_POOLS],
+    /// (pool, whether a loaded image overlaps it), by address bits.
+    near: [Option<(usize, bool)>; RECENT_POOLS],
 }
 
 impl Sizer {
@@ -634,21 +621,32 @@ impl Sizer {
     pub fn new(py: Python<'_>) -> Self {
         Self {
             pymalloc: dynlink::allocator_name(py).is_some_and(|n| n == "pymalloc"),
-            images: dynlink::loaded_image_ranges(),
+            images: dynlink::image_ranges(),
             pools: HashMap::default(),
             recent: [None; RECENT_POOLS],
+            near: [None; RECENT_POOLS],
         }
     }
 
-    /// Whether a loaded image's segment overlaps `[lo, hi)`.
-    fn overlaps_image(&self, lo: usize, hi: usize) -> bool {
-        let i = self.images.partition_point(|r| r.1 <= lo);
-        self.images.get(i).is_some_and(|r| r.0 < hi)
-    }
-
-    /// Whether `addr` lies in a loaded image's segment (a statically allocated block).
-    fn in_image(&self, addr: usize) -> bool {
-        self.overlaps_image(addr, addr + 1)
+    /// Whether the block at `addr` (in the 16 KiB-aligned span `pool`) lies in a loaded
+    /// image: statically allocated.
+    fn in_image(&mut self, addr: usize, pool: usize) -> bool {
+        let images = &self.images;
+        let overlaps = |lo: usize, hi: usize| {
+            let i = images.partition_point(|r| r.1 <= lo);
+            images.get(i).is_some_and(|r| r.0 < hi)
+        };
+        // Heap pools overlap no image: then no range is searched for their blocks.
+        let way = (pool / POOL_SIZE) % RECENT_POOLS;
+        let near = match self.near[way] {
+            Some((p, near)) if p == pool => near,
+            _ => {
+                let near = overlaps(pool, pool + POOL_SIZE);
+                self.near[way] = Some((pool, near));
+                near
+            }
+        };
+        near && overlaps(addr, addr + 1)
     }
 
     /// Drop what was learned of pools (Python code ran: pools may have been emptied and
@@ -667,37 +665,30 @@ impl Sizer {
         static_hint: bool,
         fit: Fit,
     ) -> PyResult<(usize, &'static str)> {
+        let pool = addr & !(POOL_SIZE - 1);
+        if self.in_image(addr, pool) {
+            return Ok((len, "static"));
+        }
         if self.pymalloc && (1..=SMALL_REQUEST_THRESHOLD).contains(&len) {
-            let pool = addr & !(POOL_SIZE - 1);
             // A few recent pools by address bits (objects of a walk alternate between size
-            // classes, each in its own pools), then every pool met; each remembered with
-            // whether a loaded image overlaps it (heap pools: none, so no range is searched).
+            // classes, each in its own pools), then every pool met.
             let way = (pool / POOL_SIZE) % RECENT_POOLS;
-            let (near_image, facts) = match self.recent[way] {
-                Some((p, near, facts)) if p == pool => (near, facts),
+            let facts = match self.recent[way] {
+                Some((p, facts)) if p == pool => facts,
                 _ => {
-                    let near = self.overlaps_image(pool, pool + POOL_SIZE);
-                    let facts = *self.pools.entry(pool).or_insert_with(|| {
-                        if near {
-                            None
-                        } else {
-                            pool_facts(pool).ok()
-                        }
-                    });
-                    self.recent[way] = Some((pool, near, facts));
-                    (near, facts)
+                    let facts = *self
+                        .pools
+                        .entry(pool)
+                        .or_insert_with(|| pool_facts(pool).ok());
+                    self.recent[way] = Some((pool, facts));
+                    facts
                 }
             };
-            if near_image && self.in_image(addr) {
-                return Ok((len, "static"));
-            }
             if let Some(p) = facts {
                 if let Ok(size) = pool_fit(&p, addr, len, fit) {
                     return Ok((size, "pymalloc"));
                 }
             }
-        } else if self.in_image(addr) {
-            return Ok((len, "static"));
         }
         let info = classify_fit(py, addr, len, static_hint, fit)?;
         Ok((info.block_size.unwrap_or(info.requested), info.domain))

@@ -57,20 +57,61 @@ pub fn allocator_name(_py: Python<'_>) -> Option<std::borrow::Cow<'static, str>>
 }
 
 /// Whether `address` belongs to a mapped executable or shared library image (its data
-/// or bss segment holds statically allocated objects such as `None` and static types).
+/// or bss segment holds statically allocated objects such as `None` and static types):
+/// inside a segment of [`image_ranges`].
 pub fn in_loaded_image(address: usize) -> bool {
-    let mut info = core::mem::MaybeUninit::<libc::Dl_info>::zeroed();
-    // SAFETY:
-    // - dladdr only inspects the dynamic linker's tables for `address`; it never
-    //   dereferences it; `info` is a valid, writable Dl_info
-    unsafe { libc::dladdr(address as *const libc::c_void, info.as_mut_ptr()) != 0 }
+    let ranges = image_ranges();
+    let i = ranges.partition_point(|r| r.1 <= address);
+    ranges.get(i).is_some_and(|r| r.0 <= address)
+}
+
+/// The dynamic linker's load and unload counts (`dlpi_adds`, `dlpi_subs`), read from the
+/// first object `dl_iterate_phdr` reports (it stops there): they change whenever an image
+/// is loaded or unloaded.
+fn load_generation() -> (u64, u64) {
+    unsafe extern "C" fn first(
+        info: *mut libc::dl_phdr_info,
+        _size: libc::size_t,
+        data: *mut libc::c_void,
+    ) -> libc::c_int {
+        // SAFETY: `dl_iterate_phdr` passes a valid `dl_phdr_info` for the call; `data` is
+        // the `&mut (u64, u64)` below, used by nobody else meanwhile
+        unsafe {
+            let out = &mut *data.cast::<(u64, u64)>();
+            *out = ((*info).dlpi_adds, (*info).dlpi_subs);
+        }
+        1 // stop after the first object
+    }
+    let mut g = (0u64, 0u64);
+    // SAFETY: `first` only reads what the dynamic linker hands it and writes to `g`
+    unsafe {
+        libc::dl_iterate_phdr(Some(first), (&mut g as *mut (u64, u64)).cast());
+    }
+    g
+}
+
+/// [`loaded_image_ranges`], read again only when an image was loaded or unloaded since the
+/// last reading (the dynamic linker's counts moved: [`load_generation`]); a segment's range
+/// never changes while its image stays loaded.
+pub fn image_ranges() -> std::sync::Arc<Vec<(usize, usize)>> {
+    type Cached = Option<((u64, u64), std::sync::Arc<Vec<(usize, usize)>>)>;
+    static CACHE: std::sync::Mutex<Cached> = std::sync::Mutex::new(None);
+    let generation = load_generation();
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((g, ranges)) = cache.as_ref() {
+        if *g == generation {
+            return std::sync::Arc::clone(ranges);
+        }
+    }
+    let ranges = std::sync::Arc::new(loaded_image_ranges());
+    *cache = Some((generation, std::sync::Arc::clone(&ranges)));
+    ranges
 }
 
 /// The address ranges of every loaded image's segments (`PT_LOAD` program headers, as
 /// `dl_iterate_phdr` reports them: the executable and each shared library), sorted and
-/// merged. An object in one of them is statically allocated (what [`in_loaded_image`]
-/// asks of one address, answered for a walk over many).
-pub fn loaded_image_ranges() -> Vec<(usize, usize)> {
+/// merged. An object in one of them is statically allocated.
+fn loaded_image_ranges() -> Vec<(usize, usize)> {
     unsafe extern "C" fn each(
         info: *mut libc::dl_phdr_info,
         _size: libc::size_t,
