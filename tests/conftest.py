@@ -309,3 +309,28 @@ def pool_block_size(block: int) -> int | None:
     if off < POOL_OVERHEAD or (off - POOL_OVERHEAD) % size:
         return None
     return size
+
+
+#: Every Python-level method a ``Recording`` instance ran, in order (tests clear it first).
+RECORDED: list[str] = []
+
+
+class Recording:
+    """An instance that records, in :data:`RECORDED`, every Python-level method the
+    interpreter could run on it while pyhood looks at it (pyhood must run none)."""
+
+    def __getattribute__(self, name):
+        RECORDED.append(f"__getattribute__ {name}")
+        return object.__getattribute__(self, name)
+
+    def __sizeof__(self):
+        RECORDED.append("__sizeof__")
+        return 0
+
+    def __eq__(self, other):
+        RECORDED.append("__eq__")
+        return self is other
+
+    def __hash__(self):
+        RECORDED.append("__hash__")
+        return 0

@@ -25,7 +25,7 @@ import types
 
 import pyhood
 import pytest
-from conftest import PY, dict_word
+from conftest import PY, RECORDED, Recording, dict_word
 
 #: Py_TPFLAGS_HEAPTYPE (Include/object.h, every version): 1 << 9.
 TPFLAGS_HEAPTYPE = 1 << 9
@@ -40,45 +40,26 @@ class Marker:
         self.serial = serial
 
 
-_CALLS: list[str] = []
-
-
-class Hostile:
-    """Records every Python-level method the interpreter could run on it."""
+class Hostile(Recording):
+    """Records every Python-level method the interpreter could run on it (``RECORDED``)."""
 
     def __init__(self, n: int):
         object.__setattr__(self, "payload", n)
 
-    def __getattribute__(self, name):
-        _CALLS.append(f"__getattribute__ {name}")
-        return object.__getattribute__(self, name)
-
     def __setattr__(self, name, value):
-        _CALLS.append("__setattr__")
+        RECORDED.append("__setattr__")
         object.__setattr__(self, name, value)
 
-    def __sizeof__(self):
-        _CALLS.append("__sizeof__")
-        return 0
-
-    def __eq__(self, other):
-        _CALLS.append("__eq__")
-        return self is other
-
-    def __hash__(self):
-        _CALLS.append("__hash__")
-        return 0
-
     def __repr__(self):
-        _CALLS.append("__repr__")
+        RECORDED.append("__repr__")
         return "Hostile"
 
     def __len__(self):
-        _CALLS.append("__len__")
+        RECORDED.append("__len__")
         return 0
 
     def __iter__(self):
-        _CALLS.append("__iter__")
+        RECORDED.append("__iter__")
         return iter(())
 
 
@@ -86,23 +67,23 @@ class HostileDict(dict):
     """A dict whose Python-level views record that they were asked."""
 
     def keys(self):
-        _CALLS.append("keys")
+        RECORDED.append("keys")
         return super().keys()
 
     def __iter__(self):
-        _CALLS.append("__iter__")
+        RECORDED.append("__iter__")
         return super().__iter__()
 
     def items(self):
-        _CALLS.append("items")
+        RECORDED.append("items")
         return super().items()
 
     def __getitem__(self, key):
-        _CALLS.append("__getitem__")
+        RECORDED.append("__getitem__")
         return super().__getitem__(key)
 
     def __len__(self):
-        _CALLS.append("__len__")
+        RECORDED.append("__len__")
         return super().__len__()
 
 
@@ -259,10 +240,10 @@ def test_no_python_code_runs():
     hostile = [Hostile(i + 5000) for i in range(3)]
     hd = HostileDict({f"hk{i}": i + 6000 for i in range(5)})
     root = [*hostile, hd]
-    _CALLS.clear()
+    RECORDED.clear()
     fp = pyhood.deep_footprint(root)
     stopped = pyhood.deep_footprint(root, stop=(float, bytes))
-    assert _CALLS == []
+    assert RECORDED == []
     for result in (fp, stopped):
         assert result.by_type[f"{__name__}.Hostile"].count == 3
         assert result.by_type[f"{__name__}.HostileDict"].count == 1

@@ -23,7 +23,7 @@ import weakref
 
 import pyhood
 import pytest
-from conftest import PY, PYMALLOC, configuration, dict_word
+from conftest import PY, PYMALLOC, RECORDED, Recording, configuration, dict_word
 
 
 class Counted:
@@ -42,31 +42,12 @@ class Leak:
     pass
 
 
-_CALLS: list[str] = []
-
-
-class Probe:
+class Probe(Recording):
     """An instance with attributes (3.11–3.13: kept without a ``__dict__``) that records any
-    Python-level method the interpreter could run on it."""
+    Python-level method the interpreter could run on it (``RECORDED``)."""
 
     def __init__(self, serial: int):
         self.serial = serial
-
-    def __getattribute__(self, name):
-        _CALLS.append(f"__getattribute__ {name}")
-        return object.__getattribute__(self, name)
-
-    def __sizeof__(self):
-        _CALLS.append("__sizeof__")
-        return 0
-
-    def __eq__(self, other):
-        _CALLS.append("__eq__")
-        return self is other
-
-    def __hash__(self):
-        _CALLS.append("__hash__")
-        return 0
 
 
 #: What a module keeps alive: the referrers tests put their objects here.
@@ -246,10 +227,10 @@ def test_a_census_changes_nothing(gc_disabled):
     elif PY >= (3, 11):
         assert words == [0] * len(probes)
     refs = sys.getrefcount(probes), sys.getrefcount(inner)
-    _CALLS.clear()
+    RECORDED.clear()
     c = pyhood.census()
     tracked_only = pyhood.census(include_untracked=False)
-    assert _CALLS == []
+    assert RECORDED == []
     assert count(c, key(Probe)) == count(tracked_only, key(Probe)) == 50
     assert [dict_word(p) for p in probes] == words
     assert (sys.getrefcount(probes), sys.getrefcount(inner)) == refs

@@ -25,12 +25,13 @@ SCRIPT = ROOT / "benchmarks" / "bench_issue12.py"
 SCRIPT13 = ROOT / "benchmarks" / "bench_issue13.py"
 
 
-def test_bench_issue12_smoke(tmp_path: Path) -> None:
-    """The script exits 0 with nothing on stderr and reports every row of issue 12's table."""
+def run_quick(script: Path, tmp_path: Path) -> tuple[dict, str]:
+    """Run ``script --quick --max-n 1000 --no-peers`` with warnings as errors; it must exit 0
+    with nothing on stderr. Returns the JSON it wrote and what it printed."""
     out = tmp_path / "rows.json"
     args = ["--quick", "--max-n", "1000", "--no-peers", "--json", str(out)]
     proc = subprocess.run(
-        [sys.executable, "-W", "error", str(SCRIPT), *args],
+        [sys.executable, "-W", "error", str(script), *args],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -41,7 +42,12 @@ def test_bench_issue12_smoke(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
-    data = json.loads(out.read_text(encoding="utf-8"))
+    return json.loads(out.read_text(encoding="utf-8")), proc.stdout
+
+
+def test_bench_issue12_smoke(tmp_path: Path) -> None:
+    """The script exits 0 with nothing on stderr and reports every row of issue 12's table."""
+    data, _ = run_quick(SCRIPT, tmp_path)
 
     einspect_rows = [
         "layout int",
@@ -89,21 +95,7 @@ def test_bench_issue12_smoke(tmp_path: Path) -> None:
 def test_bench_issue13_smoke(tmp_path: Path) -> None:
     """The script exits 0 with nothing on stderr and reports both goal rows of issue 13 and
     its two scaling series."""
-    out = tmp_path / "rows.json"
-    args = ["--quick", "--max-n", "1000", "--no-peers", "--json", str(out)]
-    proc = subprocess.run(
-        [sys.executable, "-W", "error", str(SCRIPT13), *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT / "tests",
-        env=dict(os.environ, PYTHONIOENCODING="utf-8"),
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ""
-    data = json.loads(out.read_text(encoding="utf-8"))
+    data, stdout = run_quick(SCRIPT13, tmp_path)
 
     assert [r["name"] for r in data["rows"]] == [
         "deep size, 1k-key dict",
@@ -122,7 +114,7 @@ def test_bench_issue13_smoke(tmp_path: Path) -> None:
             assert peer["missing"] == "--no-peers", peer
             assert peer["median_s"] is None, peer
         assert row["met"] is None, row
-    assert "not installed (--no-peers)" in proc.stdout
+    assert "not installed (--no-peers)" in stdout
     assert [s["name"] for s in data["scaling"]] == [
         "deep_footprint(dict of N keys)",
         "census() with N triples alive",

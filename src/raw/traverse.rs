@@ -111,6 +111,9 @@ impl AddrBits {
     }
 }
 
+/// How many of the next queued objects `Frontier::pop` asks the CPU to load ahead.
+const PREFETCH_AHEAD: usize = 4;
+
 /// Ask the CPU to bring the header of the object at `addr` into its cache: a walk looks
 /// at it soon. A hint only: no memory is accessed, so no address can fault.
 #[inline(always)]
@@ -243,7 +246,6 @@ impl<'py> Frontier<'py> {
         referents(obj, &mut found);
         for &addr in &found {
             if keep(addr) {
-                prefetch(addr);
                 self.pending.push(addr);
                 if let Some(held) = &mut self.held {
                     // SAFETY: `addr` was just reported by `tp_traverse` (or `PyDict_Next`)
@@ -262,6 +264,11 @@ impl<'py> Frontier<'py> {
     /// The object queued last, as a reference.
     pub fn pop(&mut self) -> Option<Bound<'py, PyAny>> {
         let addr = self.pending.pop()?;
+        // The objects to be looked at next: their headers load while this one is.
+        let n = self.pending.len();
+        for &next in &self.pending[n.saturating_sub(PREFETCH_AHEAD)..] {
+            prefetch(next);
+        }
         // SAFETY:
         // - `addr` was queued by `push` (a root the caller held) or `expand` (reported by
         //   `tp_traverse` of a live object); by the contract above the object that reported
