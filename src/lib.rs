@@ -22,6 +22,7 @@ mod layout;
 mod obmalloc;
 #[allow(unsafe_code)] // the raw-read layer: the only place with `unsafe` code
 pub mod raw;
+mod referrers;
 mod render;
 mod walk;
 mod weakrefs;
@@ -205,6 +206,7 @@ fn _pyhood(m: &Bound<'_, PyModule>) -> PyResult<()> {
     weakrefs::register(m)?;
     deep_footprint::register(m)?;
     census::register(m)?;
+    referrers::register(m)?;
     m.add("BUILT_FOR", format!("3.{}", cpython::BUILT_FOR_MINOR))?;
     m.add("FREE_THREADED", cpython::FREE_THREADED)?;
     // The release whose headers the build-time probe read (`src/cpython/pycore_interp.c`).

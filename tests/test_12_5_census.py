@@ -3,8 +3,8 @@
 A process that grows is understood by counting: how many objects of each type are alive,
 and which types gained between two moments. ``pyhood.census()`` counts every live object:
 those on the collector's lists, and the untracked ones they hold (floats, ints, strings in
-a list); ``a.diff(b)`` says what changed, and hands out some of the new objects; and
-``pyhood.referrers(obj)`` names the chain that keeps one of them alive, from its module.
+a list); ``a.diff(b)`` says what changed, and hands out some of the new objects
+(``test_12_5_referrers.py``: what keeps one of them alive).
 
 The independent truths are the objects the test itself makes and keeps (weak references
 prove they are alive), ``gc.get_objects()`` (the collector's own lists), ``gc.is_tracked``,
@@ -38,20 +38,12 @@ class Shown:
     pass
 
 
-class Leak:
-    pass
-
-
 class Probe(Recording):
     """An instance with attributes (3.11–3.13: kept without a ``__dict__``) that records any
     Python-level method the interpreter could run on it (``RECORDED``)."""
 
     def __init__(self, serial: int):
         self.serial = serial
-
-
-#: What a module keeps alive: the referrers tests put their objects here.
-_CACHE: dict = {}
 
 
 def key(cls: type) -> str:
@@ -234,100 +226,6 @@ def test_a_census_changes_nothing(gc_disabled):
     assert count(c, key(Probe)) == count(tracked_only, key(Probe)) == 50
     assert [dict_word(p) for p in probes] == words
     assert (sys.getrefcount(probes), sys.getrefcount(inner)) == refs
-
-
-def test_referrers_name_the_chain_from_the_module():
-    """An object kept in a module-level cache (``_CACHE["k"] = [leak]``) is kept by its
-    module: the chain starts at this module, passes through the cache dict and then the
-    list, and ends at the object; it prints from the module to the object."""
-    leak = Leak()
-    _CACHE["k"] = [leak]
-    try:
-        chain = pyhood.referrers(leak)
-        assert chain.rooted is True
-        links = chain.links
-        assert (links[0].type, links[0].address) == ("module", id(sys.modules[__name__]))
-        assert (links[-1].type, links[-1].address) == (key(Leak), id(leak))
-        addresses = [link.address for link in links]
-        assert addresses[-3:] == [id(_CACHE), id(_CACHE["k"]), id(leak)]
-        assert [link.type for link in links[-3:-1]] == ["dict", "list"]
-        text = str(chain)
-        assert text.startswith(f"module '{__name__}'")
-        assert text.endswith(f"{key(Leak)} at {id(leak):#x}")
-        assert key(Leak) in chain._repr_html_()
-        d = chain.to_dict()
-        json.dumps(d)
-        assert d["rooted"] is True
-        assert [x["address"] for x in d["links"]] == addresses
-        assert [x["via"] for x in d["links"]] == [link.via for link in links]
-        assert [x["type"] for x in d["links"]] == [link.type for link in links]
-    finally:
-        _CACHE.clear()
-
-
-class Holder:
-    pass
-
-
-def test_referrers_say_how_each_link_is_held():
-    """Each link names how it holds the next: a module attribute is ``.name`` (the module
-    and its dict are one link), a dict entry with a str key ``['k']``, a list index
-    ``[0]``, an instance attribute kept in its values (3.11+, no ``__dict__`` made) ``.name``;
-    the object itself holds nothing further (None). The text reads the same:
-    ``module '<name>' ._CACHE → dict ['k'] → list [0] → <name>.Leak at 0x…``. (3.10 keeps
-    attributes in a real dict, which may be a link of its own: only the ends are checked.)"""
-    leak = Leak()
-    holder = Holder()
-    holder.item = leak
-    _CACHE["k"] = [leak]
-    try:
-        chain = pyhood.referrers(leak)
-        links = chain.links
-        assert [link.address for link in links] == [
-            id(sys.modules[__name__]),
-            id(_CACHE),
-            id(_CACHE["k"]),
-            id(leak),
-        ]
-        assert [link.via for link in links] == ["._CACHE", "['k']", "[0]", None]
-        assert str(chain) == (
-            f"module '{__name__}' ._CACHE → dict ['k'] → list [0] → {key(Leak)} at {id(leak):#x}"
-        )
-        _CACHE.clear()
-        _CACHE["h"] = holder
-        links = pyhood.referrers(leak).links
-        addresses = [link.address for link in links]
-        assert addresses[-1] == id(leak) and id(holder) in addresses
-        if PY >= (3, 11):
-            assert addresses[-2:] == [id(holder), id(leak)]
-            assert [link.via for link in links][-3:] == ["['h']", ".item", None]
-    finally:
-        _CACHE.clear()
-
-
-def test_referrers_stop_at_depth():
-    """Ten nested lists between the cache and the object: ``depth=3`` steps back do not
-    reach the module (the chain is not rooted, and still ends at the object); ``depth=30``
-    does, through the cache and every list in order."""
-    leak = Leak()
-    nest = [leak]
-    lists = [nest]
-    for _ in range(9):
-        nest = [nest]
-        lists.append(nest)
-    _CACHE["deep"] = nest
-    try:
-        short = pyhood.referrers(leak, depth=3)
-        assert short.rooted is False
-        assert short.links[-1].address == id(leak)
-        full = pyhood.referrers(leak, depth=30)
-        assert full.rooted is True
-        assert full.links[0].address == id(sys.modules[__name__])
-        outer_first = [id(x) for x in reversed(lists)]
-        assert [link.address for link in full.links][-12:] == [id(_CACHE), *outer_first, id(leak)]
-        assert [link.via for link in full.links][-12:] == ["['deep']", *["[0]"] * 10, None]
-    finally:
-        _CACHE.clear()
 
 
 def test_census_and_diff_print_render_and_export(gc_disabled):
