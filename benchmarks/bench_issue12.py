@@ -498,6 +498,12 @@ def report(rows, scaling, rss, notes, args, env: dict) -> None:
         f"after dropping it (/proc/self/statm); peak {mib(rss['peak_delta'])} during the call "
         f"({rss['peak_source']}); the result has {rss['fields']} fields"
     )
+    print_notes(rows, notes, bullet)
+
+
+def print_notes(rows: list, notes: list[str], bullet: str) -> None:
+    """The notes, one per line, then how many of the rows with a goal met it (rows whose
+    ``met`` is None were not measured)."""
     for note in notes:
         print(f"{bullet}{note}")
     measured = [r for r in rows if r.met is not None]

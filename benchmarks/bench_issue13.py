@@ -62,7 +62,7 @@ from pathlib import Path
 
 import pyhood
 from bench_header_layout import build_warning, fmt_time, try_import_asizeof
-from bench_issue12 import label, mib, peak_rss_bytes, reset_peak_rss
+from bench_issue12 import label, mib, peak_rss_bytes, print_notes, reset_peak_rss
 from bench_obmalloc import print_cells as print_table
 
 SIZES = (10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
@@ -387,12 +387,7 @@ def report(rows: list[Row], scaling: list[Scaling], notes: list[str], args, env:
         ["scaling", "N", "objects", "median time", "per object", "peak RSS growth"], table, md
     )
     print()
-    for note in notes:
-        print(f"{bullet}{note}")
-    measured = [r for r in rows if r.met is not None]
-    met = sum(bool(r.met) for r in measured)
-    unmeasured = len(rows) - len(measured)
-    print(f"{bullet}goals met: {met}/{len(measured)} measured rows ({unmeasured} not measured)")
+    print_notes(rows, notes, bullet)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -243,7 +243,7 @@ fn classify_with(
         pool_capacity: None,
         arena_index: None,
     };
-    if in_loaded_image(block_address) {
+    if dynlink::in_loaded_image(block_address) {
         return Ok(info);
     }
     // 3.14+'s `_Py_STATICALLY_ALLOCATED_FLAG` (`static_hint`) is no proof: `PyObject_HEAD_INIT`
@@ -339,12 +339,6 @@ fn allocator_name(py: Python<'_>) -> std::borrow::Cow<'static, str> {
         }
     });
     name
-}
-
-/// `dynlink::in_loaded_image`: a binary search of the images' ranges, read once per set of
-/// loaded images.
-fn in_loaded_image(address: usize) -> bool {
-    dynlink::in_loaded_image(address)
 }
 
 /// Run `f` with allocator-header probes remembered: a header read twice inside `f` (the

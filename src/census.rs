@@ -19,7 +19,6 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::errors;
@@ -112,7 +111,6 @@ pub struct PyCensus {
     types: Vec<(String, PyTypeStat)>,
     /// Every address counted (for `diff`'s examples).
     addresses: Arc<AddrBits>,
-    by_type: PyOnceLock<Py<PyDict>>,
 }
 
 #[pymethods]
@@ -120,10 +118,7 @@ impl PyCensus {
     /// `{type key: TypeStat}`.
     #[getter]
     fn by_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = self
-            .by_type
-            .get_or_try_init(py, || walk::stat_dict(py, &self.types).map(Bound::unbind))?;
-        d.bind(py).copy()
+        walk::stat_dict(py, &self.types)
     }
 
     /// What changed from this census to `later`, type by type.
@@ -240,7 +235,6 @@ pub fn census(py: Python<'_>, include_untracked: bool) -> PyResult<Py<PyCensus>>
             unmeasured,
             types: tally.merged(),
             addresses: Arc::new(addresses),
-            by_type: PyOnceLock::new(),
         })
     })
 }

@@ -15,7 +15,6 @@
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
 use crate::footprint;
@@ -86,7 +85,6 @@ pub struct PyDeepFootprint {
     types: Vec<(String, PyTypeStat)>,
     apart: Vec<(String, usize)>,
     largest: Vec<PyLargest>,
-    by_type: PyOnceLock<Py<PyDict>>,
 }
 
 #[pymethods]
@@ -94,10 +92,7 @@ impl PyDeepFootprint {
     /// `{type key: TypeStat}` over the counted objects.
     #[getter]
     fn by_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = self
-            .by_type
-            .get_or_try_init(py, || walk::stat_dict(py, &self.types).map(Bound::unbind))?;
-        d.bind(py).copy()
+        walk::stat_dict(py, &self.types)
     }
 
     /// `{type key: count}` of the type objects, modules, functions and code objects reached
@@ -316,7 +311,6 @@ fn walk<'py>(
             .map(|(k, s)| (k, s.count))
             .collect(),
         largest,
-        by_type: PyOnceLock::new(),
     })
 }
 

@@ -174,6 +174,17 @@ pub struct Cost {
     pub shared: bool,
 }
 
+impl Cost {
+    /// Count one allocation of the object, in `domain` ("pymalloc", "malloc", …).
+    fn add(&mut self, requested: usize, allocated: usize, domain: &str) {
+        self.requested += requested;
+        self.allocated += allocated;
+        if domain == "pymalloc" {
+            self.pymalloc += allocated;
+        }
+    }
+}
+
 /// What a walk over many objects shares between their costs: each type's slots and
 /// decoder (`layout::TypeCache`), and the allocator's facts (`blocks::Sizer`).
 pub struct WalkCosts<'py> {
@@ -195,32 +206,27 @@ impl<'py> WalkCosts<'py> {
         self.sizer.forget_pools();
     }
 
-    /// [`cost`] of one object of the walk: an object whose decoder says what it owns
+    /// What one object of the walk costs: an object whose decoder says what it owns
     /// (`layout::Owned`) is sized from its extent and that block with the walk's caches;
-    /// any other as `cost` does.
+    /// any other from its description, as `footprint` does (`described_cost`).
     pub fn cost(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Cost> {
         let Some((ext, owned)) = self.types.quick(obj)? else {
-            return cost(obj);
+            return described_cost(obj);
         };
         let py = obj.py();
         let at = (obj.as_ptr() as usize).wrapping_add_signed(ext.start);
         let len = (ext.end - ext.start) as usize;
         let (allocated, domain) = self.sizer.block(py, at, len, static_hint(obj), ext.fit)?;
         let mut c = Cost {
-            requested: len,
-            allocated,
-            pymalloc: if domain == "pymalloc" { allocated } else { 0 },
             shared: crate::identity::is_immortal(obj) || domain == "static",
+            ..Cost::default()
         };
+        c.add(len, allocated, domain);
         if let layout::Owned::One { address, len, fit } = owned {
             // As `allocations`: a block in a loaded image is not the object's to count.
             let (allocated, domain) = self.sizer.block(py, address, len, false, fit)?;
             if domain != "static" {
-                c.requested += len;
-                c.allocated += allocated;
-                if domain == "pymalloc" {
-                    c.pymalloc += allocated;
-                }
+                c.add(len, allocated, domain);
             }
         }
         Ok(c)
@@ -239,25 +245,10 @@ impl<'py> WalkCosts<'py> {
     }
 }
 
-/// `footprint(obj)`'s totals as a [`Cost`]. Inside an outer `blocks::memoised` scope (a
-/// walk), allocator headers are read once for all the objects the scope sizes.
-pub fn cost(obj: &Bound<'_, PyAny>) -> PyResult<Cost> {
-    // Most objects own no block (ints, strs… tuples, instances from 3.13): their own
-    // allocation is all there is, found from the extent alone (`layout::quick`).
-    if let Some((ext, layout::Owned::Nothing)) = layout::quick(obj)? {
-        let own = crate::blocks::memoised(|| own_block(obj, &ext))?;
-        let allocated = own.block_size.unwrap_or(own.requested);
-        return Ok(Cost {
-            requested: own.requested,
-            allocated,
-            pymalloc: if own.domain == "pymalloc" {
-                allocated
-            } else {
-                0
-            },
-            shared: crate::identity::is_immortal(obj) || own.domain == "static",
-        });
-    }
+/// `footprint(obj)`'s totals as a [`Cost`], from the object's description
+/// (`allocations`). Inside an outer `blocks::memoised` scope (a walk), allocator headers are
+/// read once for all the objects the scope sizes.
+fn described_cost(obj: &Bound<'_, PyAny>) -> PyResult<Cost> {
     let found = crate::blocks::memoised(|| allocations(obj))?;
     let mut c = Cost {
         shared: crate::identity::is_immortal(obj)
@@ -265,11 +256,7 @@ pub fn cost(obj: &Bound<'_, PyAny>) -> PyResult<Cost> {
         ..Cost::default()
     };
     for (_, requested, allocated, info) in &found {
-        c.requested += requested;
-        c.allocated += allocated;
-        if info.domain == "pymalloc" {
-            c.pymalloc += allocated;
-        }
+        c.add(*requested, *allocated, info.domain);
     }
     Ok(c)
 }

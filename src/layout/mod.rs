@@ -472,17 +472,7 @@ pub fn extent(obj: &Bound<'_, PyAny>) -> PyResult<Extent> {
 
 /// The object's allocation `[start, end)` and the blocks it owns, when its decoder can say
 /// without describing it (`Decoder::owned`) and no 3.11/3.12 values array hangs off its
-/// pre-header (`common::may_own_values`). `None` when only `blocks_of` can tell.
-pub fn quick(obj: &Bound<'_, PyAny>) -> PyResult<Option<(Extent, Owned)>> {
-    let tv = TypeView::unnamed(obj);
-    quick_with(
-        obj,
-        &tv,
-        decoder(obj, &tv),
-        common::may_own_values(tv.slots.flags),
-    )
-}
-
+/// pre-header (`values`: `common::may_own_values`). `None` when only `blocks_of` can tell.
 fn quick_with(
     obj: &Bound<'_, PyAny>,
     tv: &TypeView<'_>,
@@ -514,7 +504,8 @@ pub struct TypeCache<'py> {
 }
 
 impl<'py> TypeCache<'py> {
-    /// [`quick`], with the type's part remembered.
+    /// The object's extent and what it owns, when that is known without describing it
+    /// (`quick_with`), with the type's part remembered.
     pub fn quick(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Option<(Extent, Owned)>> {
         let key = obj.get_type_ptr() as usize;
         // A few recent types by address bits (a heap's objects alternate between types).

@@ -61,7 +61,6 @@ pub struct AddrBits {
     index: std::collections::HashMap<usize, usize, BuildHasherDefault<AddrHasher>>,
     bitmaps: Vec<[u64; REGION_WORDS]>,
     last: Option<(usize, usize)>,
-    len: usize,
 }
 
 const REGION_SHIFT: u32 = 16;
@@ -88,7 +87,6 @@ impl AddrBits {
         let bits = &mut self.bitmaps[i];
         let new = bits[w] & bit == 0;
         bits[w] |= bit;
-        self.len += usize::from(new);
         new
     }
 
@@ -98,16 +96,6 @@ impl AddrBits {
         self.index
             .get(&(addr >> REGION_SHIFT))
             .is_some_and(|&i| self.bitmaps[i][slot / 64] & (1u64 << (slot % 64)) != 0)
-    }
-
-    /// How many addresses are in the set.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether the set is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 }
 
@@ -169,13 +157,6 @@ pub fn referents(obj: &Bound<'_, PyAny>, out: &mut Vec<usize>) {
             }
         }
     }
-}
-
-/// Whether the live object at `obj` is on one of the collector's lists
-/// (`PyObject_GC_IsTracked`: false for objects without a GC head).
-pub fn is_tracked(obj: &Bound<'_, PyAny>) -> bool {
-    // SAFETY: an exported C function reading a live object's type flags and GC head
-    unsafe { ffi::PyObject_GC_IsTracked(obj.as_ptr()) != 0 }
 }
 
 /// The objects a walk has reached and not yet looked at, each reported by `tp_traverse`
@@ -276,16 +257,6 @@ impl<'py> Frontier<'py> {
         // - `from_borrowed_ptr` takes a strong reference of its own
         Some(unsafe { Bound::from_borrowed_ptr(self.py, addr as *mut ffi::PyObject) })
     }
-
-    /// How many objects are queued.
-    pub fn len(&self) -> usize {
-        self.pending.len()
-    }
-
-    /// Whether nothing is queued.
-    pub fn is_empty(&self) -> bool {
-        self.pending.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -298,7 +269,6 @@ mod tests {
         let addrs = [0x1000usize, 0x1008, 0x1_0000, 0x7f00_0000_fff8, 0x1000];
         let new: Vec<bool> = addrs.iter().map(|&a| bits.insert(a)).collect();
         assert_eq!(new, [true, true, true, true, false]);
-        assert_eq!(bits.len(), 4);
         assert!(bits.contains(0x1008) && bits.contains(0x7f00_0000_fff8));
         assert!(!bits.contains(0x1010) && !bits.contains(0x2_0000));
     }
