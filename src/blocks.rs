@@ -604,10 +604,18 @@ pub struct Sizer {
     pymalloc: bool,
     images: std::sync::Arc<Vec<(usize, usize)>>,
     pools: HashMap<usize, Option<PoolFacts>, BuildHasherDefault<AddrHasher>>,
-    /// (pool, its header when it is pymalloc's), by address bits.
-    recent: [Option<(usize, Option<PoolFacts>)>; RECENT_POOLS],
-    /// (pool, whether a loaded image overlaps it), by address bits.
-    near: [Option<(usize, bool)>; RECENT_POOLS],
+    /// What was learned of a few recent pools, by address bits.
+    recent: [Option<PoolSeen>; RECENT_POOLS],
+}
+
+/// What a [`Sizer`] learned of one 16 KiB-aligned span.
+#[derive(Clone, Copy)]
+struct PoolSeen {
+    pool: usize,
+    /// Whether a loaded image overlaps it.
+    near_image: bool,
+    /// Its header when it is pymalloc's; `None` until asked.
+    facts: Option<Option<PoolFacts>>,
 }
 
 impl Sizer {
@@ -618,36 +626,16 @@ impl Sizer {
             images: dynlink::image_ranges(),
             pools: HashMap::default(),
             recent: [None; RECENT_POOLS],
-            near: [None; RECENT_POOLS],
         }
-    }
-
-    /// Whether the block at `addr` (in the 16 KiB-aligned span `pool`) lies in a loaded
-    /// image: statically allocated.
-    fn in_image(&mut self, addr: usize, pool: usize) -> bool {
-        let images = &self.images;
-        let overlaps = |lo: usize, hi: usize| {
-            let i = images.partition_point(|r| r.1 <= lo);
-            images.get(i).is_some_and(|r| r.0 < hi)
-        };
-        // Heap pools overlap no image: then no range is searched for their blocks.
-        let way = (pool / POOL_SIZE) % RECENT_POOLS;
-        let near = match self.near[way] {
-            Some((p, near)) if p == pool => near,
-            _ => {
-                let near = overlaps(pool, pool + POOL_SIZE);
-                self.near[way] = Some((pool, near));
-                near
-            }
-        };
-        near && overlaps(addr, addr + 1)
     }
 
     /// Drop what was learned of pools (Python code ran: pools may have been emptied and
     /// given to other size classes).
     pub fn forget_pools(&mut self) {
         self.pools.clear();
-        self.recent = [None; RECENT_POOLS];
+        for seen in self.recent.iter_mut().flatten() {
+            seen.facts = None;
+        }
     }
 
     /// The allocated size and domain of the block `[addr, addr + len)` of a live object.
@@ -659,27 +647,38 @@ impl Sizer {
         static_hint: bool,
         fit: Fit,
     ) -> PyResult<(usize, &'static str)> {
+        let Self {
+            pymalloc,
+            images,
+            pools,
+            recent,
+        } = self;
+        let overlaps_image = |lo: usize, hi: usize| {
+            let i = images.partition_point(|r| r.1 <= lo);
+            images.get(i).is_some_and(|r| r.0 < hi)
+        };
         let pool = addr & !(POOL_SIZE - 1);
-        if self.in_image(addr, pool) {
+        // A few recent spans by address bits (objects of a walk alternate between size
+        // classes, each in its own pools), then every pool met.
+        let seen = &mut recent[(pool / POOL_SIZE) % RECENT_POOLS];
+        let seen = match seen {
+            Some(s) if s.pool == pool => s,
+            _ => seen.insert(PoolSeen {
+                pool,
+                // Heap pools overlap no image: then no range is searched for their blocks.
+                near_image: overlaps_image(pool, pool + POOL_SIZE),
+                facts: None,
+            }),
+        };
+        if seen.near_image && overlaps_image(addr, addr + 1) {
             return Ok((len, "static"));
         }
-        if self.pymalloc && (1..=SMALL_REQUEST_THRESHOLD).contains(&len) {
-            // A few recent pools by address bits (objects of a walk alternate between size
-            // classes, each in its own pools), then every pool met.
-            let way = (pool / POOL_SIZE) % RECENT_POOLS;
-            let facts = match self.recent[way] {
-                Some((p, facts)) if p == pool => facts,
-                _ => {
-                    let facts = *self
-                        .pools
-                        .entry(pool)
-                        .or_insert_with(|| pool_facts(pool).ok());
-                    self.recent[way] = Some((pool, facts));
-                    facts
-                }
-            };
+        if *pymalloc && (1..=SMALL_REQUEST_THRESHOLD).contains(&len) {
+            let facts = seen
+                .facts
+                .get_or_insert_with(|| *pools.entry(pool).or_insert_with(|| pool_facts(pool).ok()));
             if let Some(p) = facts {
-                if let Ok(size) = pool_fit(&p, addr, len, fit) {
+                if let Ok(size) = pool_fit(p, addr, len, fit) {
                     return Ok((size, "pymalloc"));
                 }
             }

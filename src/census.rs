@@ -52,19 +52,21 @@ pub fn refuse_free_threaded(what: &str) -> PyResult<()> {
 /// Every live object once: each object on the collector's lists (`f(obj, true)`), and,
 /// with `untracked`, each untracked object reachable from them (`f(obj, false)`), found
 /// right after the tracked object that reaches it. `f` must run no Python code and make
-/// no tracked object (`ValidatedHeads::each`).
+/// no tracked object (`ValidatedHeads::each`). Returns the address of every object given.
 fn every_object<'py>(
     py: Python<'py>,
     paused: &Paused,
     untracked: bool,
     mut f: impl FnMut(&Bound<'py, PyAny>, bool) -> PyResult<()>,
-) -> PyResult<()> {
+) -> PyResult<AddrBits> {
     let heads = generations::validated_list_heads(py, paused)?;
     let mut seen = AddrBits::default();
     let mut frontier = Frontier::new(py, paused, false);
     for i in 0..HEADS {
         heads
             .each(py, i, MAX_GC_NODES, generations::checkpoint(py), |o| {
+                // (An object is on one list once: a tracked one is never seen twice.)
+                seen.insert(o.as_ptr() as usize);
                 f(o, true)?;
                 if untracked {
                     frontier.expand(o, |addr, tracked| !tracked && seen.insert(addr));
@@ -77,7 +79,7 @@ fn every_object<'py>(
             })
             .map_err(|e| generations::walk_error(e, &list_name(i)))?;
     }
-    Ok(())
+    Ok(seen)
 }
 
 /// Every live object of the interpreter, by type.
@@ -200,10 +202,9 @@ pub fn census(py: Python<'_>, include_untracked: bool) -> PyResult<Py<PyCensus>>
         let mut tally = Tally::default();
         let (mut tracked, mut untracked) = (0usize, 0usize);
         let (mut requested, mut allocated, mut pymalloc) = (0usize, 0usize, 0usize);
-        let mut addresses = AddrBits::default();
         let mut unmeasured = 0usize;
         let mut costs = footprint::WalkCosts::new(py);
-        crate::blocks::memoised(|| {
+        let addresses = crate::blocks::memoised(|| {
             every_object(py, paused, include_untracked, |o, on_list| {
                 let c = costs.cost_or_refusal(o)?.unwrap_or_else(|| {
                     unmeasured += 1;
@@ -213,7 +214,6 @@ pub fn census(py: Python<'_>, include_untracked: bool) -> PyResult<Py<PyCensus>>
                 requested += c.requested;
                 allocated += c.allocated;
                 pymalloc += c.pymalloc;
-                addresses.insert(o.as_ptr() as usize);
                 if on_list {
                     tracked += 1;
                 } else {

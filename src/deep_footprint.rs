@@ -255,12 +255,12 @@ fn walk<'py>(
             if cut {
                 continue;
             }
-            let kind = tally.slot(&o);
-            if tally.apart(kind) {
-                let i = apart.slot(&o);
-                apart.bump(i);
-                continue;
-            }
+        }
+        let slot = tally.slot(&o);
+        if !is_root && tally.apart(slot) {
+            let i = apart.slot(&o);
+            apart.bump(i);
+            continue;
         }
         let c = match costs.cost_or_refusal(&o)? {
             Some(c) => c,
@@ -280,7 +280,7 @@ fn walk<'py>(
         objects += 1;
         total += c.allocated;
         requested += c.requested;
-        let slot = tally.add(&o, &c);
+        tally.add_to(slot, &c);
         if largest.len() < LARGEST || c.allocated > largest[largest.len() - 1].0 {
             let at = largest.partition_point(|l| l.0 >= c.allocated);
             largest.insert(at, (c.allocated, c.requested, o.as_ptr() as usize, slot));

@@ -126,8 +126,13 @@ impl Tally {
     /// Count `obj` with its cost; returns its type's slot.
     pub fn add(&mut self, obj: &Bound<'_, PyAny>, c: &Cost) -> usize {
         let i = self.slot(obj);
-        self.stats[i].add(c);
+        self.add_to(i, c);
         i
+    }
+
+    /// Count one more object of slot `i`'s type, with its cost.
+    pub fn add_to(&mut self, i: usize, c: &Cost) {
+        self.stats[i].add(c);
     }
 
     /// Count one more object in slot `i`, with no cost (objects counted, not measured).

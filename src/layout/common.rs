@@ -87,6 +87,7 @@ pub fn var_head_without_items(tv: &TypeView<'_>) -> bool {
     .any(|t| t.get_type().is(py.get_type::<PyType>()) && tv.ty.is_subclass(&t).unwrap_or(false))
 }
 /// The allocation's bounds and the facts needed to place fields inside it.
+#[derive(Clone, Copy)]
 pub struct Extent {
     pub start: isize,
     pub end: isize,
@@ -121,11 +122,64 @@ pub fn round8(n: isize) -> isize {
 /// Work out `[start, end)` of the object's allocation from what its decoder read of its
 /// own struct (`body`) and what its class adds (GC head, pre-header, a heap subclass's
 /// slots, inline values).
+/// Whether [`extent`] reads nothing of an object of this type beyond what its decoder's
+/// `body` reads: no `tp_is_gc` asks the object whether it has a GC head, and no 3.13+
+/// inline values hold a per-object capacity.
+pub fn extent_by_type(tv: &TypeView<'_>) -> bool {
+    !tv.slots.has_is_gc && inline_values_offset(tv.slots.flags, tv.slots.basicsize).is_none()
+}
+
+/// Where an object's allocation starts, as an offset from the object: its `PyGC_Head` (if
+/// `gc`) and the pre-header its type's flags give come first.
+fn start_of(gc: bool, flags: u64) -> isize {
+    let pre = preheader(flags).len() as isize * 8;
+    -(if gc { GC_HEAD_SIZE as isize } else { 0 }) - pre
+}
+
+/// What [`extent`] takes from the type alone, for a type whose objects need nothing else
+/// of it but their body: a static type (no heap subclass's slots follow) with
+/// [`extent_by_type`]. A walk over many objects works it out once per type.
+#[derive(Clone, Copy)]
+pub struct TypeStart {
+    start: isize,
+    gc: bool,
+}
+
+impl TypeStart {
+    pub fn of(tv: &TypeView<'_>) -> Option<Self> {
+        if tv.has(ffi::Py_TPFLAGS_HEAPTYPE) || !extent_by_type(tv) {
+            return None;
+        }
+        // Without `tp_is_gc`, `PyObject_IS_GC` is the type's flag.
+        let gc = tv.has(ffi::Py_TPFLAGS_HAVE_GC);
+        Some(Self {
+            start: start_of(gc, tv.slots.flags),
+            gc,
+        })
+    }
+
+    /// What [`extent`] gives for an object of the type with this body; the body back when
+    /// only `extent` can tell (it names other ends the allocation may have).
+    pub fn extent(&self, body: Body) -> Result<Extent, Body> {
+        if !body.alt_ends.is_empty() {
+            return Err(body);
+        }
+        Ok(Extent {
+            start: self.start,
+            end: body.end,
+            items: body.items,
+            var_head: body.var_head,
+            inline_values: None,
+            gc: self.gc,
+            fit: body.fit,
+        })
+    }
+}
+
 pub fn extent(obj: &Bound<'_, PyAny>, tv: &TypeView<'_>, body: Body) -> PyResult<Extent> {
     let s = &tv.slots;
     let gc = rawobj::is_gc(obj);
-    let pre = preheader(s.flags).len() as isize * 8;
-    let start = -(if gc { GC_HEAD_SIZE as isize } else { 0 }) - pre;
+    let start = start_of(gc, s.flags);
     let heap = tv.has(ffi::Py_TPFLAGS_HEAPTYPE);
     let Body {
         items,

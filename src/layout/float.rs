@@ -14,6 +14,10 @@ impl Decoder for Float {
         super::Owned::Nothing
     }
 
+    fn by_type(&self, _tv: &TypeView<'_>) -> bool {
+        true
+    }
+
     fn fields(
         &self,
         _obj: &Bound<'_, PyAny>,

@@ -24,6 +24,11 @@ impl Decoder for Generic {
         true
     }
 
+    /// Fixed-size objects: `tp_basicsize` bytes, owning nothing pyhood knows of.
+    fn by_type(&self, tv: &TypeView<'_>) -> bool {
+        tv.slots.itemsize == 0
+    }
+
     /// A type pyhood has no struct for may use `ob_size` for something else than its
     /// item count (nothing makes `tp_itemsize` and `ob_size` agree): its bytes are read
     /// fault-free then, so an extent larger than the allocation costs an error, never a

@@ -382,6 +382,12 @@ pub trait Decoder: Sync {
         Ok(common::Body::fixed(tv.slots.basicsize, self.var_head(tv)))
     }
 
+    /// Whether `body` and `owned` read nothing of the object: its type alone sets them (a
+    /// walk over many objects then works them out once per type).
+    fn by_type(&self, _tv: &TypeView<'_>) -> bool {
+        false
+    }
+
     /// Whether the extent `body` gives is the allocation as CPython made it, so that the
     /// object's bytes may be read directly (point 1 of the rule in `raw`): true for every
     /// struct pyhood declares.
@@ -478,6 +484,7 @@ fn quick_with(
     tv: &TypeView<'_>,
     d: &dyn Decoder,
     values: bool,
+    start: Option<&common::TypeStart>,
 ) -> PyResult<Option<(Extent, Owned)>> {
     if values {
         return Ok(None);
@@ -486,7 +493,16 @@ fn quick_with(
     if owned == Owned::Unknown {
         return Ok(None);
     }
-    Ok(Some((common::extent(obj, tv, d.body(obj, tv)?)?, owned)))
+    let body = d.body(obj, tv)?;
+    let ext = match start {
+        Some(start) => start.extent(body),
+        None => Err(body),
+    };
+    let ext = match ext {
+        Ok(ext) => ext,
+        Err(body) => common::extent(obj, tv, body)?,
+    };
+    Ok(Some((ext, owned)))
 }
 
 /// What a walk over many objects learns once per type (`footprint::WalkCosts`): its
@@ -499,8 +515,21 @@ pub struct TypeCache<'py> {
         usize,
         std::hash::BuildHasherDefault<crate::raw::traverse::AddrHasher>,
     >,
-    types: Vec<(TypeView<'py>, &'static dyn Decoder, bool)>,
+    types: Vec<CachedType<'py>>,
     recent: [Option<(usize, usize)>; 16],
+}
+
+/// What a [`TypeCache`] keeps of one type.
+struct CachedType<'py> {
+    tv: TypeView<'py>,
+    decoder: &'static dyn Decoder,
+    /// Whether its objects may keep a 3.11/3.12 values array (`common::may_own_values`).
+    values: bool,
+    /// The extent and owned blocks of every object of the type, when the type alone sets
+    /// them (`Decoder::by_type`, `common::extent_by_type`): worked out from the first.
+    same_for_all: Option<Option<(Extent, Owned)>>,
+    /// What the type alone sets of its objects' extents, when nothing else is needed.
+    start: Option<common::TypeStart>,
 }
 
 impl<'py> TypeCache<'py> {
@@ -517,16 +546,30 @@ impl<'py> TypeCache<'py> {
                 let i = *self.index.entry(key).or_insert(next);
                 if i == next {
                     let tv = TypeView::unnamed(obj);
-                    let d = decoder(obj, &tv);
+                    let decoder = decoder(obj, &tv);
                     let values = common::may_own_values(tv.slots.flags);
-                    self.types.push((tv, d, values));
+                    // (When the first object's fails, each object's is worked out alone.)
+                    let same_for_all = (decoder.by_type(&tv) && common::extent_by_type(&tv))
+                        .then(|| quick_with(obj, &tv, decoder, values, None).ok())
+                        .flatten();
+                    let start = common::TypeStart::of(&tv);
+                    self.types.push(CachedType {
+                        tv,
+                        decoder,
+                        values,
+                        same_for_all,
+                        start,
+                    });
                 }
                 self.recent[way] = Some((key, i));
                 i
             }
         };
-        let (tv, d, values) = &self.types[i];
-        quick_with(obj, tv, *d, *values)
+        let t = &self.types[i];
+        match t.same_for_all {
+            Some(quick) => Ok(quick),
+            None => quick_with(obj, &t.tv, t.decoder, t.values, t.start.as_ref()),
+        }
     }
 }
 

@@ -307,9 +307,10 @@ impl<'a> ValidatedHeads<'a> {
             //   attached and the collector idle and paused: it is the `PyGC_Head` of a live
             //   tracked object, whose `PyObject` starts right after it (`FROM_GC`,
             //   Include/internal/pycore_gc.h v3.10–v3.15)
-            // - `from_borrowed_ptr` takes a strong reference of its own, released when `f`
-            //   is done, so the count is as it was
-            let obj = unsafe { Bound::from_borrowed_ptr(py, obj) };
+            // - the list holds it until `f` returns: by the contract above `f` runs no Python
+            //   code and releases no reference it did not take, and the collector is paused;
+            //   so a borrowed reference (no count taken, none written) stays valid
+            let obj = unsafe { Borrowed::from_ptr(py, obj) };
             f(&obj).map_err(WalkError::Interrupted)
         })
     }

@@ -62,6 +62,9 @@ pub struct TypeSlots {
     pub members: usize,
     /// `PyHeapTypeObject.ht_cached_keys` (heap types only; 0 otherwise).
     pub cached_keys: usize,
+    /// Whether the type has a `tp_is_gc` predicate (type objects): then whether an object
+    /// has a `PyGC_Head` depends on the object, not only on its type's flags.
+    pub has_is_gc: bool,
 }
 
 pub fn type_slots(tp: &Bound<'_, PyType>) -> TypeSlots {
@@ -72,13 +75,14 @@ pub fn type_slots(tp: &Bound<'_, PyType>) -> TypeSlots {
     // - every type object is at least a complete `PyTypeObject`
     // - reads are plain field loads of initialised slots (types are ready once instances exist
     //   or once Python code can reference them)
-    let (basicsize, itemsize, dictoffset, weaklistoffset, members) = unsafe {
+    let (basicsize, itemsize, dictoffset, weaklistoffset, members, has_is_gc) = unsafe {
         (
             (*t).tp_basicsize,
             (*t).tp_itemsize,
             (*t).tp_dictoffset,
             (*t).tp_weaklistoffset,
             (*t).tp_members as usize,
+            (*t).tp_is_gc.is_some(),
         )
     };
     // SAFETY: as above; PyType_GetFlags is the exported accessor for tp_flags
@@ -100,6 +104,7 @@ pub fn type_slots(tp: &Bound<'_, PyType>) -> TypeSlots {
         weaklistoffset,
         members,
         cached_keys,
+        has_is_gc,
     }
 }
 

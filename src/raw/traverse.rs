@@ -55,22 +55,25 @@ pub type AddrSet = HashSet<usize, BuildHasherDefault<AddrHasher>>;
 /// A set of object addresses as bitmaps, one bit per 8-byte word of each 64 KiB region
 /// holding a member (1 KiB per region): a walk over millions of objects packed in arenas
 /// tests and sets a bit where a hash set would probe and grow. A region's bitmap is found
-/// through a hash map, the last one used kept at hand.
+/// through a hash map, a few recent ones kept at hand by address bits (a walk's objects
+/// come from a handful of arenas at a time).
 #[derive(Default)]
 pub struct AddrBits {
     index: std::collections::HashMap<usize, usize, BuildHasherDefault<AddrHasher>>,
     bitmaps: Vec<[u64; REGION_WORDS]>,
-    last: Option<(usize, usize)>,
+    recent: [Option<(usize, usize)>; RECENT_REGIONS],
 }
 
 const REGION_SHIFT: u32 = 16;
 const REGION_WORDS: usize = (1 << REGION_SHIFT) / 8 / 64;
+const RECENT_REGIONS: usize = 16;
 
 impl AddrBits {
     /// Add `addr`; whether it was not there yet.
     pub fn insert(&mut self, addr: usize) -> bool {
         let region = addr >> REGION_SHIFT;
-        let i = match self.last {
+        let way = region % RECENT_REGIONS;
+        let i = match self.recent[way] {
             Some((r, i)) if r == region => i,
             _ => {
                 let next = self.bitmaps.len();
@@ -78,7 +81,7 @@ impl AddrBits {
                 if i == next {
                     self.bitmaps.push([0; REGION_WORDS]);
                 }
-                self.last = Some((region, i));
+                self.recent[way] = Some((region, i));
                 i
             }
         };
@@ -242,8 +245,9 @@ impl<'py> Frontier<'py> {
         self.scratch = found;
     }
 
-    /// The object queued last, as a reference.
-    pub fn pop(&mut self) -> Option<Bound<'py, PyAny>> {
+    /// The object queued last, as a borrowed reference (no count taken: a walk over
+    /// millions of objects writes none of them).
+    pub fn pop(&mut self) -> Option<Borrowed<'py, 'py, PyAny>> {
         let addr = self.pending.pop()?;
         // The objects to be looked at next: their headers load while this one is.
         let n = self.pending.len();
@@ -253,9 +257,9 @@ impl<'py> Frontier<'py> {
         // SAFETY:
         // - `addr` was queued by `push` (a root the caller held) or `expand` (reported by
         //   `tp_traverse` of a live object); by the contract above the object that reported
-        //   it still holds it (nothing ran, nothing was released) or `held` does
-        // - `from_borrowed_ptr` takes a strong reference of its own
-        Some(unsafe { Bound::from_borrowed_ptr(self.py, addr as *mut ffi::PyObject) })
+        //   it still holds it (nothing ran, nothing was released) or `held` does, for as
+        //   long as the caller looks at it by the same contract: so it may be borrowed
+        Some(unsafe { Borrowed::from_ptr(self.py, addr as *mut ffi::PyObject) })
     }
 }
 
