@@ -507,10 +507,12 @@ struct PoolFacts {
     count: u32,
     arenaindex: u32,
     szidx: u32,
-    nextoffset: usize,
     maxnextoffset: usize,
     size: u32,
     capacity: u32,
+    /// Whether the header is one `init_pool` could have written for its size class (what
+    /// `pool_fit` asks of the pool, whatever the block).
+    sound: bool,
 }
 
 /// The header of the pool at `pool` (a probe: the address is a block's, rounded down; the
@@ -520,15 +522,21 @@ fn pool_facts(pool: usize) -> Result<PoolFacts, Refused> {
     let field = |off: usize, len: usize| h.uint(pool + off, len).unwrap_or(u64::MAX);
     let szidx = field(pool_header::szidx.offset, 4) as u32;
     let size = (szidx as usize + 1) * PYMALLOC_ALIGNMENT;
+    let count = field(pool_header::ref_count.offset, 4) as u32;
+    let nextoffset = field(pool_header::nextoffset.offset, 4) as usize;
+    let maxnextoffset = field(pool_header::maxnextoffset.offset, 4) as usize;
+    let capacity = ((POOL_SIZE - POOL_OVERHEAD) / size.max(1)) as u32;
     Ok(PoolFacts {
         pool,
-        count: field(pool_header::ref_count.offset, 4) as u32,
+        count,
         arenaindex: field(pool_header::arenaindex.offset, 4) as u32,
         szidx,
-        nextoffset: field(pool_header::nextoffset.offset, 4) as usize,
-        maxnextoffset: field(pool_header::maxnextoffset.offset, 4) as usize,
+        maxnextoffset,
         size: size.min(u32::MAX as usize) as u32,
-        capacity: ((POOL_SIZE - POOL_OVERHEAD) / size.max(1)) as u32,
+        capacity,
+        sound: maxnextoffset == POOL_SIZE.wrapping_sub(size)
+            && nextoffset <= POOL_SIZE
+            && (1..=capacity).contains(&count),
     })
 }
 
@@ -540,9 +548,7 @@ fn pool_fit(p: &PoolFacts, raw_start: usize, raw_len: usize, fit: Fit) -> Result
         pool,
         count,
         szidx,
-        nextoffset,
         maxnextoffset,
-        capacity,
         ..
     } = *p;
     let expected_class = ((raw_len - 1) / PYMALLOC_ALIGNMENT) as u32;
@@ -557,13 +563,11 @@ fn pool_fit(p: &PoolFacts, raw_start: usize, raw_len: usize, fit: Fit) -> Result
         Fit::AtLeast => szidx >= expected_class,
     };
     // `from_first < POOL_SIZE` once the block is past the header: a 32-bit remainder.
-    let valid = fits
+    let valid = p.sound
+        && fits
         && raw_start >= pool + POOL_OVERHEAD
         && from_first < POOL_SIZE
-        && (from_first as u32) % p.size.max(1) == 0
-        && maxnextoffset == POOL_SIZE - size
-        && nextoffset <= POOL_SIZE
-        && (1..=capacity).contains(&count);
+        && (from_first as u32) % p.size.max(1) == 0;
     if !valid {
         return Err(Refused::Pool {
             pool,

@@ -22,8 +22,12 @@ pub fn block_info(obj: &Bound<'_, PyAny>) -> PyResult<PyBlockInfo> {
 
 /// 3.14+'s `_Py_STATICALLY_ALLOCATED_FLAG` in the object's header (a hint, not a proof).
 fn static_hint(obj: &Bound<'_, PyAny>) -> bool {
-    crate::cpython::object::ob_flags(&crate::raw::object::header_bytes(obj))
-        .is_some_and(|f| f & 4 != 0)
+    is_static_hint(&rawobj::header_bytes(obj))
+}
+
+/// [`static_hint`] of a header already read.
+fn is_static_hint(h: &rawobj::HeaderBytes) -> bool {
+    crate::cpython::object::ob_flags(h).is_some_and(|f| f & 4 != 0)
 }
 
 /// The object's own allocation `[start, end)` (offsets from the object).
@@ -210,19 +214,19 @@ impl<'py> WalkCosts<'py> {
     /// (`layout::Owned`) is sized from its extent and that block with the walk's caches;
     /// any other from its description, as `footprint` does (`described_cost`).
     pub fn cost(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Cost> {
-        let Some((ext, owned)) = self.types.quick(obj)? else {
+        let Some(q) = self.types.quick(obj)? else {
             return described_cost(obj);
         };
         let py = obj.py();
-        let at = (obj.as_ptr() as usize).wrapping_add_signed(ext.start);
-        let len = (ext.end - ext.start) as usize;
-        let (allocated, domain) = self.sizer.block(py, at, len, static_hint(obj), ext.fit)?;
+        let h = rawobj::header_bytes(obj);
+        let at = (obj.as_ptr() as usize).wrapping_add_signed(q.start);
+        let (allocated, domain) = self.sizer.block(py, at, q.len, is_static_hint(&h), q.fit)?;
         let mut c = Cost {
-            shared: crate::identity::is_immortal(obj) || domain == "static",
+            shared: crate::cpython::object::immortal(&h) || domain == "static",
             ..Cost::default()
         };
-        c.add(len, allocated, domain);
-        if let layout::Owned::One { address, len, fit } = owned {
+        c.add(q.len, allocated, domain);
+        if let layout::Owned::One { address, len, fit } = q.owned {
             // As `allocations`: a block in a loaded image is not the object's to count.
             let (allocated, domain) = self.sizer.block(py, address, len, false, fit)?;
             if domain != "static" {

@@ -476,6 +476,18 @@ pub fn extent(obj: &Bound<'_, PyAny>) -> PyResult<Extent> {
     common::extent(obj, &tv, d.body(obj, &tv)?)
 }
 
+/// An object's allocation and the blocks it owns, as a walk sizes them
+/// ([`TypeCache::quick`]).
+#[derive(Clone, Copy)]
+pub struct Quick {
+    /// Where the allocation starts (an offset from the object) and its length.
+    pub start: isize,
+    pub len: usize,
+    /// How the allocator's block may differ from `len`.
+    pub fit: common::Fit,
+    pub owned: Owned,
+}
+
 /// The object's allocation `[start, end)` and the blocks it owns, when its decoder can say
 /// without describing it (`Decoder::owned`) and no 3.11/3.12 values array hangs off its
 /// pre-header (`values`: `common::may_own_values`). `None` when only `blocks_of` can tell.
@@ -485,7 +497,7 @@ fn quick_with(
     d: &dyn Decoder,
     values: bool,
     start: Option<&common::TypeStart>,
-) -> PyResult<Option<(Extent, Owned)>> {
+) -> PyResult<Option<Quick>> {
     if values {
         return Ok(None);
     }
@@ -502,7 +514,12 @@ fn quick_with(
         Ok(ext) => ext,
         Err(body) => common::extent(obj, tv, body)?,
     };
-    Ok(Some((ext, owned)))
+    Ok(Some(Quick {
+        start: ext.start,
+        len: (ext.end - ext.start) as usize,
+        fit: ext.fit,
+        owned,
+    }))
 }
 
 /// What a walk over many objects learns once per type (`footprint::WalkCosts`): its
@@ -527,7 +544,7 @@ struct CachedType<'py> {
     values: bool,
     /// The extent and owned blocks of every object of the type, when the type alone sets
     /// them (`Decoder::by_type`, `common::extent_by_type`): worked out from the first.
-    same_for_all: Option<Option<(Extent, Owned)>>,
+    same_for_all: Option<Option<Quick>>,
     /// What the type alone sets of its objects' extents, when nothing else is needed.
     start: Option<common::TypeStart>,
 }
@@ -535,7 +552,7 @@ struct CachedType<'py> {
 impl<'py> TypeCache<'py> {
     /// The object's extent and what it owns, when that is known without describing it
     /// (`quick_with`), with the type's part remembered.
-    pub fn quick(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Option<(Extent, Owned)>> {
+    pub fn quick(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Quick>> {
         let key = obj.get_type_ptr() as usize;
         // A few recent types by address bits (a heap's objects alternate between types).
         let way = (key >> 4) % self.recent.len();
