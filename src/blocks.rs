@@ -519,6 +519,39 @@ struct PoolFacts {
 /// header is proven by `pool_fit`).
 fn pool_facts(pool: usize) -> Result<PoolFacts, Refused> {
     let h = header_probe(pool, pool_header::SIZE).map_err(Refused::Read)?;
+    Ok(facts_of(pool, &h))
+}
+
+/// How many pools a [`Sizer`] reads at once when it meets a new one: that pool and the
+/// ones after it not yet read (a walk's objects fill neighbouring pools of an arena), in
+/// one batch of probes (`mem::probe_many`; a batch that reaches past an arena's end is
+/// read range by range).
+const POOLS_AT_ONCE: usize = 16;
+
+/// The headers of `pool` and of the next pools not in `known` (at most [`POOLS_AT_ONCE`] in
+/// all, each `None` where it is not mapped), read in one batch of probes.
+fn pool_facts_from(
+    pool: usize,
+    known: &HashMap<usize, Option<PoolFacts>, BuildHasherDefault<AddrHasher>>,
+) -> Vec<(usize, Option<PoolFacts>)> {
+    let ranges: Vec<(usize, usize)> = (0..POOLS_AT_ONCE)
+        .filter_map(|k| pool.checked_add(k * POOL_SIZE))
+        .filter(|p| *p == pool || !known.contains_key(p))
+        .map(|p| (p, pool_header::SIZE))
+        .collect();
+    let read = crate::raw::mem::probe_many(&ranges);
+    ranges
+        .iter()
+        .zip(read)
+        .map(|(&(p, _), bytes)| {
+            let facts = bytes.map(|b| facts_of(p, &Header::new(p, &b).remember()));
+            (p, facts)
+        })
+        .collect()
+}
+
+/// A pool header's facts, from its bytes as read.
+fn facts_of(pool: usize, h: &Header) -> PoolFacts {
     let field = |off: usize, len: usize| h.uint(pool + off, len).unwrap_or(u64::MAX);
     let szidx = field(pool_header::szidx.offset, 4) as u32;
     let size = (szidx as usize + 1) * PYMALLOC_ALIGNMENT;
@@ -526,7 +559,7 @@ fn pool_facts(pool: usize) -> Result<PoolFacts, Refused> {
     let nextoffset = field(pool_header::nextoffset.offset, 4) as usize;
     let maxnextoffset = field(pool_header::maxnextoffset.offset, 4) as usize;
     let capacity = ((POOL_SIZE - POOL_OVERHEAD) / size.max(1)) as u32;
-    Ok(PoolFacts {
+    PoolFacts {
         pool,
         count,
         arenaindex: field(pool_header::arenaindex.offset, 4) as u32,
@@ -537,7 +570,7 @@ fn pool_facts(pool: usize) -> Result<PoolFacts, Refused> {
         sound: maxnextoffset == POOL_SIZE.wrapping_sub(size)
             && nextoffset <= POOL_SIZE
             && (1..=capacity).contains(&count),
-    })
+    }
 }
 
 /// The block size of `[raw_start, raw_start + raw_len)` if the pool header `p` proves that
@@ -678,9 +711,19 @@ impl Sizer {
             return Ok((len, "static"));
         }
         if *pymalloc && (1..=SMALL_REQUEST_THRESHOLD).contains(&len) {
-            let facts = seen
-                .facts
-                .get_or_insert_with(|| *pools.entry(pool).or_insert_with(|| pool_facts(pool).ok()));
+            let facts = seen.facts.get_or_insert_with(|| {
+                if let Some(&facts) = pools.get(&pool) {
+                    return facts;
+                }
+                let mut facts = None;
+                for (p, f) in pool_facts_from(pool, pools) {
+                    if p == pool {
+                        facts = f;
+                    }
+                    pools.insert(p, f);
+                }
+                facts
+            });
             if let Some(p) = facts {
                 if let Ok(size) = pool_fit(p, addr, len, fit) {
                     return Ok((size, "pymalloc"));
