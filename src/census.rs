@@ -60,19 +60,27 @@ fn every_object<'py>(
     mut f: impl FnMut(&Bound<'py, PyAny>, bool) -> PyResult<()>,
 ) -> PyResult<AddrBits> {
     let heads = generations::validated_list_heads(py, paused)?;
+    // Every tracked object's address first, from the lists' links alone: then a referent
+    // is untracked exactly when the set does not hold it yet, and telling costs a bit in
+    // the set, not a read of the referent's GC head.
     let mut seen = AddrBits::default();
+    for i in 0..HEADS {
+        heads
+            .each_address(i, MAX_GC_NODES, generations::checkpoint(py), |a| {
+                seen.insert(a);
+            })
+            .map_err(|e| generations::walk_error(e, &list_name(i)))?;
+    }
     let mut frontier = Frontier::new(py, paused, false);
     for i in 0..HEADS {
         heads
             .each(py, i, MAX_GC_NODES, generations::checkpoint(py), |o| {
-                // (An object is on one list once: a tracked one is never seen twice.)
-                seen.insert(o.as_ptr() as usize);
                 f(o, true)?;
                 if untracked {
-                    frontier.expand(o, |addr, tracked| !tracked && seen.insert(addr));
+                    frontier.expand(o, |addr| seen.insert(addr));
                     while let Some(u) = frontier.pop() {
                         f(&u, false)?;
-                        frontier.expand(&u, |addr, tracked| !tracked && seen.insert(addr));
+                        frontier.expand(&u, |addr| seen.insert(addr));
                     }
                 }
                 Ok(())

@@ -286,7 +286,7 @@ fn walk<'py>(
             largest.insert(at, (c.allocated, c.requested, o.as_ptr() as usize, slot));
             largest.truncate(LARGEST);
         }
-        frontier.expand_all(&o, |addr| seen.insert(addr));
+        frontier.expand(&o, |addr| seen.insert(addr));
     }
     let largest = largest
         .into_iter()

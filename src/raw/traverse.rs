@@ -197,34 +197,9 @@ impl<'py> Frontier<'py> {
         self.pending.push(obj.as_ptr() as usize);
     }
 
-    /// Queue the objects `obj` references (see [`referents`]) for which `keep(address,
-    /// tracked)` says yes (`tracked`: whether the referent is on the collector's lists).
-    pub fn expand(&mut self, obj: &Bound<'py, PyAny>, mut keep: impl FnMut(usize, bool) -> bool) {
-        let mut found = std::mem::take(&mut self.scratch);
-        found.clear();
-        referents(obj, &mut found);
-        for &addr in &found {
-            let child = addr as *mut ffi::PyObject;
-            // SAFETY: `addr` was just reported by `tp_traverse` (or `PyDict_Next`) of the
-            // live object `obj`, which holds a strong reference to it: it is a live object,
-            // whose type flags and GC head `PyObject_GC_IsTracked` reads
-            let tracked = unsafe { ffi::PyObject_GC_IsTracked(child) != 0 };
-            if keep(addr, tracked) {
-                prefetch(addr);
-                self.pending.push(addr);
-                if let Some(held) = &mut self.held {
-                    // SAFETY: as above; `from_borrowed_ptr` takes a strong reference of its
-                    // own, kept in `held` until the frontier is dropped
-                    held.push(unsafe { Bound::from_borrowed_ptr(self.py, child) });
-                }
-            }
-        }
-        self.scratch = found;
-    }
-
-    /// Queue the objects `obj` references for which `keep(address)` says yes, without
-    /// asking whether each is tracked (a deep walk follows every kind alike).
-    pub fn expand_all(&mut self, obj: &Bound<'py, PyAny>, mut keep: impl FnMut(usize) -> bool) {
+    /// Queue the objects `obj` references (see [`referents`]) for which `keep(address)`
+    /// says yes.
+    pub fn expand(&mut self, obj: &Bound<'py, PyAny>, mut keep: impl FnMut(usize) -> bool) {
         let mut found = std::mem::take(&mut self.scratch);
         found.clear();
         referents(obj, &mut found);
