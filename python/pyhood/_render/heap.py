@@ -329,7 +329,8 @@ def census_diff_html(x: Any) -> str:
         grow = bar(width, GROW_COLOUR) if t.allocated > 0 else ""
         bars = (
             f'<div style="display:flex;width:{BAR_WIDTH}px">'
-            f'<div style="display:flex;width:{half:g}px;border-right:1px solid #999">{shrink}'
+            f'<div style="display:flex;width:{half:g}px;min-height:10px;'
+            f'border-right:1px solid #999">{shrink}'
             f'</div><div style="width:{half:g}px">{grow}</div></div>'
         )
         rows.append(

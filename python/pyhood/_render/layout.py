@@ -62,9 +62,11 @@ MAP_TAIL_ROWS = 8
 #: A run of at least this many rows of zero bytes (or of bytes not read) is one row.
 COLLAPSE_ROWS = 3
 
-_GUTTER = 56
+_GUTTER = 76
 _ROW_PX = 30
 _RUN_PX = 20
+#: Past the bytes, room for a folded row's words.
+_RUN_TEXT_PX = 300
 _MAP_WIDTH = _GUTTER + ROW_BYTES * CELL_PX + 4
 _H5 = "font:bold 12px monospace;margin:10px 0 4px"
 _NONZERO = re.compile(rb"[^\x00]")
@@ -226,6 +228,17 @@ class _Bytes:
             row += ROW_BYTES
         return stop
 
+    def unread(self, lo: int, hi: int) -> int:
+        """Bytes of ``[lo, hi)`` that pyhood did not read."""
+        i = max(self.at(lo), bisect.bisect_right(self.offsets, lo) - 1, 0)
+        total = 0
+        while i < len(self.fields) and self.offsets[i] < hi:
+            f = self.fields[i]
+            read_end = f.offset + len(self.raws[i])
+            total += max(0, min(hi, f.offset + f.size) - max(lo, read_end))
+            i += 1
+        return total
+
     def name_at(self, off: int) -> str:
         i = self.at(off)
         return self.fields[i].name if i >= 0 else "(no field)"
@@ -309,7 +322,9 @@ def _run_row(b: _Bytes, item: tuple, y: float) -> list[str]:
     lo, hi = item[1], item[2]
     rows = (hi - lo) // ROW_BYTES
     if item[0] == "gap":
-        what = f"… {rows:,} rows ({hi - lo:,} bytes) not shown: {b.names(lo, hi)} …"
+        unread = b.unread(lo, hi)
+        of = f", {unread:,} of them not read" if unread else ""
+        what = f"… {rows:,} rows ({hi - lo:,} bytes{of}) not shown: {b.names(lo, hi)} …"
         fill = "#fafafa"
     elif item[3] == "zero":
         what = f"{rows:,} rows ({hi - lo:,} bytes) of zeros: {b.names(lo, hi)}"
@@ -323,7 +338,9 @@ def _run_row(b: _Bytes, item: tuple, y: float) -> list[str]:
     return [
         text(_GUTTER - 6, y + 14, f"{lo:+d}", size=10, anchor="end", fill="#888"),
         rect(_GUTTER, y + 1, ROW_BYTES * CELL_PX, _RUN_PX - 2, fill, what, "#bbb", attrs),
-        text(_GUTTER + 6, y + 14, fit(what, ROW_BYTES * CELL_PX - 10), size=10, fill="#555"),
+        text(
+            _GUTTER + 6, y + 14, fit(what, ROW_BYTES * CELL_PX + _RUN_TEXT_PX, 6.1), 10, fill="#555"
+        ),
     ]
 
 
@@ -334,7 +351,8 @@ def byte_map(layout: Any) -> str:
     b = _Bytes(layout)
     parts: list[str] = []
     y = 0.0
-    for item in _map_items(b):
+    items = _map_items(b)
+    for item in items:
         if item[0] == "row":
             parts += _byte_row(b, item[1], y)
             y += _ROW_PX
@@ -342,7 +360,9 @@ def byte_map(layout: Any) -> str:
             parts += _run_row(b, item, y)
             y += _RUN_PX
     label = f"byte map of {_title(layout)}"
-    return svg(_MAP_WIDTH, y + 2, "".join(parts), label, cls="ph-bytemap")
+    folded = any(item[0] != "row" for item in items)
+    width = _MAP_WIDTH + (_RUN_TEXT_PX if folded else 0)
+    return svg(width, y + 2, "".join(parts), label, cls="ph-bytemap")
 
 
 def _legend(layout: Any) -> str:
