@@ -1,9 +1,9 @@
 //! The native side of `pyhood._render`, where every result's text, HTML and dict rendering
 //! lives: a class's `__str__` and `_repr_html_` are `render::text(slf.as_any(), "<function>")`,
-//! its `to_dict` is `render::call(slf.as_any(), "<function>")`, its `_repr_pretty_` (IPython)
-//! is `render::pretty`. One-line `__repr__`s stay in
-//! Rust beside their classes. `pyhood._render` is imported when first needed (it is pure
-//! Python and imports nothing of pyhood's, so there is no cycle with the native module).
+//! its `to_dict` is `render::call(slf.as_any(), "<function>")`, its `_repr_pretty_` (IPython's
+//! pretty printer: the `str()`) is `render::pretty`. One-line `__repr__`s stay in Rust beside
+//! their classes. `pyhood._render` is imported when first needed (it is pure Python and
+//! imports nothing of pyhood's, so there is no cycle with the native module).
 
 use pyo3::prelude::*;
 

@@ -428,8 +428,9 @@ def rendered() -> dict[str, Any]:
     exe = chromium()
     if exe is None:
         pytest.skip(
-            "no Chromium on this machine (Debian's chromium package; ci/test.sh installs it "
-            "with apt-get where it runs as root)"
+            "no Chromium here: ci/test.sh installs Debian's chromium package on the host when "
+            "it runs as root (apt-get install chromium); the offline Debian sid root of "
+            "ci/debian-sid.sh has none"
         )
     PICTURES.mkdir(parents=True, exist_ok=True)
     objects = {name: make() for name, (make, _) in SUBJECTS.items()}

@@ -18,7 +18,6 @@ as a small one.
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -69,7 +68,6 @@ _RUN_PX = 20
 _RUN_TEXT_PX = 300
 _MAP_WIDTH = _GUTTER + ROW_BYTES * CELL_PX + 4
 _H5 = "font:bold 12px monospace;margin:10px 0 4px"
-_NONZERO = re.compile(rb"[^\x00]")
 
 #: C types shown in hexadecimal: addresses and function pointers.
 _FUNCTION_POINTERS = ("func", "proc", "destructor", "inquiry")
@@ -167,6 +165,13 @@ def layout_text(layout: Any) -> str:
 # --- the byte map -----------------------------------------------------------------------------
 
 
+def _first_nonzero(raw: bytes, pos: int = 0) -> int:
+    """The index of the first nonzero byte of ``raw`` at or after ``pos`` (``len(raw)`` if
+    there is none), at the speed of a copy rather than of a loop."""
+    tail = raw[pos:]
+    return pos + len(tail) - len(tail.lstrip(b"\0"))
+
+
 class _Bytes:
     """A layout's fields as spans of bytes, in address order (bit-field views, which share
     their container's bytes, and empty fields left out), with what was read of each."""
@@ -215,8 +220,7 @@ class _Bytes:
                 if kind == "unread" and row >= read_end:
                     end = f.offset + f.size
                 elif kind == "zero" and row + ROW_BYTES <= read_end:
-                    m = _NONZERO.search(self.raws[i], row - f.offset)
-                    end = read_end if m is None else f.offset + m.start()
+                    end = f.offset + _first_nonzero(self.raws[i], row - f.offset)
                 else:
                     end = row
                 jump = row + (min(end, stop) - row) // ROW_BYTES * ROW_BYTES
@@ -382,7 +386,10 @@ def _field_row(f: Any) -> str:
 
 def _zero(f: Any) -> bool:
     """A field worth folding into a run: all its bytes read and zero, nothing noted."""
-    return f.bits is None and len(f.raw) == f.size > 0 and not f.note and not any(f.raw)
+    raw = f.raw
+    return (
+        f.bits is None and len(raw) == f.size > 0 and not f.note and _first_nonzero(raw) == len(raw)
+    )
 
 
 def _field_rows(fields: Any) -> list[Any]:
