@@ -379,3 +379,30 @@ def test_header_block_and_gc_info_have_text_and_pictures():
     g = pyhood.gc_info(xs)
     assert re.search(r"^  tracked +yes$", str(g), re.M) and gc.is_tracked(xs)
     assert attr(g._repr_html_(), "ph-gen", "data-here").count("1") == 1
+
+
+EVIL = "<script>alert('x')</script>&\"q\""
+
+
+def test_names_from_the_program_are_escaped():
+    """A class whose name (and module) are HTML renders as text in every picture of its
+    instance: no tag of it reaches the page, and no attribute hook of its module runs."""
+
+    class Module:
+        @property
+        def __class__(self):  # an isinstance() on it would run this
+            raise AssertionError("pyhood ran the module object's __class__")
+
+    cls = type(EVIL, (), {"__module__": Module()})
+    obj = cls()
+    for page in (
+        pyhood.layout(obj)._repr_html_(),
+        pyhood.header(obj)._repr_html_(),
+        pyhood.block_info(obj)._repr_html_(),
+        pyhood.footprint(obj)._repr_html_(),
+        pyhood.gc_info(obj)._repr_html_(),
+    ):
+        assert "<script" not in page
+    assert "&lt;script&gt;" in pyhood.layout(obj)._repr_html_()
+    assert pyhood.header(obj).to_dict()["type"] == EVIL
+    assert EVIL in str(pyhood.header(obj))

@@ -230,7 +230,7 @@ def line(x1: float, y1: float, x2: float, y2: float, stroke: str = "#888") -> st
 def fit_name(name: str, width_px: float, char_px: float = CHAR_PX) -> str:
     """A field's name cut to ``width_px`` pixels, keeping what tells it from its neighbours:
     the whole name, else its last part after a dot (``long_value.ob_digit[0]`` →
-    ``ob_digit[0]``), else that cut but keeping an index (``ob_d…[0]``)."""
+    ``ob_digit[0]``), else that cut but keeping an index (``ob_d…[0]``, or ``[0]`` alone)."""
     if len(name) * char_px <= width_px:
         return name
     tail = name.rsplit(".", 1)[-1]
@@ -240,6 +240,8 @@ def fit_name(name: str, width_px: float, char_px: float = CHAR_PX) -> str:
     room = int(width_px // char_px)
     if bracket and room >= len(index) + 3:
         return base[: room - len(index) - 2] + "…[" + index
+    if bracket and room >= len(index) + 1:  # a narrow item: its index alone, ``[3]``
+        return "[" + index
     return fit(tail, width_px, char_px)
 
 

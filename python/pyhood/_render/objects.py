@@ -47,7 +47,8 @@ def type_name(t: type) -> str:
     descriptors, so no metaclass attribute hook runs."""
     qualname = type.__dict__["__qualname__"].__get__(t, type)
     module = type.__dict__["__module__"].__get__(t, type)
-    if not isinstance(module, str) or module == "builtins":
+    # issubclass of its type, not isinstance: isinstance would ask an odd object's __class__.
+    if not issubclass(type(module), str) or module == "builtins":
         return str(qualname)
     return f"{module}.{qualname}"
 
