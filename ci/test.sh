@@ -11,6 +11,9 @@
 #   sid 3.13 3.14 3.15    inside a Debian sid root (ci/debian-sid.sh; needs root)
 #   two cross-release runs, which install a wheel built here on another patch release:
 #   the 3.13 wheel on sid's 3.13.18, the 3.11 wheel on Debian's 3.11.2.
+# Pictures: tests/test_render_chromium.py renders every result's HTML in headless Chromium;
+# Debian's chromium package is installed with apt-get when missing (needs root; without it
+# the test skips and says why). The Debian sid root is offline and has none: it skips there.
 # Memcheck: the run labelled PYHOOD_VALGRIND_ON (default 3.12: pyenv's 3.12.1 here)
 # also runs tests/test_valgrind.py, which runs tests/valgrind/exercise.py (every public call)
 # under valgrind's memcheck with PYTHONMALLOC=malloc and fails on any memory error with a
@@ -93,6 +96,15 @@ need_valgrind() { # valgrind for the memcheck test, installed with apt-get when 
         { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; } || true
 }
 
+need_chromium() { # Debian's chromium for tests/test_render_chromium.py, installed when missing
+    command -v chromium >/dev/null 2>&1 && return 0
+    echo "== installing chromium for the pictures' browser test" >&2
+    [ "$(id -u)" = 0 ] || { echo "   (needs root: tests/test_render_chromium.py will skip)" >&2; return 0; }
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq chromium >/dev/null ||
+        { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || true
+}
+
 lint() {
     local py=$1
     echo "== lints"
@@ -144,6 +156,7 @@ host_run() { # $1 = label, $2 = interpreter: venv, release wheel, pytest
     version_of "$py" >"dist/py$label/built-on"
     "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
         "dist/py$label"/*.whl || return 1
+    need_chromium
     local memcheck=0
     if [ "$label" = "$valgrind_on" ]; then
         memcheck=1

@@ -16,6 +16,7 @@ use crate::errors;
 use crate::errors::read_err;
 use crate::raw::dynlink;
 use crate::raw::traverse::AddrHasher;
+use crate::render;
 
 /// Debug hooks (`PYTHONMALLOC=*_debug`) put two words before every block (requested size;
 /// API id and forbidden bytes) and one after it (forbidden bytes): `_PyMem_DebugRawAlloc`,
@@ -57,6 +58,19 @@ pub struct PyBlockInfo {
 
 #[pymethods]
 impl PyBlockInfo {
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "block_info_text")
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "block_info_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     fn __repr__(&self) -> String {
         let mut s = format!(
             "<BlockInfo {} block at {:#x}: requested {} bytes",
@@ -80,6 +94,11 @@ impl PyBlockInfo {
         }
         s.push('>');
         s
+    }
+
+    /// A JSON-ready dict of the snapshot's attributes.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "block_info_dict")
     }
 }
 

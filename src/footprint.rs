@@ -55,6 +55,15 @@ pub struct PyAllocation {
 
 #[pymethods]
 impl PyAllocation {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "allocation_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Allocation({:?}, requested={}, allocated={}, domain={:?})",
@@ -63,6 +72,11 @@ impl PyAllocation {
             self.allocated,
             self.block.get().domain
         )
+    }
+
+    /// A JSON-ready dict: name, bytes, and its `block` as a dict.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "allocation_dict")
     }
 }
 
@@ -91,6 +105,15 @@ pub struct PyFootprint {
 
 #[pymethods]
 impl PyFootprint {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "footprint_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     /// The object's own block first, then each block it owns (`Allocation`s).
     #[getter]
     fn allocations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -127,6 +150,11 @@ impl PyFootprint {
 
     fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
         render::text(slf.as_any(), "footprint_text")
+    }
+
+    /// A JSON-ready dict: the totals and every allocation as a dict.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "footprint_dict")
     }
 }
 

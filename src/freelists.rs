@@ -14,6 +14,7 @@ use crate::errors;
 use crate::interpreter_state;
 use crate::raw::mem;
 use crate::raw::structs::PyObject as RawObject;
+use crate::render;
 
 /// `offsetof(PyObject, ob_type)`.
 const OB_TYPE: usize = offset_of!(RawObject, ob_type);
@@ -33,11 +34,25 @@ pub struct PyFreeList {
 
 #[pymethods]
 impl PyFreeList {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "freelist_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "FreeList({:?}, count={}, limit={})",
             self.name, self.count, self.limit
         )
+    }
+
+    /// A JSON-ready dict of the snapshot's attributes.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "freelist_dict")
     }
 }
 

@@ -26,6 +26,7 @@ use crate::raw::collector::Paused;
 use crate::raw::compat;
 use crate::raw::gclist::Found;
 use crate::raw::object as rawobj;
+use crate::render;
 
 /// The object's membership in the cyclic garbage collector, as one snapshot.
 #[pyclass(frozen, module = "pyhood", name = "GCInfo")]
@@ -55,6 +56,19 @@ pub struct PyGCInfo {
 
 #[pymethods]
 impl PyGCInfo {
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "gc_info_text")
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "gc_info_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     /// 0, 1, 2, "permanent" (after `gc.freeze()`), or `None` when untracked.
     #[getter]
     fn generation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -81,6 +95,11 @@ impl PyGCInfo {
             if self.tracked { "True" } else { "False" },
             if self.finalized { "True" } else { "False" },
         )
+    }
+
+    /// A JSON-ready dict of the snapshot's attributes.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "gc_info_dict")
     }
 }
 

@@ -6,6 +6,7 @@ use pyo3::types::PyType;
 
 use crate::cpython::object as cobject;
 use crate::raw::object::{self as rawobj};
+use crate::render;
 
 /// An immutable snapshot of an object's `PyObject` (and `PyVarObject`) header.
 #[pyclass(frozen, module = "pyhood", name = "ObjectHeader")]
@@ -42,6 +43,19 @@ pub struct PyObjectHeader {
 
 #[pymethods]
 impl PyObjectHeader {
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "header_text")
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "header_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let name = crate::raw::object::type_name(self.typ.bind(py));
         let mut s = format!(
@@ -66,6 +80,11 @@ impl PyObjectHeader {
         }
         s.push('>');
         Ok(s)
+    }
+
+    /// A JSON-ready dict: `type` as its name (module and qualname), every field.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "header_dict")
     }
 }
 

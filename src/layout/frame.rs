@@ -22,6 +22,7 @@ use crate::cpython::Decode;
 use crate::errors;
 use crate::raw::mem::{self, Snapshot};
 use crate::raw::object as rawobj;
+use crate::render;
 
 use super::common::{self, Body, Extent, Fit};
 use super::{read_err, Builder, Decoder, PyLayout, Region, TypeView};
@@ -107,6 +108,15 @@ pub struct PyFrameSlot {
 
 #[pymethods]
 impl PyFrameSlot {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "frame_slot_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     fn __repr__(&self) -> String {
         let what = match (self.address, self.tagged_int) {
             (Some(a), _) => format!(
@@ -124,6 +134,11 @@ impl PyFrameSlot {
             "<pyhood.FrameSlot {} ({}) [{}]: {what}{cell}>",
             self.name, self.kind, self.index
         )
+    }
+
+    /// A JSON-ready dict of the snapshot's attributes.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "frame_slot_dict")
     }
 }
 
