@@ -147,7 +147,7 @@ def user_defined(key: str) -> bool:
     user-defined: the answer depends only on the key and the imported modules, never on the
     objects."""
     name = _module_of(key)
-    if name is None or name == "pyhood" or name.startswith("pyhood."):
+    if name is None or _pyhood_own(name):
         return False
     try:
         file = vars(sys.modules[name]).get("__file__")
@@ -160,7 +160,8 @@ def user_defined(key: str) -> bool:
 
 
 def _pyhood_own(key: str) -> bool:
-    """Whether the type key is one of pyhood's own (a census kept for the next one)."""
+    """Whether a type key (or module name) is pyhood's own: the first census, alive while the
+    second counts, and the plugin's results are the instrument, not the code under test."""
     return key.split(".", 1)[0] == "pyhood"
 
 
@@ -472,8 +473,8 @@ class _LimitCheck:
     block, the readings inside it."""
 
     def __init__(self, blocks: Any, bytes: Any, what: str = "pyhood_limit") -> None:
-        self.blocks_limit = _count(blocks, f"{what}(blocks=...)")
-        self.bytes_limit = None if bytes is None else parse_size(bytes, f"{what}(bytes=...)")
+        self.blocks_limit = _count(blocks, f"{what}: blocks")
+        self.bytes_limit = None if bytes is None else parse_size(bytes, f"{what}: bytes")
         self.bytes_given = bytes
         if self.blocks_limit is None and self.bytes_limit is None:
             raise TypeError(f"{what} needs blocks=, bytes= or both")
@@ -739,7 +740,10 @@ def _measure(item: pytest.Item) -> _Wrapper:
                 check.abort()
         item.stash[_CHECKS] = []
         return
-    item.stash[_CHECKS] = [check.stop() for check in reversed(checks)][::-1]
+    results = [check.stop() for check in reversed(checks)][::-1]
+    item.stash[_CHECKS] = results
+    # As ``record_property`` does: every report of the item, and --junitxml, carry them.
+    item.user_properties.extend((r.what, r.to_dict()) for r in results)
 
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)
@@ -773,8 +777,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return
     report = outcome.get_result()
     item.config.stash[_RESULTS].append((item.nodeid, results))
-    for r in results:
-        report.user_properties.append((r.what, r.to_dict()))
     failed = [r for r in results if r.failed]
     if failed and report.passed:
         report.outcome = "failed"
