@@ -4,6 +4,10 @@
 shares; ``pyhood.layout(obj)`` shows an object's memory field by field, with the blocks it
 owns; ``pyhood.peek(obj)`` returns raw bytes of its allocation. Every call is read-only and
 leaves the object exactly as it was.
+
+pyhood is also a pytest plugin (:mod:`pyhood.pytest_plugin`). The marker PYTEST_DONT_REWRITE
+asks pytest to leave this module's asserts alone (it has none) and not to warn when pyhood
+was imported before pytest loaded the plugin.
 """
 
 from __future__ import annotations
