@@ -142,7 +142,7 @@ def blocks_for_this_interpreter() -> list[pytest.param]:
 def test_readme_session_replays(block: Block) -> None:
     """A README session, replayed on an interpreter of the release it was recorded on,
     prints what the README shows (addresses, and the numbers ``VARIES`` lists, aside)."""
-    here = "%d.%d" % sys.version_info[:2]
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
     if block.minor is None:
         pytest.fail(f"README line {block.line}: its heading names no CPython release")
     if block.minor != here:
@@ -167,8 +167,7 @@ def test_readme_session_replays(block: Block) -> None:
         for got, want in zip(got_lines, st.expected, strict=True):
             numbers = any(r is None or re.search(r, want) for r in rules)
             assert normalise(got, numbers) == normalise(want, numbers), (
-                f"README line {block.line}, >>> {st.source!r}:\n  README: {want}\n  "
-                f"printed: {got}"
+                f"README line {block.line}, >>> {st.source!r}:\n  README: {want}\n  printed: {got}"
             )
 
 

@@ -68,6 +68,7 @@ import pytest
 
 import pyhood
 from pyhood import _render
+from pyhood._render import common as _common
 
 __all__ = [
     "CHAINS",
@@ -419,9 +420,9 @@ class LimitResult:
             f"  blocks: {self.blocks:+,}, {self._against('blocks', self.blocks_limit, limit or '')}"
             " (sys.getallocatedblocks() at its end minus at its start)"
         )
-        limit = None if self.bytes_limit is None else _render._bytes(self.bytes_limit)
+        limit = None if self.bytes_limit is None else _common.nbytes(self.bytes_limit)
         lines.append(
-            f"  bytes:  {_render._bytes(self.bytes, sign=True)} in live objects, "
+            f"  bytes:  {_common.nbytes(self.bytes, sign=True)} in live objects, "
             f"{self._against('bytes', self.bytes_limit, limit or '')} (two censuses, the second "
             "after gc.collect())"
         )
@@ -785,10 +786,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def _summary_row(nodeid: str, r: Any) -> tuple[int, tuple[str, ...]]:
     if isinstance(r, LeakResult):
-        figures = (f"{r.objects:+,}", _render._human(r.bytes, sign=True), "")
+        figures = (f"{r.objects:+,}", _common.human(r.bytes, sign=True), "")
         kept = r.bytes
     else:
-        figures = ("", _render._human(r.bytes, sign=True), f"{r.blocks:+,}")
+        figures = ("", _common.human(r.bytes, sign=True), f"{r.blocks:+,}")
         kept = r.bytes
     return kept, (nodeid, r.what, *figures, "FAILED" if r.failed else "ok")
 
@@ -815,5 +816,5 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     )
     table: list[tuple[str, ...]] = [("test", "check", "objects", "bytes", "blocks", "result")]
     table += [row for _, row in shown]
-    for line in _render._table(table):
+    for line in _common.table(table):
         terminalreporter.write_line(line)
