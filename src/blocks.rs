@@ -16,6 +16,7 @@ use crate::errors;
 use crate::errors::read_err;
 use crate::raw::dynlink;
 use crate::raw::traverse::AddrHasher;
+use crate::render;
 
 /// Debug hooks (`PYTHONMALLOC=*_debug`) put two words before every block (requested size;
 /// API id and forbidden bytes) and one after it (forbidden bytes): `_PyMem_DebugRawAlloc`,
@@ -80,6 +81,11 @@ impl PyBlockInfo {
         }
         s.push('>');
         s
+    }
+
+    /// A JSON-ready dict of the snapshot's attributes.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "block_info_dict")
     }
 }
 

@@ -60,6 +60,11 @@ impl PyAllocation {
             self.block.get().domain
         )
     }
+
+    /// A JSON-ready dict: name, bytes, and its `block` as a dict.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "allocation_dict")
+    }
 }
 
 /// One allocation as `footprint` found it: (name, requested, allocated, block).
@@ -123,6 +128,11 @@ impl PyFootprint {
 
     fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
         render::text(slf.as_any(), "footprint_text")
+    }
+
+    /// A JSON-ready dict: the totals and every allocation as a dict.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "footprint_dict")
     }
 }
 

@@ -14,6 +14,7 @@ use crate::errors;
 use crate::interpreter_state;
 use crate::raw::mem;
 use crate::raw::structs::PyObject as RawObject;
+use crate::render;
 
 /// `offsetof(PyObject, ob_type)`.
 const OB_TYPE: usize = offset_of!(RawObject, ob_type);
@@ -38,6 +39,11 @@ impl PyFreeList {
             "FreeList({:?}, count={}, limit={})",
             self.name, self.count, self.limit
         )
+    }
+
+    /// A JSON-ready dict of the snapshot's attributes.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "freelist_dict")
     }
 }
 

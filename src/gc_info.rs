@@ -26,6 +26,7 @@ use crate::raw::collector::Paused;
 use crate::raw::compat;
 use crate::raw::gclist::Found;
 use crate::raw::object as rawobj;
+use crate::render;
 
 /// The object's membership in the cyclic garbage collector, as one snapshot.
 #[pyclass(frozen, module = "pyhood", name = "GCInfo")]
@@ -81,6 +82,11 @@ impl PyGCInfo {
             if self.tracked { "True" } else { "False" },
             if self.finalized { "True" } else { "False" },
         )
+    }
+
+    /// A JSON-ready dict of the snapshot's attributes.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "gc_info_dict")
     }
 }
 

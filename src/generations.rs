@@ -80,6 +80,11 @@ impl PyGeneration {
             self.name, self.threshold, self.count, self.objects
         )
     }
+
+    /// A JSON-ready dict of the snapshot's attributes.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "generation_dict")
+    }
 }
 
 /// The collector's generations as one snapshot.
@@ -162,6 +167,11 @@ impl PyGCGenerations {
 
     fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
         render::text(slf.as_any(), "gc_generations_text")
+    }
+
+    /// A JSON-ready dict: where the state is, and each generation as a dict.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "gc_generations_dict")
     }
 }
 

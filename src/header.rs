@@ -6,6 +6,7 @@ use pyo3::types::PyType;
 
 use crate::cpython::object as cobject;
 use crate::raw::object::{self as rawobj};
+use crate::render;
 
 /// An immutable snapshot of an object's `PyObject` (and `PyVarObject`) header.
 #[pyclass(frozen, module = "pyhood", name = "ObjectHeader")]
@@ -66,6 +67,11 @@ impl PyObjectHeader {
         }
         s.push('>');
         Ok(s)
+    }
+
+    /// A JSON-ready dict: `type` as its name (module and qualname), every field.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "header_dict")
     }
 }
 

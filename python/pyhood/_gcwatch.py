@@ -39,6 +39,9 @@ class GCEvent:
     collected: int
     #: Unreachable objects it could not free (they went to :data:`gc.garbage`).
     uncollectable: int
+    #: Nanoseconds from the watch's entry to the ``"start"`` callback (where a timeline
+    #: places the collection).
+    start_ns: int = 0
 
     @property
     def duration(self) -> float:
@@ -47,6 +50,10 @@ class GCEvent:
 
     def __str__(self) -> str:
         return _render.gc_event_text(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the event's figures."""
+        return _render.gc_event_dict(self)
 
 
 class GCWatch:
@@ -82,6 +89,7 @@ class GCWatch:
                     duration_ns=now - start[0],
                     collected=info["collected"],
                     uncollectable=info["uncollectable"],
+                    start_ns=start[0] - self._entered_ns,
                 )
             )
 
@@ -123,6 +131,10 @@ class GCWatch:
 
     def __str__(self) -> str:
         return _render.gc_watch_text(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: state, every event, and ``summary()`` per generation."""
+        return _render.gc_watch_dict(self)
 
     def __repr__(self) -> str:
         return _render.gc_watch_repr(self)

@@ -281,6 +281,115 @@ def layout_dict(layout: Any) -> dict[str, Any]:
         "end": layout.end,
         "fields": [field_dict(f) for f in layout.fields],
         "blocks": [layout_dict(b) for b in layout.blocks],
+        **_frame_dict(layout),
+    }
+
+
+def frame_slot_dict(slot: Any) -> dict[str, Any]:
+    """A JSON-ready dict of one ``FrameSlot`` (a variable or a value-stack entry)."""
+    return {
+        "name": slot.name,
+        "kind": slot.kind,
+        "index": slot.index,
+        "offset": slot.offset,
+        "address": slot.address,
+        "type_name": slot.type_name,
+        "cell_contents": slot.cell_contents,
+        "tagged_int": slot.tagged_int,
+    }
+
+
+def _code_dict(code: Any) -> dict[str, Any]:
+    return {
+        "name": code.co_name,
+        "qualname": getattr(code, "co_qualname", code.co_name),
+        "filename": code.co_filename,
+        "firstlineno": code.co_firstlineno,
+    }
+
+
+def _frame_dict(layout: Any) -> dict[str, Any]:
+    """For a ``FrameLayout``: what the frame says about its code, variables and stack (the
+    attributes' names); nothing for other layouts."""
+    if not hasattr(layout, "variables"):
+        return {}
+    return {
+        "code": _code_dict(layout.code),
+        "f_lasti": layout.f_lasti,
+        "instr_address": layout.instr_address,
+        "interpreter_frame": layout.interpreter_frame,
+        "previous": layout.previous,
+        "owner": layout.owner,
+        "state": layout.state,
+        "stack_depth": layout.stack_depth,
+        "variables": [frame_slot_dict(v) for v in layout.variables],
+        "stack": [frame_slot_dict(v) for v in layout.stack],
+    }
+
+
+# --- pyhood.header(), block_info(), gc_info() --------------------------------------------------
+
+
+def type_name(t: type) -> str:
+    """A type's name as a census keys it: ``int``, ``collections.OrderedDict``,
+    ``__main__.Point`` (the ``builtins`` module left out). Read through ``type``'s own
+    descriptors, so no metaclass attribute hook runs."""
+    qualname = type.__dict__["__qualname__"].__get__(t, type)
+    module = type.__dict__["__module__"].__get__(t, type)
+    if not isinstance(module, str) or module == "builtins":
+        return str(qualname)
+    return f"{module}.{qualname}"
+
+
+def header_dict(h: Any) -> dict[str, Any]:
+    """A JSON-ready dict of an ``ObjectHeader``: ``type`` as its name (:func:`type_name`)."""
+    return {
+        "address": h.address,
+        "refcnt": h.refcnt,
+        "type": type_name(h.type),
+        "type_address": h.type_address,
+        "size": h.size,
+        "immortal": h.immortal,
+        "flags": h.flags,
+        "tid": h.tid,
+        "ref_local": h.ref_local,
+        "ref_shared": h.ref_shared,
+        "gc_bits": h.gc_bits,
+    }
+
+
+#: ``BlockInfo``'s attributes, in ``to_dict`` order.
+BLOCK_INFO_FIGURES = (
+    "domain",
+    "block_address",
+    "requested",
+    "block_size",
+    "debug_hooks",
+    "pool_address",
+    "size_class",
+    "pool_blocks_in_use",
+    "pool_capacity",
+    "arena_index",
+)
+
+
+def block_info_dict(b: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a ``BlockInfo``: every attribute (``None`` where it does not
+    apply, e.g. the pool of a malloc block)."""
+    return {key: getattr(b, key) for key in BLOCK_INFO_FIGURES}
+
+
+def gc_info_dict(g: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a ``GCInfo``: ``generation`` is 0, 1, 2, ``"permanent"`` or
+    ``None``."""
+    return {
+        "address": g.address,
+        "tracked": g.tracked,
+        "generation": g.generation,
+        "finalized": g.finalized,
+        "collecting": g.collecting,
+        "gc_next": g.gc_next,
+        "gc_prev": g.gc_prev,
     }
 
 
@@ -353,6 +462,41 @@ def tracker_html(t: Any) -> str:
     return f"<table><caption>{html.escape(caption)}</caption>{cells}</table>"
 
 
+def growth_dict(growth: Any) -> dict[str, Any]:
+    """A JSON-ready dict of one ``Growth`` line."""
+    return {
+        "filename": growth.filename,
+        "lineno": growth.lineno,
+        "size_diff": growth.size_diff,
+        "count_diff": growth.count_diff,
+    }
+
+
+def tracker_dict(t: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a ``Tracker``: every reading (``None`` until the block has ended,
+    or where it could not be read), ``size_class_deltas`` as a list of ``{"size", "delta"}``
+    rows, and the collections and growing lines as lists of dicts."""
+    done = t._state == "done"
+    deltas = t.size_class_deltas
+    return {
+        "state": t._state,
+        "elapsed_ns": t.elapsed_ns,
+        "blocks_delta": t.blocks_delta,
+        "pymalloc_blocks_delta": t.pymalloc_blocks_delta,
+        "size_class_deltas": (
+            None if deltas is None else [{"size": s, "delta": d} for s, d in deltas.items()]
+        ),
+        "arenas_delta": t.arenas_delta,
+        "allocator_note": t.allocator_note,
+        "gc_count_before": list(t._count0) if done else None,
+        "gc_count_after": list(t._count1) if done else None,
+        "gc_count_delta": None if t.gc_count_delta is None else list(t.gc_count_delta),
+        "collections": [gc_event_dict(e) for e in t.collections],
+        "traced": t.traced,
+        "top_growth": None if t.top_growth is None else [growth_dict(g) for g in t.top_growth],
+    }
+
+
 def tracker_repr(t: Any) -> str:
     """``<Tracker new>``, ``<Tracker active>`` or a one-line summary once done."""
     if t._state != "done":
@@ -393,10 +537,44 @@ def gc_watch_text(watch: Any) -> str:
     return "\n".join(lines)
 
 
+def gc_event_dict(event: Any) -> dict[str, Any]:
+    """A JSON-ready dict of one ``GCEvent``."""
+    return {
+        "generation": event.generation,
+        "start_ns": event.start_ns,
+        "duration_ns": event.duration_ns,
+        "collected": event.collected,
+        "uncollectable": event.uncollectable,
+    }
+
+
+def _watch_state(watch: Any) -> str:
+    return "active" if watch._active else "done" if watch._frozen is not None else "new"
+
+
+def gc_watch_dict(watch: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a ``GCWatch``: its state, every event, and per generation the
+    totals of ``summary()``."""
+    return {
+        "state": _watch_state(watch),
+        "elapsed_ns": watch.elapsed_ns,
+        "events": [gc_event_dict(e) for e in watch.events],
+        "summary": [
+            {
+                "generation": gen,
+                "collections": n,
+                "duration_ns": ns,
+                "collected": c,
+                "uncollectable": u,
+            }
+            for gen, (n, ns, c, u) in watch.summary().items()
+        ],
+    }
+
+
 def gc_watch_repr(watch: Any) -> str:
     """``<GCWatch new|active|done: N events>``."""
-    state = "active" if watch._active else "done" if watch._frozen is not None else "new"
-    return f"<GCWatch {state}: {len(watch.events)} events>"
+    return f"<GCWatch {_watch_state(watch)}: {len(watch.events)} events>"
 
 
 # --- pyhood.footprint() -----------------------------------------------------------------------
@@ -418,7 +596,69 @@ def footprint_text(fp: Any) -> str:
     return "\n".join(lines).rstrip()
 
 
+def allocation_dict(a: Any) -> dict[str, Any]:
+    """A JSON-ready dict of one ``Allocation``: its ``block`` as :func:`block_info_dict`."""
+    return {
+        "name": a.name,
+        "requested": a.requested,
+        "allocated": a.allocated,
+        "block": block_info_dict(a.block),
+    }
+
+
+def footprint_dict(fp: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a ``Footprint``: the totals, then every allocation (the object's
+    own block first)."""
+    return {
+        "total": fp.total,
+        "requested": fp.requested,
+        "getsizeof": fp.getsizeof,
+        "allocations": [allocation_dict(a) for a in fp.allocations],
+    }
+
+
 # --- pyhood.gc_generations() ------------------------------------------------------------------
+
+
+def generation_dict(gen: Any) -> dict[str, Any]:
+    """A JSON-ready dict of one ``Generation``."""
+    return {
+        "index": gen.index,
+        "name": gen.name,
+        "threshold": gen.threshold,
+        "count": gen.count,
+        "objects": gen.objects,
+        "head": gen.head,
+    }
+
+
+def gc_generations_dict(g: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a ``GCGenerations``: where the state is, generations 0-2 as a list
+    of dicts, and the permanent generation."""
+    return {
+        "release": g.release,
+        "address": g.address,
+        "located_by": g.located_by,
+        "enabled": g.enabled,
+        "debug": g.debug,
+        "total": g.total,
+        "generations": [generation_dict(gen) for gen in g.generations],
+        "permanent": generation_dict(g.permanent),
+    }
+
+
+# --- pyhood.freelists() -----------------------------------------------------------------------
+
+
+def freelist_dict(fl: Any) -> dict[str, Any]:
+    """A JSON-ready dict of one ``FreeList``."""
+    return {"name": fl.name, "count": fl.count, "limit": fl.limit}
+
+
+def freelists_dict(lists: Any) -> dict[str, dict[str, Any]]:
+    """``pyhood.freelists()``'s dict (which, being a plain dict, has no ``to_dict``) as a
+    JSON-ready dict: ``{name: freelist_dict(...)}`` in the same order."""
+    return {name: freelist_dict(fl) for name, fl in lists.items()}
 
 
 def gc_generations_text(g: Any) -> str:

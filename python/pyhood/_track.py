@@ -63,6 +63,10 @@ class Growth:
     def __str__(self) -> str:
         return _render.growth_text(self)
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the line and its growth."""
+        return _render.growth_dict(self)
+
 
 def _pymalloc() -> tuple[Any, str | None]:
     """``obmalloc_stats()``, or ``None`` and the reason it was refused."""
@@ -199,6 +203,10 @@ class Tracker:
 
     def _repr_html_(self) -> str:
         return _render.tracker_html(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every reading (``None`` until the block has ended)."""
+        return _render.tracker_dict(self)
 
     def __repr__(self) -> str:
         return _render.tracker_repr(self)

@@ -22,6 +22,7 @@ use crate::cpython::Decode;
 use crate::errors;
 use crate::raw::mem::{self, Snapshot};
 use crate::raw::object as rawobj;
+use crate::render;
 
 use super::common::{self, Body, Extent, Fit};
 use super::{read_err, Builder, Decoder, PyLayout, Region, TypeView};
@@ -124,6 +125,11 @@ impl PyFrameSlot {
             "<pyhood.FrameSlot {} ({}) [{}]: {what}{cell}>",
             self.name, self.kind, self.index
         )
+    }
+
+    /// A JSON-ready dict of the snapshot's attributes.
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        render::call(slf.as_any(), "frame_slot_dict")
     }
 }
 
