@@ -135,7 +135,25 @@ class FreeLists:
         return "\n".join([f"{len(self.lists)} free lists", *_render._table(rows)])
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: f.to_dict() for name, f in self.lists.items()}
+        return _render.freelists_dict(self.lists)
+
+
+@dataclass(frozen=True)
+class TopTypes:
+    """``census --top N``: the census with its table of types cut to the first N (most
+    allocated bytes first; every type when N is 0); the totals still count every object."""
+
+    census: Any
+    top: int
+
+    def __str__(self) -> str:
+        return _render.census_text(self.census, self.top or None)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = self.census.to_dict()
+        if self.top:
+            d["by_type"] = dict(list(d["by_type"].items())[: self.top])
+        return d
 
 
 @dataclass(frozen=True)
@@ -246,7 +264,8 @@ def _gc(args: argparse.Namespace, obj: Any) -> Any:
 
 
 def _census(args: argparse.Namespace, obj: Any) -> Any:
-    return _ask("census", lambda: pyhood.census(include_untracked=not args.tracked_only))
+    census = _ask("census", lambda: pyhood.census(include_untracked=not args.tracked_only))
+    return TopTypes(census, args.top)
 
 
 def _tour_command(args: argparse.Namespace) -> int:
