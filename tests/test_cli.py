@@ -332,16 +332,22 @@ def test_a_pyhood_refusal_is_one_line_in_process(
 
 def test_a_closed_pipe_ends_the_tour_quietly():
     """``python -m pyhood tour | head -1``: the reader goes away after one line; the tour exits
-    1 (as Python does on EPIPE) without a traceback."""
+    1 (as Python does on EPIPE) without a traceback. The pipe holds 4 KiB and this reader takes
+    at most 8 KiB, so the tour (about 45 KiB) is still writing when the pipe closes."""
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, 4096)
     with subprocess.Popen(
         [sys.executable, "-m", "pyhood", "tour"],
-        stdout=subprocess.PIPE,
+        stdout=write_end,
         stderr=subprocess.PIPE,
         cwd=ROOT / "tests",
     ) as proc:
-        assert proc.stdout is not None and proc.stderr is not None
-        first = proc.stdout.readline()
-        proc.stdout.close()
+        os.close(write_end)
+        with open(read_end, "rb", buffering=8192) as reader:
+            first = reader.readline()
+        assert proc.stderr is not None
         err = proc.stderr.read().decode()
         assert proc.wait(timeout=120) == 1
     assert first.startswith("§10.1".encode())
@@ -439,6 +445,13 @@ def test_a_section_that_raises_is_a_mismatch_and_the_tour_goes_on(
     assert cli.main(["tour", "--json", "--section", "10.2"]) == 1
     d = json.loads(capsys.readouterr().out)
     assert d["sections"][0]["error"] == "RuntimeError: boom" and d["ok"] is False
+
+
+def test_the_views_do_not_load_the_tour():
+    """The view commands leave the tour (and what its chapters import) unloaded, so that a
+    census or the arenas of the command's own interpreter do not count it."""
+    d, _ = ok_json("layout", "sys.modules.get('pyhood._tour')")
+    assert d["type_name"] == "NoneType"
 
 
 def test_help_names_every_command():

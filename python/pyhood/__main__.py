@@ -44,7 +44,7 @@ from typing import Any
 
 import pyhood
 
-from . import _render, _tour
+from . import _render
 
 PROG = "python -m pyhood"
 
@@ -269,6 +269,8 @@ def _census(args: argparse.Namespace, obj: Any) -> Any:
 
 
 def _tour_command(args: argparse.Namespace) -> int:
+    from . import _tour  # only for the tour: its chapters import much (ctypes, tracemalloc)
+
     if args.json:
         tour = _tour.run(args.section, quiet=True)
         print(json.dumps(tour.to_dict(), indent=2))
@@ -291,6 +293,18 @@ def _count(text: str) -> int:
     if not 0 <= n <= sys.maxsize:
         raise argparse.ArgumentTypeError(f"expected a number from 0 to {sys.maxsize}, got {n}")
     return n
+
+
+def _section(text: str) -> str:
+    """An argparse type: a section number of the tour."""
+    from . import _tour
+
+    sections = _tour.all_sections()
+    if text not in sections:
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {text!r} (choose from {', '.join(sections)})"
+        )
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -403,8 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument(
         "--section",
         action="append",
-        choices=list(_tour.all_sections()),
-        help="run only this section (repeatable); default: all of them",
+        type=_section,
+        metavar="N.N",
+        help="run only this section, e.g. 12.4 (repeatable; from 10.1 to 12.6); default: all",
     )
     tour.add_argument(
         "--brief", action="store_true", help="print only the headings and the check lines"
