@@ -85,12 +85,13 @@ class Names(dict):  # type: ignore[type-arg]
         return module
 
 
-def _run_user_code(what: str, action: Callable[[], Any]) -> Any:
+def _run_user_code(what: str, action: Callable[..., Any], *args: Any) -> Any:
+    """``action(*args)``, the user's code; what it raises becomes a one-line failure."""
     try:
-        return action()
+        return action(*args)
     except Exception as exc:
         message = _one_line(exc)
-        if isinstance(exc, NameError):
+        if isinstance(exc, NameError) and str(exc).endswith("is not defined"):
             message += " (and no module of that name can be imported)"
         raise _Failure(f"{what} raised {message}") from None
 
@@ -99,23 +100,31 @@ def namespace(imports: list[str], setup: list[str]) -> Names:
     """The namespace after every ``--import`` and ``-c SETUP``, in that order."""
     names = Names(__name__="__pyhood__")
     for module in imports:
-        _run_user_code(f"--import {module}", lambda m=module: importlib.import_module(m))
+        _run_user_code(f"--import {module}", importlib.import_module, module)
         top = module.partition(".")[0]
         names[top] = sys.modules[top]
     for code in setup:
-        _run_user_code(f"-c {code!r}", lambda c=code: exec(compile(c, "<SETUP>", "exec"), names))
+        _run_user_code(f"-c {code!r}", _exec, code, names)
     return names
+
+
+def _exec(code: str, names: Names) -> None:
+    exec(compile(code, "<SETUP>", "exec"), names)
+
+
+def _eval(expr: str, names: Names) -> Any:
+    return eval(compile(expr, "<EXPR>", "eval"), names)
 
 
 def evaluate(expr: str, names: Names) -> Any:
     """EXPR's value, evaluated in ``names`` like a line typed at the REPL."""
-    return _run_user_code(f"EXPR {expr!r}", lambda: eval(compile(expr, "<EXPR>", "eval"), names))
+    return _run_user_code(f"EXPR {expr!r}", _eval, expr, names)
 
 
-def _ask(what: str, call: Callable[[], Any]) -> Any:
-    """The result of a pyhood call; a refusal becomes a one-line failure."""
+def _ask(what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)``, a pyhood call; a refusal becomes a one-line failure."""
     try:
-        return call()
+        return call(*args, **kwargs)
     except (pyhood.PyhoodError, ValueError, TypeError) as exc:
         raise _Failure(f"{what}: {_one_line(exc)}") from None
 
@@ -130,7 +139,7 @@ class FreeLists:
     lists: dict[str, Any]
 
     def __str__(self) -> str:
-        rows = [("free list", "count", "limit")]
+        rows: list[tuple[str, ...]] = [("free list", "count", "limit")]
         rows += [(name, f"{f.count:,}", f"{f.limit:,}") for name, f in self.lists.items()]
         return "\n".join([f"{len(self.lists)} free lists", *_render._table(rows)])
 
@@ -172,7 +181,9 @@ class Interned:
         else:
             lines = [f"interned strings: {self.count:,}"]
         if self.strings:
-            rows = [("string", "state", "interned before", "sys.intern(string)")]
+            rows: list[tuple[str, ...]] = [
+                ("string", "state", "interned before", "sys.intern(string)")
+            ]
             rows += [
                 (
                     repr(s["string"]),
@@ -204,14 +215,14 @@ def _interned(strings: list[str]) -> Interned:
         unavailable = _one_line(exc)
     rows = []
     for s in strings:
-        state = _ask("intern_state", lambda s=s: pyhood.intern_state(s))
+        state = _ask("intern_state", pyhood.intern_state, s)
         canonical = sys.intern(s)
         rows.append(
             {
                 "string": s,
                 "state": state,
                 "interned_before": canonical is not s or state != "not_interned",
-                "interned_state": _ask("intern_state", lambda c=canonical: pyhood.intern_state(c)),
+                "interned_state": _ask("intern_state", pyhood.intern_state, canonical),
             }
         )
     return Interned(count, unavailable, rows)
@@ -236,15 +247,15 @@ def _view(args: argparse.Namespace) -> int:
 
 
 def _layout(args: argparse.Namespace, obj: Any) -> Any:
-    return _ask("layout", lambda: pyhood.layout(obj, max_items=args.max_items))
+    return _ask("layout", pyhood.layout, obj, max_items=args.max_items)
 
 
 def _footprint(args: argparse.Namespace, obj: Any) -> Any:
-    return _ask("footprint", lambda: pyhood.footprint(obj))
+    return _ask("footprint", pyhood.footprint, obj)
 
 
 def _deep(args: argparse.Namespace, obj: Any) -> Any:
-    return _ask("deep_footprint", lambda: pyhood.deep_footprint(obj, max_objects=args.max_objects))
+    return _ask("deep_footprint", pyhood.deep_footprint, obj, max_objects=args.max_objects)
 
 
 def _arenas(args: argparse.Namespace, obj: Any) -> Any:
@@ -264,7 +275,7 @@ def _gc(args: argparse.Namespace, obj: Any) -> Any:
 
 
 def _census(args: argparse.Namespace, obj: Any) -> Any:
-    census = _ask("census", lambda: pyhood.census(include_untracked=not args.tracked_only))
+    census = _ask("census", pyhood.census, include_untracked=not args.tracked_only)
     return TopTypes(census, args.top)
 
 
