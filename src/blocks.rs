@@ -58,6 +58,19 @@ pub struct PyBlockInfo {
 
 #[pymethods]
 impl PyBlockInfo {
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "block_info_text")
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "block_info_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     fn __repr__(&self) -> String {
         let mut s = format!(
             "<BlockInfo {} block at {:#x}: requested {} bytes",

@@ -115,6 +115,11 @@ pub struct PyCensus {
 
 #[pymethods]
 impl PyCensus {
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     /// `{type key: TypeStat}`.
     #[getter]
     fn by_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -260,6 +265,15 @@ pub struct PyTypeDelta {
 
 #[pymethods]
 impl PyTypeDelta {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "type_delta_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     /// The same as `allocated`.
     #[getter]
     fn bytes(&self) -> i64 {
@@ -304,6 +318,11 @@ impl PyCensusDiff {
 
 #[pymethods]
 impl PyCensusDiff {
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     /// Every type whose count or bytes changed, largest change in bytes first.
     #[getter]
     fn rows<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {

@@ -49,6 +49,15 @@ pub struct PyLargest {
 
 #[pymethods]
 impl PyLargest {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "largest_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Largest({:?} at {:#x}, allocated={})",
@@ -89,6 +98,11 @@ pub struct PyDeepFootprint {
 
 #[pymethods]
 impl PyDeepFootprint {
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     /// `{type key: TypeStat}` over the counted objects.
     #[getter]
     fn by_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

@@ -51,6 +51,15 @@ pub struct PyAllocation {
 
 #[pymethods]
 impl PyAllocation {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "allocation_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Allocation({:?}, requested={}, allocated={}, domain={:?})",
@@ -92,6 +101,15 @@ pub struct PyFootprint {
 
 #[pymethods]
 impl PyFootprint {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "footprint_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     /// The object's own block first, then each block it owns (`Allocation`s).
     #[getter]
     fn allocations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {

@@ -56,6 +56,19 @@ pub struct PyGCInfo {
 
 #[pymethods]
 impl PyGCInfo {
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "gc_info_text")
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "gc_info_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     /// 0, 1, 2, "permanent" (after `gc.freeze()`), or `None` when untracked.
     #[getter]
     fn generation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

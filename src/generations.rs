@@ -74,6 +74,15 @@ pub struct PyGeneration {
 
 #[pymethods]
 impl PyGeneration {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "generation_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "<Generation {}: threshold={}, count={}, objects={}>",
@@ -113,6 +122,15 @@ pub struct PyGCGenerations {
 
 #[pymethods]
 impl PyGCGenerations {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "gc_generations_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     /// Generations 0, 1 and 2, youngest first.
     #[getter]
     fn generations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {

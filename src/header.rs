@@ -43,6 +43,19 @@ pub struct PyObjectHeader {
 
 #[pymethods]
 impl PyObjectHeader {
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "header_text")
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "header_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let name = crate::raw::object::type_name(self.typ.bind(py));
         let mut s = format!(

@@ -61,6 +61,15 @@ impl PyTypeStat {
 
 #[pymethods]
 impl PyTypeStat {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "type_stat_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     /// The same as `allocated`.
     #[getter]
     fn bytes(&self) -> usize {

@@ -45,6 +45,7 @@ from typing import Any
 import pyhood
 
 from . import _render
+from ._render.common import table
 
 PROG = "python -m pyhood"
 
@@ -139,9 +140,7 @@ class FreeLists:
     lists: dict[str, Any]
 
     def __str__(self) -> str:
-        rows: list[tuple[str, ...]] = [("free list", "count", "limit")]
-        rows += [(name, f"{f.count:,}", f"{f.limit:,}") for name, f in self.lists.items()]
-        return "\n".join([f"{len(self.lists)} free lists", *_render._table(rows)])
+        return _render.freelists_text(self.lists)
 
     def to_dict(self) -> dict[str, Any]:
         return _render.freelists_dict(self.lists)
@@ -193,7 +192,7 @@ class Interned:
                 )
                 for s in self.strings
             ]
-            lines += _render._table(rows)
+            lines += table(rows)
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:

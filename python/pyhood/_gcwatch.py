@@ -55,6 +55,12 @@ class GCEvent:
         """A JSON-ready dict of the event's figures."""
         return _render.gc_event_dict(self)
 
+    def _repr_html_(self) -> str:
+        return _render.gc_event_html(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        _render.pretty(self, p, cycle)
+
 
 class GCWatch:
     """A context manager that records the collections run while it is active.
@@ -135,6 +141,12 @@ class GCWatch:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: state, every event, and ``summary()`` per generation."""
         return _render.gc_watch_dict(self)
+
+    def _repr_html_(self) -> str:
+        return _render.gc_watch_html(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        _render.pretty(self, p, cycle)
 
     def __repr__(self) -> str:
         return _render.gc_watch_repr(self)

@@ -67,6 +67,12 @@ class Growth:
         """A JSON-ready dict of the line and its growth."""
         return _render.growth_dict(self)
 
+    def _repr_html_(self) -> str:
+        return _render.growth_html(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        _render.pretty(self, p, cycle)
+
 
 def _pymalloc() -> tuple[Any, str | None]:
     """``obmalloc_stats()``, or ``None`` and the reason it was refused."""
@@ -207,6 +213,9 @@ class Tracker:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every reading (``None`` until the block has ended)."""
         return _render.tracker_dict(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        _render.pretty(self, p, cycle)
 
     def __repr__(self) -> str:
         return _render.tracker_repr(self)

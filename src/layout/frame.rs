@@ -108,6 +108,15 @@ pub struct PyFrameSlot {
 
 #[pymethods]
 impl PyFrameSlot {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "frame_slot_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     fn __repr__(&self) -> String {
         let what = match (self.address, self.tagged_int) {
             (Some(a), _) => format!(

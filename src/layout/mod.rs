@@ -71,6 +71,15 @@ pub struct PyField {
 
 #[pymethods]
 impl PyField {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "field_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     /// Byte offset one past the field.
     #[getter]
     fn end(&self) -> isize {
@@ -183,6 +192,11 @@ impl From<Described> for PyLayout {
 
 #[pymethods]
 impl PyLayout {
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     /// `None` for the object itself; the owning pointer's field name for blocks.
     #[getter]
     fn name(&self) -> Option<&str> {
@@ -253,15 +267,17 @@ impl PyLayout {
         self.d.end - self.d.start
     }
 
-    /// The field called `name`; `KeyError` if there is none.
+    /// The field called `name`; `KeyError` naming the fields there are if there is none.
     fn field<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyField>> {
         let Some(i) = self.d.specs.iter().position(|f| f.name == name) else {
-            return Err(PyKeyError::new_err(name.to_owned()));
+            let names = self.d.specs.iter().map(|f| f.name.to_string()).collect();
+            return Err(PyKeyError::new_err(missing("field", name, &self.d, names)));
         };
         Ok(self.fields(py)?.get_item(i)?.cast_into::<PyField>()?)
     }
 
-    /// The block called `name` (e.g. `"ob_item"`, `"ma_keys"`); `KeyError` if there is none.
+    /// The block called `name` (e.g. `"ob_item"`, `"ma_keys"`); `KeyError` naming the blocks
+    /// there are if there is none.
     fn block<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyLayout>> {
         let Some(i) = self
             .d
@@ -269,7 +285,13 @@ impl PyLayout {
             .iter()
             .position(|b| b.name.as_deref() == Some(name))
         else {
-            return Err(PyKeyError::new_err(name.to_owned()));
+            let names = self
+                .d
+                .blocks
+                .iter()
+                .filter_map(|b| b.name.clone())
+                .collect();
+            return Err(PyKeyError::new_err(missing("block", name, &self.d, names)));
         };
         Ok(self.blocks(py)?.get_item(i)?.cast_into::<PyLayout>()?)
     }
@@ -312,6 +334,53 @@ impl PyLayout {
     fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         render::call(slf.as_any(), "layout_dict")
     }
+}
+
+/// Most names a `KeyError` of `Layout.field`/`block` lists (runs of items count as one).
+const LISTED_NAMES: usize = 40;
+
+/// The message of `Layout.field`/`block`'s `KeyError`: what was asked, and the names there
+/// are, a run of items `ob_item[0]`, `ob_item[1]`, … shown as `ob_item[0]…ob_item[4095]`.
+fn missing(what: &str, name: &str, d: &Described, names: Vec<String>) -> String {
+    fn indexed(n: &str) -> Option<&str> {
+        let (base, rest) = n.split_once('[')?;
+        let digits = rest.strip_suffix(']')?;
+        (!digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit())).then_some(base)
+    }
+    // (first name, last name of its run, base when it is an item)
+    let mut runs: Vec<(&str, &str, Option<&str>)> = Vec::new();
+    for n in &names {
+        let base = indexed(n);
+        match runs.last_mut() {
+            Some((_, last, Some(b))) if base == Some(*b) => *last = n,
+            _ => runs.push((n, n, base)),
+        }
+    }
+    let whose = match &d.name {
+        Some(block) => format!("block {block} of the {} layout", d.type_name),
+        None => format!("the {} layout", d.type_name),
+    };
+    if runs.is_empty() {
+        return format!("no {what} {name:?} in {whose}, which has no {what}s");
+    }
+    let mut shown: Vec<String> = runs
+        .iter()
+        .take(LISTED_NAMES)
+        .map(|(first, last, _)| {
+            if first == last {
+                (*first).to_owned()
+            } else {
+                format!("{first}…{last}")
+            }
+        })
+        .collect();
+    if runs.len() > LISTED_NAMES {
+        shown.push(format!("… {} more", runs.len() - LISTED_NAMES));
+    }
+    format!(
+        "no {what} {name:?} in {whose}; its {what}s: {}",
+        shown.join(", ")
+    )
 }
 
 /// What `layout()` needs to know about the object's type, read once.

@@ -114,6 +114,15 @@ pub struct PySizeClass {
 
 #[pymethods]
 impl PySizeClass {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "size_class_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "SizeClass(index={}, size={}, pools={}, blocks_in_use={}, free_blocks={})",
@@ -152,6 +161,15 @@ impl PyObmallocStats {
 
 #[pymethods]
 impl PyObmallocStats {
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        render::text(slf.as_any(), "obmalloc_html")
+    }
+
+    /// IPython's pretty printer: the same text as `str()`.
+    fn _repr_pretty_(slf: &Bound<'_, Self>, p: &Bound<'_, PyAny>, cycle: bool) -> PyResult<()> {
+        render::pretty(slf.as_any(), p, cycle)
+    }
+
     /// `ARENA_SIZE`: bytes in one arena (from "N arenas * S bytes/arena").
     #[getter]
     fn arena_size(&self) -> u64 {
