@@ -58,14 +58,14 @@ def _by_bytes(by_type: Any) -> list[tuple[str, Any]]:
     return sorted(by_type.items(), key=lambda kv: (-kv[1].allocated, kv[0]))
 
 
-def _types_text(by_type: Any, total: int) -> list[str]:
-    """A table of types, most allocated bytes first: the top ``TYPE_ROWS``, then a line for
-    the rest."""
+def _types_text(by_type: Any, total: int, top: int | None = TYPE_ROWS) -> list[str]:
+    """A table of types, most allocated bytes first: the first ``top`` (every type when
+    ``None``), then a line for the rest."""
     ranked = _by_bytes(by_type)
     if not ranked:
         return ["  (no objects)"]
     rows = [("type", "objects", "allocated", "requested", "share")]
-    for name, s in ranked[:TYPE_ROWS]:
+    for name, s in ranked[:top]:
         rows.append(
             (
                 _short(name),
@@ -75,8 +75,8 @@ def _types_text(by_type: Any, total: int) -> list[str]:
                 share(s.allocated, total),
             )
         )
-    lines = table(rows)
-    rest = ranked[TYPE_ROWS:]
+    lines = table(rows) if len(rows) > 1 else []
+    rest = ranked[len(rows) - 1 :]
     if rest:
         lines.append(f"  … {len(rest)} more types: {_rest_summary(rest)}")
     return lines
@@ -227,10 +227,10 @@ def _census_summary(c: Any) -> str:
     )
 
 
-def census_text(c: Any) -> str:
+def census_text(c: Any, top: int | None = TYPE_ROWS) -> str:
     """A ``Census``: the totals on one line, then a table of types (most allocated bytes
-    first, the top ``TYPE_ROWS``)."""
-    return "\n".join([_census_summary(c), *_types_text(c.by_type, c.allocated)])
+    first, the top ``top``, every type when ``None``)."""
+    return "\n".join([_census_summary(c), *_types_text(c.by_type, c.allocated, top)])
 
 
 def census_html(c: Any) -> str:
