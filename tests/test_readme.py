@@ -48,6 +48,9 @@ VARIES: list[tuple[str, str | None]] = [
 ADDRESS = re.compile(r"0x[0-9a-f]{6,}")
 NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?")
 HEX_BYTES = re.compile(r"\b[0-9a-f]{2}( [0-9a-f]{2}){3,}\b")
+# How a piece of interpreter state was found depends on the pair of wheel and interpreter
+# (a wheel built on 3.13.0 relocates the generations on 3.13.18 and says so): not compared.
+PROVENANCE = re.compile(r" \(PyInterpreterState\.gc at .*\): ")
 RECORDED_ON = re.compile(r"CPython (3\.\d+)\.\d+")
 
 
@@ -120,7 +123,7 @@ print(json.dumps(_replay(json.loads(sys.stdin.read()))))
 def normalise(line: str, numbers: bool) -> str:
     """Addresses as ``0x…``; with ``numbers``, also raw byte dumps as ``BYTES``, every
     number as ``N`` and runs of spaces as one (a column narrows with its numbers)."""
-    line = ADDRESS.sub("0x…", line.rstrip())
+    line = PROVENANCE.sub(" (…): ", ADDRESS.sub("0x…", line.rstrip()))
     if not numbers:
         return line
     line = NUMBER.sub("N", HEX_BYTES.sub("BYTES", line))
