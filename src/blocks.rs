@@ -532,6 +532,22 @@ struct PoolFacts {
     /// Whether the header is one `init_pool` could have written for its size class (what
     /// `pool_fit` asks of the pool, whatever the block).
     sound: bool,
+    /// `size`'s divisibility constant, `⌈2^64 / size⌉` ([`on_grid`]).
+    grid: u64,
+}
+
+/// Whether `offset` is a multiple of the block size whose constant `grid` is: a 32-bit
+/// offset `n` is divisible by `d` exactly when `n · ⌈2^64/d⌉ mod 2^64 < ⌈2^64/d⌉` (Lemire,
+/// Kaser and Kurz, "Faster remainder by direct computation", 2019), a multiply where `%`
+/// would divide (a walk asks it for every block it sizes).
+fn on_grid(offset: u32, grid: u64) -> bool {
+    // A size of 1 has the constant 2^64, which wraps to 0: every offset is on its grid.
+    grid == 0 || u64::from(offset).wrapping_mul(grid) < grid
+}
+
+/// The constant [`on_grid`] takes for block size `size` (at least 1).
+fn grid_of(size: u32) -> u64 {
+    (u64::MAX / u64::from(size.max(1))).wrapping_add(1)
 }
 
 /// The header of the pool at `pool` (a probe: the address is a block's, rounded down; the
@@ -585,6 +601,7 @@ fn facts_of(pool: usize, h: &Header) -> PoolFacts {
         szidx,
         maxnextoffset,
         size: size.min(u32::MAX as usize) as u32,
+        grid: grid_of(size.min(u32::MAX as usize) as u32),
         capacity,
         sound: maxnextoffset == POOL_SIZE.wrapping_sub(size)
             && nextoffset <= POOL_SIZE
@@ -596,14 +613,21 @@ fn facts_of(pool: usize, h: &Header) -> PoolFacts {
 /// pymalloc serves it with `fit`: a header `init_pool` could have written for that size
 /// class, and the block on its grid.
 fn pool_fit(p: &PoolFacts, raw_start: usize, raw_len: usize, fit: Fit) -> Result<usize, Refused> {
-    let PoolFacts {
-        pool,
-        count,
-        szidx,
-        maxnextoffset,
-        ..
-    } = *p;
-    let expected_class = ((raw_len - 1) / PYMALLOC_ALIGNMENT) as u32;
+    pool_fit_size(p, raw_start, raw_len, fit).ok_or(Refused::Pool {
+        pool: p.pool,
+        raw_start,
+        raw_len,
+        szidx: p.szidx,
+        count: p.count,
+        maxnextoffset: p.maxnextoffset,
+    })
+}
+
+/// [`pool_fit`]'s block size, `None` where it refuses.
+#[inline]
+fn pool_fit_size(p: &PoolFacts, raw_start: usize, raw_len: usize, fit: Fit) -> Option<usize> {
+    let (pool, szidx) = (p.pool, p.szidx);
+    let expected_class = ((raw_len.wrapping_sub(1)) / PYMALLOC_ALIGNMENT) as u32;
     let size = p.size as usize;
     let from_first = raw_start.wrapping_sub(pool + POOL_OVERHEAD);
     let fits = match fit {
@@ -619,18 +643,8 @@ fn pool_fit(p: &PoolFacts, raw_start: usize, raw_len: usize, fit: Fit) -> Result
         && fits
         && raw_start >= pool + POOL_OVERHEAD
         && from_first < POOL_SIZE
-        && (from_first as u32) % p.size.max(1) == 0;
-    if !valid {
-        return Err(Refused::Pool {
-            pool,
-            raw_start,
-            raw_len,
-            szidx,
-            count,
-            maxnextoffset,
-        });
-    }
-    Ok(size)
+        && on_grid(from_first as u32, p.grid);
+    valid.then_some(size)
 }
 
 /// pymalloc: read and validate the pool header of the block's pool.
@@ -692,6 +706,22 @@ impl Sizer {
         for seen in self.recent.iter_mut().flatten() {
             seen.facts = None;
         }
+    }
+
+    /// [`Sizer::block`]'s answer when it is one this walk already knows without reading
+    /// anything: a pymalloc block in a recent pool whose header was read (and no image
+    /// near): its block size. `None`: ask `block`.
+    #[inline]
+    pub fn known_pymalloc(&self, addr: usize, len: usize, fit: Fit) -> Option<usize> {
+        if !self.pymalloc || !(1..=SMALL_REQUEST_THRESHOLD).contains(&len) {
+            return None;
+        }
+        let pool = addr & !(POOL_SIZE - 1);
+        let seen = self.recent[(pool / POOL_SIZE) % RECENT_POOLS].as_ref()?;
+        if seen.pool != pool || seen.near_image {
+            return None;
+        }
+        pool_fit_size(seen.facts.flatten().as_ref()?, addr, len, fit)
     }
 
     /// The allocated size and domain of the block `[addr, addr + len)` of a live object.
@@ -835,4 +865,21 @@ pub fn resolve_size(py: Python<'_>, addr: usize, candidates: &[usize]) -> usize 
         .last()
         .copied()
         .unwrap_or(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grid_test_agrees_with_the_remainder() {
+        let sizes = (1..=64u32).map(|k| k * PYMALLOC_ALIGNMENT as u32);
+        for size in sizes.chain([1, 3, 7, u32::MAX]) {
+            let grid = grid_of(size);
+            let offsets = (0..2 * POOL_SIZE as u32).chain([u32::MAX - 1, u32::MAX]);
+            for n in offsets {
+                assert_eq!(on_grid(n, grid), n % size == 0, "{n} % {size}");
+            }
+        }
+    }
 }

@@ -264,11 +264,41 @@ impl<'py> WalkCosts<'py> {
         Ok(c)
     }
 
+    /// [`WalkCosts::cost`] when the walk's caches already hold all it needs (the object's
+    /// type, and the pools of its blocks: `TypeCache::known`, `Sizer::known_pymalloc`),
+    /// with no call that can fail; `None`: ask `cost`. Most objects of a heap are sized here.
+    #[inline]
+    fn known(&self, obj: &Bound<'py, PyAny>) -> Option<Cost> {
+        let q = self.types.known(obj)?;
+        let at = (obj.as_ptr() as usize).wrapping_add_signed(q.start);
+        let allocated = self.sizer.known_pymalloc(at, q.len, q.fit)?;
+        let mut c = Cost {
+            shared: crate::cpython::object::immortal(&rawobj::header_bytes(obj)),
+            ..Cost::default()
+        };
+        c.add(q.len, allocated, "pymalloc");
+        match q.owned {
+            layout::Owned::Nothing => {}
+            layout::Owned::One { address, len, fit } => {
+                c.add(
+                    len,
+                    self.sizer.known_pymalloc(address, len, fit)?,
+                    "pymalloc",
+                );
+            }
+            layout::Owned::Unknown => return None,
+        }
+        Some(c)
+    }
+
     /// [`WalkCosts::cost`], or `None` when pyhood refuses to measure the object (a
     /// `pyhood.PyhoodError`: a structure it cannot prove): a walk over a whole heap counts
     /// such an object as unmeasured instead of failing. Any other error (an interruption) is
     /// passed on.
     pub fn cost_or_refusal(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Cost>> {
+        if let Some(c) = self.known(obj) {
+            return Ok(Some(c));
+        }
         match self.cost(obj) {
             Ok(c) => Ok(Some(c)),
             Err(e) if crate::errors::is_pyhood_error(obj.py(), &e) => Ok(None),

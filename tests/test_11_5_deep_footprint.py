@@ -185,6 +185,42 @@ def test_a_dicts_string_keys_are_counted():
     assert_priced_as_walked(fp, d)
 
 
+def test_dicts_of_every_table_shape_are_priced_as_footprint_prices_them():
+    """A dict owns its keys object (indices and entries, one block) when it alone holds it:
+    empty dicts share one keys object and own none; a dict grown, emptied by deletions,
+    copied or keyed by ints owns its own, of the size its header gives. Priced as the sum
+    of their footprints."""
+    grown = {i + 5000: f"v{i}" for i in range(100)}
+    for i in range(90):
+        del grown[i + 5000]
+    dicts = [{}, {}, {5001: 5002}, grown, dict(grown), grown.copy()]
+    dicts += [{f"k{i}": i + 5000 for i in range(n)} for n in (1, 5, 6, 11, 50, 1000)]
+    fp = pyhood.deep_footprint(dicts)
+    assert fp.by_type["dict"].count == len(dicts) and fp.unmeasured == 0
+    assert_priced_as_walked(fp, dicts)
+
+
+def test_a_strs_cached_utf8_copy_is_counted():
+    """A non-ASCII str owns its UTF-8 copy once something asked for it
+    (``PyUnicode_AsUTF8``, called here through ctypes): the block ``footprint`` lists as
+    ``utf8``. ``deep_footprint`` prices 1-, 2- and 4-byte strs with and without that copy
+    as the sum of their footprints."""
+    import ctypes
+
+    as_utf8 = ctypes.pythonapi.PyUnicode_AsUTF8
+    as_utf8.argtypes = [ctypes.py_object]
+    as_utf8.restype = ctypes.c_char_p
+    strs = [ch * n + str(n) for ch in "é€😀" for n in range(1, 120)]
+    for s in strs[::2]:
+        as_utf8(s)
+    with_copy = [s for s in strs if len(pyhood.footprint(s).allocations) == 2]
+    assert len(with_copy) == len(strs[::2])
+    assert all(pyhood.footprint(s).allocations[1].name == "utf8" for s in with_copy)
+    fp = pyhood.deep_footprint(strs)
+    assert fp.by_type["str"].count == len(strs) and fp.unmeasured == 0
+    assert_priced_as_walked(fp, strs)
+
+
 def test_instances_are_counted_and_their_class_is_not_followed():
     """300 instances of a module-level class count under ``<module>.<qualname>``; the class
     they all point to is reached once, listed in ``not_followed["type"]``, and costs

@@ -5,10 +5,15 @@ use pyo3::prelude::*;
 use crate::cpython::bytesobject::PyBytesObject;
 use crate::raw::object as rawobj;
 
-use super::common::{Body, Extent, Fit};
+use super::common::{Body, Extent, Fit, TypeStart};
 use super::{Builder, Decoder, Region, TypeView};
 
 pub struct Bytes;
+
+/// Where a bytes object of `n` bytes ends: `ob_sval` holds them and a trailing NUL.
+fn sval_end(n: usize) -> isize {
+    (PyBytesObject::ob_sval.offset + n + 1) as isize
+}
 
 impl Decoder for Bytes {
     fn owned(&self, _obj: &Bound<'_, PyAny>) -> super::Owned {
@@ -19,11 +24,21 @@ impl Decoder for Bytes {
         true
     }
 
+    fn quick(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        _tv: &TypeView<'_>,
+        start: &TypeStart,
+    ) -> Option<super::Quick> {
+        let end = sval_end(rawobj::ob_size(obj).max(0) as usize);
+        Some(start.quick(end, Fit::Realloc, super::Owned::Nothing))
+    }
+
     fn body(&self, obj: &Bound<'_, PyAny>, _tv: &TypeView<'_>) -> PyResult<Body> {
         let n = rawobj::ob_size(obj).max(0) as usize;
         Ok(Body {
             items: n,
-            end: (PyBytesObject::ob_sval.offset + n + 1) as isize,
+            end: sval_end(n),
             var_head: true,
             heap_tail: true,
             alt_ends: Vec::new(),

@@ -158,6 +158,22 @@ impl TypeStart {
         })
     }
 
+    /// Where the allocation of the type's objects starts (an offset from the object).
+    pub fn start(&self) -> isize {
+        self.start
+    }
+
+    /// The extent of an object of the type whose struct ends at `end`, as a walk sizes it
+    /// (`Decoder::quick`).
+    pub fn quick(&self, end: isize, fit: Fit, owned: super::Owned) -> super::Quick {
+        super::Quick {
+            start: self.start,
+            len: (end - self.start) as usize,
+            fit,
+            owned,
+        }
+    }
+
     /// What [`extent`] gives for an object of the type with this body; the body back when
     /// only `extent` can tell (it names other ends the allocation may have).
     pub fn extent(&self, body: Body) -> Result<Extent, Body> {

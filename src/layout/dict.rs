@@ -2,20 +2,60 @@
 //! entries) and, for split tables, its values (decoded in `common`, which instances share).
 
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::cpython::dictobject::PyDictObject;
 use crate::cpython::pycore_dict::{self as dicts, KeysGeometry, PyDictKeysObject};
 use crate::cpython::Decode;
 use crate::errors;
+use crate::raw::live::Live;
 use crate::raw::mem;
 
 use super::builder::FieldName;
-use super::common::{self, Extent};
+use super::common::{self, Extent, Fit, TypeStart};
 use super::{read_err, Builder, Decoder, Described, Region, TypeView};
 
 pub struct Dict;
 
 impl Decoder for Dict {
+    /// An exact dict with a combined table owns the keys block `keys_block` describes, when
+    /// it alone holds it (`dk_refcnt` 1, as `footprint::owned` asks), else nothing (the
+    /// empty keys every new dict shares). A split table, a subclass or a keys header
+    /// `keys_block` would refuse: `fields` tells.
+    fn quick(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        tv: &TypeView<'_>,
+        start: &TypeStart,
+    ) -> Option<super::Quick> {
+        if tv.slots.address != core::ptr::addr_of!(pyo3::ffi::PyDict_Type) as usize {
+            return None;
+        }
+        let (keys, values) = crate::raw::object::dict_tables(obj.cast::<PyDict>().ok()?);
+        if keys == 0 || values != 0 {
+            return None;
+        }
+        let end = tv.slots.basicsize;
+        let live = Live::new(obj, start.start(), end).ok()?;
+        let head = live.owned(keys, dicts::KEYS_HEADER_SIZE).ok()?;
+        let g = dicts::keys_geometry(|off, len| head.uint(keys + off, len))?;
+        let len = g.entries_offset + g.entries * g.entry_size;
+        if len > MAX_KEYS_BYTES {
+            return None;
+        }
+        let refs = head.int(keys + PyDictKeysObject::dk_refcnt.offset, 8)?;
+        let owned = if refs == 1 {
+            super::Owned::One {
+                address: keys,
+                len,
+                fit: Fit::Exact,
+            }
+        } else {
+            super::Owned::Nothing
+        };
+        Some(start.quick(end, Fit::Exact, owned))
+    }
+
     fn fields(
         &self,
         obj: &Bound<'_, PyAny>,

@@ -7,10 +7,23 @@ use pyo3::types::PyInt;
 use crate::cpython::{longintrepr, pycore_long, Decode};
 use crate::raw::object as rawobj;
 
-use super::common::{Body, Extent, Fit};
+use super::common::{Body, Extent, Fit, TypeStart};
 use super::{Builder, Decoder, Region, TypeView};
 
 pub struct Int;
+
+/// An int may hold fewer digits than it was allocated with: `long_normalize` drops leading
+/// zero digits without reallocating (`x_sub`, `long_lshift`, `x_mul`, …,
+/// Objects/longobject.c v3.10–v3.15), so its block may be larger.
+const FIT: Fit = Fit::AtLeast;
+
+/// An int's digit count and where its allocated digits end.
+fn digits(obj: &Bound<'_, PyInt>) -> (usize, isize) {
+    let (_, nd) = pycore_long::sign_and_digits(rawobj::int_tag(obj));
+    let alloc = longintrepr::allocated_digits(nd);
+    let end = longintrepr::digits_offset() + alloc * longintrepr::DIGIT_SIZE;
+    (nd, end as isize)
+}
 
 impl Decoder for Int {
     fn owned(&self, _obj: &Bound<'_, PyAny>) -> super::Owned {
@@ -21,21 +34,25 @@ impl Decoder for Int {
         !longintrepr::HAS_TAG // 3.12+ ints carry lv_tag instead of ob_size
     }
 
+    fn quick(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        _tv: &TypeView<'_>,
+        start: &TypeStart,
+    ) -> Option<super::Quick> {
+        let (_, end) = digits(obj.cast::<PyInt>().ok()?);
+        Some(start.quick(end, FIT, super::Owned::Nothing))
+    }
+
     fn body(&self, obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
-        let tag = rawobj::int_tag(obj.cast::<PyInt>()?);
-        let (_, nd) = pycore_long::sign_and_digits(tag);
-        let alloc = longintrepr::allocated_digits(nd);
-        let end = longintrepr::digits_offset() + alloc * longintrepr::DIGIT_SIZE;
+        let (nd, end) = digits(obj.cast::<PyInt>()?);
         Ok(Body {
             items: nd,
-            end: end as isize,
+            end,
             var_head: self.var_head(tv),
             heap_tail: true,
             alt_ends: Vec::new(),
-            // An int may hold fewer digits than it was allocated with: `long_normalize`
-            // drops leading zero digits without reallocating (`x_sub`, `long_lshift`,
-            // `x_mul`, …, Objects/longobject.c v3.10–v3.15), so its block may be larger.
-            fit: Fit::AtLeast,
+            fit: FIT,
         })
     }
 

@@ -10,7 +10,7 @@ use crate::cpython::object::PyVarObject;
 use crate::cpython::Decode;
 use crate::raw::object as rawobj;
 
-use super::common::{Body, Extent};
+use super::common::{Body, Extent, TypeStart};
 use super::{read_err, Builder, Decoder, Region, TypeView};
 
 pub struct List;
@@ -24,20 +24,22 @@ impl Decoder for List {
         Ok(Body::fixed(tv.slots.basicsize, true))
     }
 
+    fn quick(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        tv: &TypeView<'_>,
+        start: &TypeStart,
+    ) -> Option<super::Quick> {
+        let owned = item_block(obj.cast::<PyList>().ok()?);
+        Some(start.quick(tv.slots.basicsize, Fit::Exact, owned))
+    }
+
     /// The item array, `ob_item[allocated]`, is the list's one block; `list_resize`
     /// reallocates it in place (`Fit::Realloc`).
     fn owned(&self, obj: &Bound<'_, PyAny>) -> super::Owned {
-        let Ok(l) = obj.cast::<PyList>() else {
-            return super::Owned::Unknown;
-        };
-        let (items, allocated) = rawobj::list_item_array(l);
-        match item_array(items, allocated) {
-            Some(len) => super::Owned::One {
-                address: items,
-                len,
-                fit: Fit::Realloc,
-            },
-            None => super::Owned::Nothing,
+        match obj.cast::<PyList>() {
+            Ok(l) => item_block(l),
+            Err(_) => super::Owned::Unknown,
         }
     }
 
@@ -49,6 +51,19 @@ impl Decoder for List {
         b: &mut Builder,
     ) -> PyResult<()> {
         list(b)
+    }
+}
+
+/// The list's item array as the block it owns.
+fn item_block(l: &Bound<'_, PyList>) -> super::Owned {
+    let (items, allocated) = rawobj::list_item_array(l);
+    match item_array(items, allocated) {
+        Some(len) => super::Owned::One {
+            address: items,
+            len,
+            fit: Fit::Realloc,
+        },
+        None => super::Owned::Nothing,
     }
 }
 

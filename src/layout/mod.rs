@@ -482,6 +482,18 @@ pub trait Decoder: Sync {
         Owned::Unknown
     }
 
+    /// `body` and `owned` at once, as a walk sizes an object of a type whose start the type
+    /// alone sets (`start`: a static type, no values array): the decoder's own formulas,
+    /// read straight from the header. `None` (the default): `body` and `owned` tell.
+    fn quick(
+        &self,
+        _obj: &Bound<'_, PyAny>,
+        _tv: &TypeView<'_>,
+        _start: &common::TypeStart,
+    ) -> Option<Quick> {
+        None
+    }
+
     /// Name the struct's fields (and the blocks it owns) inside `ext`.
     fn fields(
         &self,
@@ -619,6 +631,23 @@ struct CachedType<'py> {
 }
 
 impl<'py> TypeCache<'py> {
+    /// [`TypeCache::quick`]'s answer when the object's type is a recent one and its decoder
+    /// sizes it from its header (`Decoder::quick`) or its type alone; `None`: ask `quick`.
+    #[inline]
+    pub fn known(&self, obj: &Bound<'py, PyAny>) -> Option<Quick> {
+        let key = obj.get_type_ptr() as usize;
+        let (k, i) = self.recent[(key >> 4) % self.recent.len()]?;
+        if k != key {
+            return None;
+        }
+        let t = &self.types[i];
+        if let Some(quick) = t.same_for_all {
+            return quick;
+        }
+        let start = t.start.as_ref().filter(|_| !t.values)?;
+        t.decoder.quick(obj, &t.tv, start)
+    }
+
     /// The object's extent and what it owns, when that is known without describing it
     /// (`quick_with`), with the type's part remembered.
     pub fn quick(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Quick>> {
@@ -652,10 +681,15 @@ impl<'py> TypeCache<'py> {
             }
         };
         let t = &self.types[i];
-        match t.same_for_all {
-            Some(quick) => Ok(quick),
-            None => quick_with(obj, &t.tv, t.decoder, t.values, t.start.as_ref()),
+        if let Some(quick) = t.same_for_all {
+            return Ok(quick);
         }
+        if let Some(start) = t.start.as_ref().filter(|_| !t.values) {
+            if let Some(quick) = t.decoder.quick(obj, &t.tv, start) {
+                return Ok(Some(quick));
+            }
+        }
+        quick_with(obj, &t.tv, t.decoder, t.values, t.start.as_ref())
     }
 }
 

@@ -10,7 +10,7 @@ use crate::cpython::unicodeobject::{PyCompactUnicodeObject, PyUnicodeObject};
 use crate::cpython::Decode;
 use crate::raw::object as rawobj;
 
-use super::common::{Body, Extent, Fit};
+use super::common::{Body, Extent, Fit, TypeStart};
 use super::{read_err, Builder, Decoder, Region, TypeView};
 
 pub struct Str;
@@ -44,38 +44,88 @@ fn inline_data(state: u32) -> Option<(usize, usize)> {
     }
 }
 
-impl Decoder for Str {
-    /// A compact ASCII str keeps its characters inline and owns no block, unless a 3.10/3.11
-    /// `wstr` buffer was made for it; for every other str only `fields` tells.
-    fn owned(&self, obj: &Bound<'_, PyAny>) -> super::Owned {
-        let Ok((state, _)) = state_and_length(obj) else {
-            return super::Owned::Unknown;
+/// `resize_compact` reallocates a compact str in place.
+const FIT: Fit = Fit::Realloc;
+
+/// Where a str's own struct ends: past its characters and their NUL when they are inline.
+fn struct_end(state: u32, length: usize) -> isize {
+    let end = match inline_data(state) {
+        None => PyUnicodeObject::SIZE,
+        Some((at, kind)) => at + (length + 1) * kind,
+    };
+    end as isize
+}
+
+/// What a compact str of this `state` owns, as `Decoder::owned` says it, when it owns no
+/// 3.10/3.11 `wstr` buffer: nothing when ASCII (its UTF-8 is its data), else its cached
+/// UTF-8 copy if it has one (`str_body`'s `utf8` block). Only `fields` tells for a legacy
+/// str or one with a `wstr` buffer.
+fn owned_of(obj: &Bound<'_, PyAny>, state: u32) -> super::Owned {
+    use super::Owned;
+    let Ok(s) = obj.cast::<PyString>() else {
+        return Owned::Unknown;
+    };
+    if !unicode::compact(state) {
+        return Owned::Unknown;
+    }
+    let word = |head: &[u8], offset: usize| -> Option<u64> {
+        let w = head.get(offset..offset + 8)?;
+        Some(u64::from_le_bytes(w.try_into().ok()?))
+    };
+    if unicode::ascii(state) {
+        let wstr = unicode::wstr_field().map(|w| word(&rawobj::ascii_header(s), w.offset));
+        return match wstr {
+            None | Some(Some(0)) => Owned::Nothing,
+            Some(_) => Owned::Unknown,
         };
-        if !(unicode::compact(state) && unicode::ascii(state)) {
-            return super::Owned::Unknown;
+    }
+    let head = rawobj::compact_header(s);
+    if let Some(w) = unicode::wstr_field() {
+        if word(&head, w.offset) != Some(0) {
+            return Owned::Unknown;
         }
-        let Some(wstr) = unicode::wstr_field() else {
-            return super::Owned::Nothing;
-        };
-        let Ok(s) = obj.cast::<PyString>() else {
-            return super::Owned::Unknown;
-        };
-        let head = rawobj::ascii_header(s);
-        match head.get(wstr.offset..wstr.offset + 8) {
-            Some(w) if w.iter().all(|&b| b == 0) => super::Owned::Nothing,
-            _ => super::Owned::Unknown,
+    }
+    let utf8 = word(&head, PyCompactUnicodeObject::utf8.offset);
+    let length = word(&head, PyCompactUnicodeObject::utf8_length.offset);
+    match (utf8, length) {
+        (Some(0), _) => Owned::Nothing,
+        (Some(address), Some(n)) if (n as i64) >= 0 => Owned::One {
+            address: address as usize,
+            len: n as usize + 1,
+            fit: Fit::Exact,
+        },
+        _ => Owned::Unknown,
+    }
+}
+
+impl Decoder for Str {
+    /// A compact str keeps its characters inline; it owns its cached UTF-8 copy, if it is not
+    /// ASCII and has one ([`owned_of`]).
+    fn owned(&self, obj: &Bound<'_, PyAny>) -> super::Owned {
+        match state_and_length(obj) {
+            Ok((state, _)) => owned_of(obj, state),
+            Err(_) => super::Owned::Unknown,
+        }
+    }
+
+    fn quick(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        _tv: &TypeView<'_>,
+        start: &TypeStart,
+    ) -> Option<super::Quick> {
+        let (state, length) = state_and_length(obj).ok()?;
+        match owned_of(obj, state) {
+            super::Owned::Unknown => None,
+            owned => Some(start.quick(struct_end(state, length), FIT, owned)),
         }
     }
 
     fn body(&self, obj: &Bound<'_, PyAny>, _tv: &TypeView<'_>) -> PyResult<Body> {
         let (state, length) = state_and_length(obj)?;
-        let end = match inline_data(state) {
-            None => PyUnicodeObject::SIZE,
-            Some((at, kind)) => at + (length + 1) * kind,
-        };
         Ok(Body {
-            fit: Fit::Realloc, // `resize_compact`
-            ..Body::fixed(end as isize, false)
+            fit: FIT,
+            ..Body::fixed(struct_end(state, length), false)
         })
     }
 

@@ -6,7 +6,7 @@ use crate::cpython::tupleobject::PyTupleObject;
 use crate::cpython::Decode;
 use crate::raw::object as rawobj;
 
-use super::common::{Body, Extent, Fit};
+use super::common::{Body, Extent, Fit, TypeStart};
 use super::{Builder, Decoder, Region, TypeView};
 
 pub struct Tuple;
@@ -20,9 +20,22 @@ impl Decoder for Tuple {
         true
     }
 
+    /// An exact tuple (a struct sequence holds hidden fields: `body` tells).
+    fn quick(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        tv: &TypeView<'_>,
+        start: &TypeStart,
+    ) -> Option<super::Quick> {
+        (tv.slots.address == rawobj::tuple_type_address()).then(|| {
+            let end = items_end(rawobj::ob_size(obj).max(0) as usize);
+            start.quick(end, Fit::Realloc, super::Owned::Nothing)
+        })
+    }
+
     fn body(&self, obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
         let n = rawobj::ob_size(obj).max(0) as usize;
-        let mut end = (PyTupleObject::ob_item.offset + 8 * n) as isize;
+        let mut end = items_end(n);
         if let Some(real) = hidden_fields(tv) {
             // `_PyObject_GC_NewVar(type, n_fields)`: `tp_basicsize + n_fields * tp_itemsize`.
             let s = &tv.slots;
@@ -77,6 +90,11 @@ impl Decoder for Tuple {
         }
         Ok(())
     }
+}
+
+/// Where a tuple of `n` items ends: its `ob_item` array is inline.
+fn items_end(n: usize) -> isize {
+    (PyTupleObject::ob_item.offset + 8 * n) as isize
 }
 
 /// A struct sequence (`PyStructSequence_New`, Objects/structseq.c v3.10–v3.15) is

@@ -14,7 +14,7 @@ use super::mem;
 use crate::cpython::descrobject::PyMemberDef;
 use crate::cpython::longintrepr::SIZE_WORD;
 use crate::cpython::object::{PyObject as RawObject, PyVarObject};
-use crate::cpython::unicodeobject::PyASCIIObject;
+use crate::cpython::unicodeobject::{PyASCIIObject, PyCompactUnicodeObject};
 
 pub use crate::cpython::object::HeaderBytes;
 
@@ -283,6 +283,48 @@ pub fn ascii_header(obj: &Bound<'_, pyo3::types::PyString>) -> [u8; size_of::<Py
     //   (point 1 of the rule in `raw`)
     // - `PyUnicode_New` and the subclass allocator both allocate at least a complete
     //   PyASCIIObject (size proven by test_offsets.py); `out` is a distinct local buffer
+    unsafe {
+        core::ptr::copy_nonoverlapping(obj.as_ptr().cast::<u8>(), out.as_mut_ptr(), out.len())
+    };
+    out
+}
+
+/// A dict's `ma_keys` and `ma_values` pointers.
+pub fn dict_tables(dict: &Bound<'_, pyo3::types::PyDict>) -> (usize, usize) {
+    use crate::cpython::dictobject::PyDictObject;
+    let word = |offset: usize| {
+        // SAFETY:
+        // - the thread is attached and `dict` is a live dict (or subclass instance, which
+        //   begins with a `PyDictObject`) for the call, whose own struct holds both
+        //   pointer fields at the offsets proven by test_offsets.py (point 1 of the rule in
+        //   `raw`); no Python code runs, so no one replaces them meanwhile
+        unsafe {
+            dict.as_ptr()
+                .cast::<u8>()
+                .add(offset)
+                .cast::<usize>()
+                .read_unaligned()
+        }
+    };
+    (
+        word(PyDictObject::ma_keys.offset),
+        word(PyDictObject::ma_values.offset),
+    )
+}
+
+/// The `PyCompactUnicodeObject` part of a str that is not compact ASCII (its `state`, read
+/// through [`ascii_header`], says so: the caller checks it first).
+pub fn compact_header(
+    obj: &Bound<'_, pyo3::types::PyString>,
+) -> [u8; size_of::<PyCompactUnicodeObject>()] {
+    let mut out = [0u8; size_of::<PyCompactUnicodeObject>()];
+    // SAFETY:
+    // - the thread is attached and `obj` is a live str (or str subclass) for the call
+    //   (point 1 of the rule in `raw`); no Python code runs between the caller's read of
+    //   its `state` and this read, so the str is still not compact ASCII
+    // - such a str begins with a complete PyCompactUnicodeObject: `PyUnicode_New` allocates
+    //   one before a non-ASCII str's characters, and a legacy str's PyUnicodeObject begins
+    //   with one (sizes proven by test_offsets.py); `out` is a distinct local buffer
     unsafe {
         core::ptr::copy_nonoverlapping(obj.as_ptr().cast::<u8>(), out.as_mut_ptr(), out.len())
     };
