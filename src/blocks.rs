@@ -721,7 +721,10 @@ impl Sizer {
         if seen.pool != pool || seen.near_image {
             return None;
         }
-        pool_fit_size(seen.facts.flatten().as_ref()?, addr, len, fit)
+        match &seen.facts {
+            Some(Some(p)) => pool_fit_size(p, addr, len, fit),
+            _ => None,
+        }
     }
 
     /// The allocated size and domain of the block `[addr, addr + len)` of a live object.

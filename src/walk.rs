@@ -103,14 +103,19 @@ pub struct Tally {
 
 impl Tally {
     /// The slot of `obj`'s type.
+    #[inline]
     pub fn slot(&mut self, obj: &Bound<'_, PyAny>) -> usize {
         let addr = obj.get_type_ptr() as usize;
         let way = (addr >> 4) % self.recent.len();
-        if let Some((a, i)) = self.recent[way] {
-            if a == addr {
-                return i;
-            }
+        match self.recent[way] {
+            Some((a, i)) if a == addr => i,
+            _ => self.slot_of_type(obj, addr, way),
         }
+    }
+
+    /// [`Tally::slot`] of a type not among the recent ones (made when new).
+    #[cold]
+    fn slot_of_type(&mut self, obj: &Bound<'_, PyAny>, addr: usize, way: usize) -> usize {
         let i = match self.index.get(&addr) {
             Some(&i) => i,
             None => {

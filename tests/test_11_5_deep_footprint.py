@@ -200,6 +200,23 @@ def test_dicts_of_every_table_shape_are_priced_as_footprint_prices_them():
     assert_priced_as_walked(fp, dicts)
 
 
+def test_sets_own_their_table_once_it_outgrows_the_small_one():
+    """A set keeps up to 5 entries in its inline ``smalltable`` and owns a table block of
+    ``mask + 1`` entries past that (and after it shrank: the table is not given back).
+    Sets and frozensets of every size are priced as the sum of their footprints."""
+    shrunk = set(range(5000, 5100))
+    for i in range(95):
+        shrunk.discard(i + 5000)
+    sets = [set(), shrunk]
+    for n in (1, 4, 5, 6, 8, 20, 1000):
+        sets += [set(range(5000, 5000 + n)), frozenset(range(6000, 6000 + n))]
+    assert len(pyhood.footprint(shrunk).allocations) == 2
+    fp = pyhood.deep_footprint(sets)
+    assert fp.by_type["set"].count + fp.by_type["frozenset"].count == len(sets)
+    assert fp.unmeasured == 0
+    assert_priced_as_walked(fp, sets)
+
+
 def test_a_strs_cached_utf8_copy_is_counted():
     """A non-ASCII str owns its UTF-8 copy once something asked for it
     (``PyUnicode_AsUTF8``, called here through ctypes): the block ``footprint`` lists as

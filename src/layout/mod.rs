@@ -641,11 +641,11 @@ impl<'py> TypeCache<'py> {
             return None;
         }
         let t = &self.types[i];
-        if let Some(quick) = t.same_for_all {
-            return quick;
+        match (&t.same_for_all, &t.start) {
+            (Some(quick), _) => *quick,
+            (None, Some(start)) if !t.values => t.decoder.quick(obj, &t.tv, start),
+            _ => None,
         }
-        let start = t.start.as_ref().filter(|_| !t.values)?;
-        t.decoder.quick(obj, &t.tv, start)
     }
 
     /// The object's extent and what it owns, when that is known without describing it

@@ -6,12 +6,45 @@ use pyo3::prelude::*;
 use crate::cpython::setobject::{setentry, PySetObject, SET_MINSIZE};
 
 use super::builder::FieldName;
-use super::common::Extent;
+use super::common::{Extent, Fit, TypeStart};
 use super::{read_err, Builder, Decoder, Region, TypeView};
 
 pub struct Set;
 
 impl Decoder for Set {
+    /// An exact set or frozenset owns its table once it outgrows `smalltable`: the block
+    /// `set` describes.
+    fn quick(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        tv: &TypeView<'_>,
+        start: &TypeStart,
+    ) -> Option<super::Quick> {
+        let exact = [
+            core::ptr::addr_of!(pyo3::ffi::PySet_Type) as usize,
+            core::ptr::addr_of!(pyo3::ffi::PyFrozenSet_Type) as usize,
+        ];
+        if !exact.contains(&tv.slots.address) {
+            return None;
+        }
+        let (table, mask) = crate::raw::object::set_table(obj)?;
+        let small = (obj.as_ptr() as usize).wrapping_add(PySetObject::smalltable.offset);
+        let owned = if table != 0 && table != small && mask > 0 {
+            let len = (mask as usize + 1).checked_mul(setentry::SIZE)?;
+            if len > crate::raw::mem::MAX_READ {
+                return None; // refused by `set`'s read
+            }
+            super::Owned::One {
+                address: table,
+                len,
+                fit: Fit::Exact,
+            }
+        } else {
+            super::Owned::Nothing
+        };
+        Some(start.quick(tv.slots.basicsize, Fit::Exact, owned))
+    }
+
     fn fields(
         &self,
         _obj: &Bound<'_, PyAny>,

@@ -289,6 +289,34 @@ pub fn ascii_header(obj: &Bound<'_, pyo3::types::PyString>) -> [u8; size_of::<Py
     out
 }
 
+/// A set's (or frozenset's) `table` pointer and `mask`; `None` for any other object.
+pub fn set_table(obj: &Bound<'_, PyAny>) -> Option<(usize, isize)> {
+    use crate::cpython::setobject::PySetObject;
+    // SAFETY: the thread is attached and `obj` is live for the call; `PyAnySet_Check` only
+    // reads its type and the type's MRO
+    if unsafe { ffi::PyAnySet_Check(obj.as_ptr()) } == 0 {
+        return None;
+    }
+    let word = |offset: usize| {
+        // SAFETY:
+        // - `obj` is a live set or frozenset (or subclass instance, which begins with a
+        //   `PySetObject`) for the call, whose own struct holds both fields at the offsets
+        //   proven by test_offsets.py (point 1 of the rule in `raw`); no Python code runs,
+        //   so no one resizes its table meanwhile
+        unsafe {
+            obj.as_ptr()
+                .cast::<u8>()
+                .add(offset)
+                .cast::<usize>()
+                .read_unaligned()
+        }
+    };
+    Some((
+        word(PySetObject::table.offset),
+        word(PySetObject::mask.offset) as isize,
+    ))
+}
+
 /// A dict's `ma_keys` and `ma_values` pointers.
 pub fn dict_tables(dict: &Bound<'_, pyo3::types::PyDict>) -> (usize, usize) {
     use crate::cpython::dictobject::PyDictObject;

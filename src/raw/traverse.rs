@@ -57,33 +57,36 @@ pub type AddrSet = HashSet<usize, BuildHasherDefault<AddrHasher>>;
 /// tests and sets a bit where a hash set would probe and grow. A region's bitmap is found
 /// through a hash map, a few recent ones kept at hand by address bits (a walk's objects
 /// come from a handful of arenas at a time).
-#[derive(Default)]
 pub struct AddrBits {
     index: std::collections::HashMap<usize, usize, BuildHasherDefault<AddrHasher>>,
     bitmaps: Vec<[u64; REGION_WORDS]>,
-    recent: [Option<(usize, usize)>; RECENT_REGIONS],
+    /// `(region, bitmap)` of recent regions by their low bits; `usize::MAX`: none yet.
+    recent: Box<[(usize, usize); RECENT_REGIONS]>,
+}
+
+impl Default for AddrBits {
+    fn default() -> Self {
+        Self {
+            index: Default::default(),
+            bitmaps: Vec::new(),
+            recent: Box::new([(usize::MAX, 0); RECENT_REGIONS]),
+        }
+    }
 }
 
 const REGION_SHIFT: u32 = 16;
 const REGION_WORDS: usize = (1 << REGION_SHIFT) / 8 / 64;
-const RECENT_REGIONS: usize = 16;
+const RECENT_REGIONS: usize = 256;
 
 impl AddrBits {
     /// Add `addr`; whether it was not there yet.
+    #[inline]
     pub fn insert(&mut self, addr: usize) -> bool {
         let region = addr >> REGION_SHIFT;
         let way = region % RECENT_REGIONS;
         let i = match self.recent[way] {
-            Some((r, i)) if r == region => i,
-            _ => {
-                let next = self.bitmaps.len();
-                let i = *self.index.entry(region).or_insert(next);
-                if i == next {
-                    self.bitmaps.push([0; REGION_WORDS]);
-                }
-                self.recent[way] = Some((region, i));
-                i
-            }
+            (r, i) if r == region => i,
+            _ => self.bitmap_of(region),
         };
         let slot = (addr & ((1 << REGION_SHIFT) - 1)) >> 3;
         let (w, bit) = (slot / 64, 1u64 << (slot % 64));
@@ -91,6 +94,18 @@ impl AddrBits {
         let new = bits[w] & bit == 0;
         bits[w] |= bit;
         new
+    }
+
+    /// The bitmap of `region` (made when new), kept among the recent ones.
+    #[cold]
+    fn bitmap_of(&mut self, region: usize) -> usize {
+        let next = self.bitmaps.len();
+        let i = *self.index.entry(region).or_insert(next);
+        if i == next {
+            self.bitmaps.push([0; REGION_WORDS]);
+        }
+        self.recent[region % RECENT_REGIONS] = (region, i);
+        i
     }
 
     /// Whether `addr` is in the set.
@@ -162,6 +177,19 @@ pub fn referents(obj: &Bound<'_, PyAny>, out: &mut Vec<usize>) {
     }
 }
 
+/// Whether [`referents`] may report anything for `obj`: its type has `Py_TPFLAGS_HAVE_GC`
+/// (and so may have a `tp_traverse`) or it is a dict. A walk's ints, floats and strs have
+/// neither: asked before anything else is done for them.
+#[inline]
+fn may_refer(obj: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: the thread is attached and `obj` is a live object for the call; `Py_TYPE`
+    // of a live object is its live type, whose `tp_flags` this reads
+    unsafe {
+        let tp = ffi::Py_TYPE(obj.as_ptr());
+        ffi::PyType_IS_GC(tp) != 0 || ffi::PyDict_Check(obj.as_ptr()) != 0
+    }
+}
+
 /// The objects a walk has reached and not yet looked at, each reported by `tp_traverse`
 /// of an object the walk was looking at (or given as a root).
 ///
@@ -200,6 +228,9 @@ impl<'py> Frontier<'py> {
     /// Queue the objects `obj` references (see [`referents`]) for which `keep(address)`
     /// says yes.
     pub fn expand(&mut self, obj: &Bound<'py, PyAny>, mut keep: impl FnMut(usize) -> bool) {
+        if !may_refer(obj) {
+            return;
+        }
         let mut found = std::mem::take(&mut self.scratch);
         found.clear();
         referents(obj, &mut found);
