@@ -23,6 +23,12 @@ impl Decoder for Instance {
         true
     }
 
+    /// Its instances are `tp_basicsize` long and own nothing (what the class adds is the
+    /// extent's: pre-header, inline values; a 3.11/3.12 values array is asked apart).
+    fn by_type(&self, _tv: &TypeView<'_>) -> bool {
+        true
+    }
+
     fn body(&self, _obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {
         Ok(Body::fixed(tv.slots.basicsize, self.var_head(tv)))
     }

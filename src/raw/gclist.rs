@@ -390,6 +390,8 @@ impl<'a> ValidatedHeads<'a> {
                     steps: n,
                 });
             }
+            // The next node loads while this one is visited.
+            super::traverse::prefetch(words.0 & GC_NEXT_MASK);
             visit(node)?;
             n += 1;
             prev = node;

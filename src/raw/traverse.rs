@@ -123,7 +123,7 @@ const PREFETCH_AHEAD: usize = 4;
 /// Ask the CPU to bring the header of the object at `addr` into its cache: a walk looks
 /// at it soon. A hint only: no memory is accessed, so no address can fault.
 #[inline(always)]
-fn prefetch(addr: usize) {
+pub(super) fn prefetch(addr: usize) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: `_mm_prefetch` is a hint that performs no access the program can observe; it
     // cannot fault whatever the address (SSE, part of the x86-64 baseline)
