@@ -262,7 +262,7 @@ fn classify_with(
         pool_capacity: None,
         arena_index: None,
     };
-    if dynlink::in_loaded_image(block_address) {
+    if in_loaded_image(block_address) {
         return Ok(info);
     }
     // 3.14+'s `_Py_STATICALLY_ALLOCATED_FLAG` (`static_hint`) is no proof: `PyObject_HEAD_INIT`
@@ -317,6 +317,18 @@ struct Memo {
     /// Headers likely to be asked for, read along with the first one that is.
     hints: Vec<(usize, usize)>,
     allocator: Option<std::borrow::Cow<'static, str>>,
+    /// The loaded images' ranges (`dynlink::image_ranges`), once asked.
+    images: Option<std::sync::Arc<Vec<(usize, usize)>>>,
+}
+
+/// `dynlink::in_loaded_image`, with the images' ranges asked once inside `memoised` (no
+/// image is loaded while the thread holds the GIL and runs no Python code).
+fn in_loaded_image(address: usize) -> bool {
+    let ranges = PROBED.with(|p| match p.borrow_mut().as_mut() {
+        Some(m) => m.images.get_or_insert_with(dynlink::image_ranges).clone(),
+        None => dynlink::image_ranges(),
+    });
+    dynlink::in_loaded_image(&ranges, address)
 }
 
 /// Inside `memoised`: the allocator header of a block of `len` bytes at `address` is
@@ -736,48 +748,13 @@ impl Sizer {
         static_hint: bool,
         fit: Fit,
     ) -> PyResult<(usize, &'static str)> {
-        let Self {
-            pymalloc,
-            images,
-            pools,
-            recent,
-        } = self;
-        let overlaps_image = |lo: usize, hi: usize| {
-            let i = images.partition_point(|r| r.1 <= lo);
-            images.get(i).is_some_and(|r| r.0 < hi)
-        };
-        let pool = addr & !(POOL_SIZE - 1);
-        // A few recent spans by address bits (objects of a walk alternate between size
-        // classes, each in its own pools), then every pool met.
-        let seen = &mut recent[(pool / POOL_SIZE) % RECENT_POOLS];
-        let seen = match seen {
-            Some(s) if s.pool == pool => s,
-            _ => seen.insert(PoolSeen {
-                pool,
-                // Heap pools overlap no image: then no range is searched for their blocks.
-                near_image: overlaps_image(pool, pool + POOL_SIZE),
-                facts: None,
-            }),
-        };
-        if seen.near_image && overlaps_image(addr, addr + 1) {
+        let (seen, images) = self.seen(addr);
+        if seen.near_image && overlaps_image(images, addr, addr + 1) {
             return Ok((len, "static"));
         }
-        if *pymalloc && (1..=SMALL_REQUEST_THRESHOLD).contains(&len) {
-            let facts = seen.facts.get_or_insert_with(|| {
-                if let Some(&facts) = pools.get(&pool) {
-                    return facts;
-                }
-                let mut facts = None;
-                for (p, f) in pool_facts_from(pool, pools) {
-                    if p == pool {
-                        facts = f;
-                    }
-                    pools.insert(p, f);
-                }
-                facts
-            });
-            if let Some(p) = facts {
-                if let Ok(size) = pool_fit(p, addr, len, fit) {
+        if self.pymalloc && (1..=SMALL_REQUEST_THRESHOLD).contains(&len) {
+            if let Some(p) = self.facts(addr) {
+                if let Ok(size) = pool_fit(&p, addr, len, fit) {
                     return Ok((size, "pymalloc"));
                 }
             }
@@ -785,6 +762,80 @@ impl Sizer {
         let info = classify_fit(py, addr, len, static_hint, fit)?;
         Ok((info.block_size.unwrap_or(info.requested), info.domain))
     }
+
+    /// Make the pool of the block at `addr` one this walk knows (its header read, if
+    /// pymalloc's): [`Sizer::known_pymalloc`] then answers for its blocks.
+    pub fn learn(&mut self, addr: usize) {
+        self.seen(addr);
+        if self.pymalloc {
+            self.facts(addr);
+        }
+    }
+
+    /// [`Sizer::known_pymalloc`] of the largest of `sizes` the pool accepts, with that size.
+    #[inline]
+    pub fn known_pymalloc_of(
+        &self,
+        addr: usize,
+        sizes: crate::layout::Sizes,
+        fit: Fit,
+    ) -> Option<(usize, usize)> {
+        sizes
+            .largest_first()
+            .find_map(|len| Some((len, self.known_pymalloc(addr, len, fit)?)))
+    }
+
+    /// What this walk learned of the 16 KiB-aligned span holding `addr` (made when new),
+    /// with the images' ranges: a few recent spans by address bits (objects of a walk
+    /// alternate between size classes, each in its own pools), then every pool met.
+    fn seen(&mut self, addr: usize) -> (&mut PoolSeen, &[(usize, usize)]) {
+        let pool = addr & !(POOL_SIZE - 1);
+        let images = &self.images[..];
+        let slot = &mut self.recent[(pool / POOL_SIZE) % RECENT_POOLS];
+        if slot.is_some_and(|s| s.pool != pool) {
+            *slot = None;
+        }
+        let seen = slot.get_or_insert_with(|| PoolSeen {
+            pool,
+            // Heap pools overlap no image: then no range is searched for their blocks.
+            near_image: overlaps_image(images, pool, pool + POOL_SIZE),
+            facts: None,
+        });
+        (seen, images)
+    }
+
+    /// The header of the pool holding `addr` when it is pymalloc's, read with the 15
+    /// after it when it is new (`pool_facts_from`), else remembered.
+    fn facts(&mut self, addr: usize) -> Option<PoolFacts> {
+        let pool = addr & !(POOL_SIZE - 1);
+        let pools = &mut self.pools;
+        let seen = self.recent[(pool / POOL_SIZE) % RECENT_POOLS]
+            .as_mut()
+            .filter(|s| s.pool == pool);
+        let read = |pools: &mut HashMap<_, _, _>| {
+            if let Some(&facts) = pools.get(&pool) {
+                return facts;
+            }
+            let mut facts = None;
+            for (p, f) in pool_facts_from(pool, pools) {
+                if p == pool {
+                    facts = f;
+                }
+                pools.insert(p, f);
+            }
+            facts
+        };
+        match seen {
+            Some(s) => *s.facts.get_or_insert_with(|| read(pools)),
+            None => read(pools),
+        }
+    }
+}
+
+/// Whether `[lo, hi)` overlaps one of the loaded images' sorted ranges.
+fn overlaps_image(images: &[(usize, usize)], lo: usize, hi: usize) -> bool {
+    let i = images.partition_point(|r| r.1 <= lo);
+    images.get(i).is_some_and(|r| r.0 < hi)
 }
 
 /// malloc (glibc): the chunk's size word sits just before the block; bit 1 marks an

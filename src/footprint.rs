@@ -236,6 +236,8 @@ impl<'py> WalkCosts<'py> {
     /// their pools given to other size classes, so what was learned of pools is dropped.
     pub fn forget_blocks(&mut self) {
         self.sizer.forget_pools();
+        // Classes' shared keys may have changed too (`TypeCache` reads them once per class).
+        self.types = layout::TypeCache::default();
     }
 
     /// What one object of the walk costs: an object whose decoder says what it owns
@@ -246,6 +248,19 @@ impl<'py> WalkCosts<'py> {
             return described_cost(obj);
         };
         let py = obj.py();
+        if let (Some(_), _) | (_, layout::Owned::OneOf { .. }) = (q.alt, q.owned) {
+            // Sizes only the allocator's blocks tell apart: their pools made known to the
+            // walk, the object is sized from them (`known`), else described.
+            self.sizer
+                .learn((obj.as_ptr() as usize).wrapping_add_signed(q.start));
+            if let layout::Owned::OneOf { address, .. } = q.owned {
+                self.sizer.learn(address);
+            }
+            return match self.known(obj) {
+                Some(c) => Ok(c),
+                None => described_cost(obj),
+            };
+        }
         let h = rawobj::header_bytes(obj);
         let at = (obj.as_ptr() as usize).wrapping_add_signed(q.start);
         let (allocated, domain) = self.sizer.block(py, at, q.len, is_static_hint(&h), q.fit)?;
@@ -271,20 +286,25 @@ impl<'py> WalkCosts<'py> {
     fn known(&self, obj: &Bound<'py, PyAny>) -> Option<Cost> {
         let q = self.types.known(obj)?;
         let at = (obj.as_ptr() as usize).wrapping_add_signed(q.start);
-        let allocated = self.sizer.known_pymalloc(at, q.len, q.fit)?;
+        let (len, allocated) = match q.alt {
+            None => (q.len, self.sizer.known_pymalloc(at, q.len, q.fit)?),
+            Some(sizes) => self.sizer.known_pymalloc_of(at, sizes, q.fit)?,
+        };
         let mut c = Cost {
             shared: crate::cpython::object::immortal(&rawobj::header_bytes(obj)),
             ..Cost::default()
         };
-        c.add(q.len, allocated, "pymalloc");
+        c.add(len, allocated, "pymalloc");
         match q.owned {
             layout::Owned::Nothing => {}
             layout::Owned::One { address, len, fit } => {
-                c.add(
-                    len,
-                    self.sizer.known_pymalloc(address, len, fit)?,
-                    "pymalloc",
-                );
+                let allocated = self.sizer.known_pymalloc(address, len, fit)?;
+                c.add(len, allocated, "pymalloc");
+            }
+            layout::Owned::OneOf { address, sizes } => {
+                let fit = crate::blocks::Fit::Exact;
+                let (len, allocated) = self.sizer.known_pymalloc_of(address, sizes, fit)?;
+                c.add(len, allocated, "pymalloc");
             }
             layout::Owned::Unknown => return None,
         }

@@ -200,6 +200,50 @@ def test_dicts_of_every_table_shape_are_priced_as_footprint_prices_them():
     assert_priced_as_walked(fp, dicts)
 
 
+def test_instances_of_every_age_and_shape_are_priced_as_footprint_prices_them():
+    """An instance's allocation is its class's (pre-header, GC head, ``__slots__``, 3.13+
+    inline values of the capacity it was made with); on 3.11/3.12 it owns a values array
+    whose size depends on when it was made (each new instance gets one slot fewer while the
+    class's shared keys have room), until a ``__dict__`` is made for it. Instances of every
+    age, with attributes added, deleted or a ``__dict__`` made, and of a class with
+    ``__slots__``, are priced as the sum of their footprints."""
+
+    class Grown:
+        pass
+
+    class Slotted:
+        __slots__ = ("a", "b")
+
+    objs = []
+    for i in range(60):
+        o = Grown()
+        for k in range(i % 9):
+            setattr(o, f"a{k}", i * 100 + k + 5000)
+        objs.append(o)
+    for i in range(1, 60, 7):
+        if i % 9:
+            del objs[i].a0  # a deletion keeps the values array
+    for i in range(5):
+        s = Slotted()
+        s.a = i + 6000
+        objs.append(s)
+    fp = pyhood.deep_footprint(objs)
+    assert fp.by_type[type_key(Grown)].count == 60 and fp.unmeasured == 0
+    assert_priced_as_walked(fp, objs)
+    # A dict made for an instance holds its values (and interned names, which the walk by
+    # hand cannot tell from shared objects): each instance alone is priced, cut below it.
+    # Its dict (a split table: the class's shared keys, values of its own) likewise.
+    for o in objs[3:60:11]:
+        o.__dict__["late"] = 5000
+        for x in (o, o.__dict__):
+            alone = pyhood.deep_footprint(x, stop=lambda y, x=x: y is not x)
+            fp = pyhood.footprint(x)
+            assert alone.objects == 1 and (alone.total, alone.requested) == (
+                fp.total,
+                fp.requested,
+            )
+
+
 def test_sets_own_their_table_once_it_outgrows_the_small_one():
     """A set keeps up to 5 entries in its inline ``smalltable`` and owns a table block of
     ``mask + 1`` entries past that (and after it shrank: the table is not given back).

@@ -104,7 +104,8 @@ def test_untracked_floats_held_in_a_list_are_counted(gc_disabled):
 
 def test_a_diff_shows_what_grew_and_shrank(gc_disabled):
     """10,000 new instances are one row of ``a.diff(b)``: 0 before, 10,000 after, their
-    bytes as census ``b`` prices them; ``examples`` hands back three of them. Every row is a
+    bytes as census ``b`` prices them, the sum of their footprints; ``examples`` hands back
+    three of them. Every row is a
     type whose figures changed, every unchanged type has no row, rows come largest change
     first, and ``grew``/``shrank`` split them. Freed again, they are a row of -10,000 in
     ``shrank``, with no example to give."""
@@ -118,6 +119,9 @@ def test_a_diff_shows_what_grew_and_shrank(gc_disabled):
     assert (row.count_before, row.count_after, row.count) == (0, 10_000, 10_000)
     assert k not in a.by_type and b.by_type[k].count == 10_000
     assert (row.allocated, row.requested) == (b.by_type[k].allocated, b.by_type[k].requested)
+    prints = [pyhood.footprint(o) for o in new]
+    assert row.allocated == sum(p.total for p in prints)
+    assert row.requested == sum(p.requested for p in prints)
     assert row.bytes == row.allocated > 0
     for r in d.rows:
         before, after = a.by_type.get(r.type), b.by_type.get(r.type)

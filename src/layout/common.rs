@@ -167,6 +167,7 @@ impl TypeStart {
     /// (`Decoder::quick`).
     pub fn quick(&self, end: isize, fit: Fit, owned: super::Owned) -> super::Quick {
         super::Quick {
+            alt: None,
             start: self.start,
             len: (end - self.start) as usize,
             fit,
@@ -568,11 +569,9 @@ fn prefixed_capacity(
     g: dicts::ValuesGeometry,
 ) -> (dicts::ValuesGeometry, usize) {
     let p = g.prefix;
-    let lo = p.saturating_sub(9).max(1).max(g.capacity);
-    let hi = p.saturating_sub(2);
-    if lo > hi {
+    let Some((lo, hi)) = prefixed_sizes(&g) else {
         return (g, 0);
-    }
+    };
     let bytes: Vec<usize> = (lo..=hi).map(|k| p + 8 * k).collect();
     let accepted = crate::blocks::accepted_sizes(py, values - p, &bytes);
     let (Some(&small), Some(&large)) = (accepted.first(), accepted.last()) else {
@@ -585,6 +584,154 @@ fn prefixed_capacity(
         ..g
     };
     (g, (large - small) / 8)
+}
+
+/// The slot counts a 3.11/3.12 values array with this prefix may have been made with
+/// (`prefixed_capacity`): `[lo, hi]`, or `None` when the prefix allows none above the
+/// capacity `values_geometry` gives.
+fn prefixed_sizes(g: &dicts::ValuesGeometry) -> Option<(usize, usize)> {
+    let p = g.prefix;
+    let lo = p.saturating_sub(9).max(1).max(g.capacity);
+    let hi = p.saturating_sub(2);
+    (lo <= hi).then_some((lo, hi))
+}
+
+/// The block of the values at `values` that `owner` (a dict with a split table, or a
+/// 3.11/3.12 instance) owns, as [`values_block`] sizes it and `footprint` counts it:
+/// nothing when 3.13+ values are embedded in their instance. `None` where `values_block`
+/// would refuse (an impossible header).
+pub fn values_owned(owner: &Live, values: usize, usable: usize) -> Option<super::Owned> {
+    use super::{Owned, Sizes};
+    // The header's bytes are the values block's, which `owner` owns (point 2).
+    let byte = |d: isize| {
+        let at = values.wrapping_add_signed(d);
+        let w = owner.owned_word(at & !7)?;
+        Some((w >> (8 * (at & 7))) as u8)
+    };
+    let g = dicts::values_geometry(byte, usable)?;
+    if let Some(d) = dicts::VALUES_EMBEDDED {
+        if byte(d.offset as isize)? != 0 {
+            return Some(Owned::Nothing);
+        }
+    }
+    let p = g.prefix;
+    let sizes = match prefixed_sizes(&g).filter(|_| p > 0) {
+        Some((lo, hi)) => Sizes {
+            first: p + 8 * lo,
+            step: 8,
+            more: hi - lo,
+        },
+        None => Sizes::one(p + g.tail),
+    };
+    Some(Owned::OneOf {
+        address: values.wrapping_sub(p),
+        sizes,
+    })
+}
+
+/// What a walk works out once per class whose instances `layout::Instance` decodes (heap
+/// types of fixed size; none with `tp_is_gc`), to size each instance as [`extent`] and
+/// `fields` would without describing it: where the allocation starts and ends, 3.13+
+/// inline values, and the 3.11/3.12 values array reached through the pre-header.
+#[derive(Clone, Copy)]
+pub struct InstanceShape {
+    start: isize,
+    end: isize,
+    /// 3.13+: where the inline values start, and whether the class's shared keys still
+    /// have more than one usable slot (then every instance was made with `capacity + 1`).
+    inline: Option<(usize, bool)>,
+    /// 3.11/3.12: the pre-header word holding the values pointer (3.12: tagged), and the
+    /// slots a values array has at least (`split_values_count` of the shared keys).
+    values: Option<(isize, bool, usize)>,
+}
+
+impl InstanceShape {
+    pub fn of(tv: &TypeView<'_>) -> Option<Self> {
+        let s = &tv.slots;
+        if !tv.has(ffi::Py_TPFLAGS_HEAPTYPE) || s.itemsize != 0 || s.has_is_gc {
+            return None;
+        }
+        let keys = || keys_geometry(Live::of_type(&tv.ty), s.cached_keys);
+        let inline = inline_values_offset(s.flags, s.basicsize).map(|at| {
+            let usable_now = if s.cached_keys == 0 {
+                0
+            } else {
+                keys().map_or(0, |g| g.usable)
+            };
+            (at, usable_now > 1)
+        });
+        let word = match preheader(s.flags).as_slice() {
+            [("managed_values", at), _] => Some((*at, false)),
+            [_, ("dict_or_values", at)] => Some((*at, true)),
+            _ => None,
+        };
+        let values = match word {
+            None => None,
+            Some((at, tagged)) => {
+                let usable = if s.cached_keys != 0 {
+                    dicts::split_values_count(&keys().ok()?)
+                } else {
+                    0
+                };
+                Some((at, tagged, usable))
+            }
+        };
+        Some(Self {
+            start: start_of(tv.has(ffi::Py_TPFLAGS_HAVE_GC), s.flags),
+            end: s.basicsize,
+            inline,
+            values,
+        })
+    }
+
+    /// The instance's allocation and its values array, as [`extent`] and `fields` find
+    /// them; `None` where they would refuse (an impossible values prefix).
+    pub fn quick(&self, obj: &Bound<'_, PyAny>) -> Option<super::Quick> {
+        use super::{Owned, Sizes};
+        let mut end = self.end;
+        let mut alt = None;
+        if let Some((at, roomy)) = self.inline {
+            let cap = rawobj::inline_values_capacity(obj, at) as usize;
+            let size = |cap: usize| 8 + 8 * cap + cap.div_ceil(8) * 8;
+            let large = end.max((at + size(cap + 1)) as isize);
+            if roomy {
+                end = large;
+            } else {
+                end = end.max((at + size(cap)) as isize);
+                if large > end {
+                    alt = Some(Sizes {
+                        first: (end - self.start) as usize,
+                        step: (large - end) as usize,
+                        more: 1,
+                    });
+                }
+            }
+        }
+        let owned = match self.values {
+            None => Owned::Nothing,
+            Some((at, tagged, usable)) => {
+                let live = Live::new(obj, self.start, end).ok()?;
+                let word = live.own_word(at)? as usize;
+                let values = if tagged {
+                    dict_or_values_values(word).unwrap_or(0)
+                } else {
+                    word
+                };
+                if values == 0 {
+                    Owned::Nothing
+                } else {
+                    values_owned(&live, values, usable)?
+                }
+            }
+        };
+        Some(super::Quick {
+            start: self.start,
+            len: (end - self.start) as usize,
+            fit: Fit::Exact,
+            owned,
+            alt,
+        })
+    }
 }
 
 fn values_fields(b: &mut Builder, at: isize, g: &dicts::ValuesGeometry, keys: usize) {

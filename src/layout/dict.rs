@@ -18,9 +18,10 @@ use super::{read_err, Builder, Decoder, Described, Region, TypeView};
 pub struct Dict;
 
 impl Decoder for Dict {
-    /// An exact dict with a combined table owns the keys block `keys_block` describes, when
-    /// it alone holds it (`dk_refcnt` 1, as `footprint::owned` asks), else nothing (the
-    /// empty keys every new dict shares). A split table, a subclass or a keys header
+    /// An exact dict owns the keys block `keys_block` describes when it alone holds it
+    /// (`dk_refcnt` 1, as `footprint::owned` asks), else nothing (the empty keys every new
+    /// dict shares, a class's shared keys); a split table also owns its values
+    /// (`common::values_owned`). A dict owning both, a subclass or a keys header
     /// `keys_block` would refuse: `fields` tells.
     fn quick(
         &self,
@@ -32,7 +33,7 @@ impl Decoder for Dict {
             return None;
         }
         let (keys, values) = crate::raw::object::dict_tables(obj.cast::<PyDict>().ok()?);
-        if keys == 0 || values != 0 {
+        if keys == 0 {
             return None;
         }
         let end = tv.slots.basicsize;
@@ -44,14 +45,23 @@ impl Decoder for Dict {
             return None;
         }
         let refs = head.int(keys + PyDictKeysObject::dk_refcnt.offset, 8)?;
-        let owned = if refs == 1 {
-            super::Owned::One {
+        let owned = match (values, refs) {
+            (0, 1) => super::Owned::One {
                 address: keys,
                 len,
                 fit: Fit::Exact,
+            },
+            (0, _) => super::Owned::Nothing,
+            (_, 1) => return None, // keys and values: `fields` tells
+            _ => {
+                // As `dict_body`: values inside the dict's own struct are not a block.
+                let base = obj.as_ptr() as usize;
+                if (base..base.wrapping_add_signed(end)).contains(&values) {
+                    super::Owned::Nothing
+                } else {
+                    common::values_owned(&live, values, dicts::split_values_count(&g))?
+                }
             }
-        } else {
-            super::Owned::Nothing
         };
         Some(start.quick(end, Fit::Exact, owned))
     }

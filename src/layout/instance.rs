@@ -23,10 +23,10 @@ impl Decoder for Instance {
         true
     }
 
-    /// Its instances are `tp_basicsize` long and own nothing (what the class adds is the
-    /// extent's: pre-header, inline values; a 3.11/3.12 values array is asked apart).
-    fn by_type(&self, _tv: &TypeView<'_>) -> bool {
-        true
+    /// Its instances are `tp_basicsize` long and own nothing but a 3.11/3.12 values array;
+    /// what the class adds (pre-header, inline values) is the extent's.
+    fn shape(&self, tv: &TypeView<'_>) -> Option<super::common::InstanceShape> {
+        super::common::InstanceShape::of(tv)
     }
 
     fn body(&self, _obj: &Bound<'_, PyAny>, tv: &TypeView<'_>) -> PyResult<Body> {

@@ -428,6 +428,37 @@ pub enum Owned {
         len: usize,
         fit: crate::blocks::Fit,
     },
+    /// One block at `address` of one of the sizes `sizes` gives, which only the allocator's
+    /// block tells apart (a 3.11/3.12 instance's values array).
+    OneOf { address: usize, sizes: Sizes },
+}
+
+/// Sizes an allocation may have that only the allocator's block tells apart
+/// (`blocks::resolve_size`): `first + step·j` for `j` up to `more`, the largest it accepts
+/// (as `Fit::Exact`) being the allocation's. `more == 0`: `first` alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sizes {
+    pub first: usize,
+    pub step: usize,
+    pub more: usize,
+}
+
+impl Sizes {
+    /// `len` alone.
+    pub fn one(len: usize) -> Self {
+        Self {
+            first: len,
+            step: 0,
+            more: 0,
+        }
+    }
+
+    /// The sizes, largest first.
+    pub fn largest_first(self) -> impl Iterator<Item = usize> {
+        (0..=self.more)
+            .rev()
+            .map(move |j| self.first + self.step * j)
+    }
 }
 
 /// What one type's decoder knows: where the object's own struct ends (and how many items
@@ -480,6 +511,13 @@ pub trait Decoder: Sync {
     /// default is `Owned::Unknown`: `blocks_of` tells.
     fn owned(&self, _obj: &Bound<'_, PyAny>) -> Owned {
         Owned::Unknown
+    }
+
+    /// What a walk works out once per type to size its objects as `extent` and `fields`
+    /// would, when the decoder's own formulas are not all: instances of Python classes
+    /// (`common::InstanceShape`). `None` (the default): `quick` or `body` tell.
+    fn shape(&self, _tv: &TypeView<'_>) -> Option<common::InstanceShape> {
+        None
     }
 
     /// `body` and `owned` at once, as a walk sizes an object of a type whose start the type
@@ -567,6 +605,9 @@ pub struct Quick {
     /// How the allocator's block may differ from `len`.
     pub fit: common::Fit,
     pub owned: Owned,
+    /// Larger lengths the allocation may have instead of `len` (`Sizes::more`: only the
+    /// allocator's block tells; 3.13+ inline values), `len` being `first`; `None`: `len`.
+    pub alt: Option<Sizes>,
 }
 
 /// The object's allocation `[start, end)` and the blocks it owns, when its decoder can say
@@ -596,6 +637,7 @@ fn quick_with(
         Err(body) => common::extent(obj, tv, body)?,
     };
     Ok(Some(Quick {
+        alt: None,
         start: ext.start,
         len: (ext.end - ext.start) as usize,
         fit: ext.fit,
@@ -628,6 +670,8 @@ struct CachedType<'py> {
     same_for_all: Option<Option<Quick>>,
     /// What the type alone sets of its objects' extents, when nothing else is needed.
     start: Option<common::TypeStart>,
+    /// How its instances are sized, for a class whose decoder says (`Decoder::shape`).
+    shape: Option<common::InstanceShape>,
 }
 
 impl<'py> TypeCache<'py> {
@@ -642,6 +686,7 @@ impl<'py> TypeCache<'py> {
         }
         let t = &self.types[i];
         match (&t.same_for_all, &t.start) {
+            _ if t.shape.is_some() => t.shape.as_ref()?.quick(obj),
             (Some(quick), _) => *quick,
             (None, Some(start)) if !t.values => t.decoder.quick(obj, &t.tv, start),
             _ => None,
@@ -668,12 +713,14 @@ impl<'py> TypeCache<'py> {
                         .then(|| quick_with(obj, &tv, decoder, values, None).ok())
                         .flatten();
                     let start = common::TypeStart::of(&tv);
+                    let shape = decoder.shape(&tv);
                     self.types.push(CachedType {
                         tv,
                         decoder,
                         values,
                         same_for_all,
                         start,
+                        shape,
                     });
                 }
                 self.recent[way] = Some((key, i));
@@ -681,6 +728,9 @@ impl<'py> TypeCache<'py> {
             }
         };
         let t = &self.types[i];
+        if let Some(shape) = &t.shape {
+            return Ok(shape.quick(obj));
+        }
         if let Some(quick) = t.same_for_all {
             return Ok(quick);
         }

@@ -58,9 +58,8 @@ pub fn allocator_name(_py: Python<'_>) -> Option<std::borrow::Cow<'static, str>>
 
 /// Whether `address` belongs to a mapped executable or shared library image (its data
 /// or bss segment holds statically allocated objects such as `None` and static types):
-/// inside a segment of [`image_ranges`].
-pub fn in_loaded_image(address: usize) -> bool {
-    let ranges = image_ranges();
+/// inside a segment of [`image_ranges`] (given as `ranges`).
+pub fn in_loaded_image(ranges: &[(usize, usize)], address: usize) -> bool {
     let i = ranges.partition_point(|r| r.1 <= address);
     ranges.get(i).is_some_and(|r| r.0 <= address)
 }

@@ -70,6 +70,18 @@ fn copy_owned(addr: usize, len: usize) -> Vec<u8> {
     buf
 }
 
+/// The word at `addr`, as [`copy_owned`] copies bytes, with no buffer made.
+///
+/// Callers guarantee what `copy_owned`'s callers do, for `[addr, addr + 8)`.
+fn copy_owned_word(addr: usize) -> u64 {
+    // SAFETY:
+    // - `[addr, addr + 8)` is memory a live object owns for the whole call (point 1 or 2 of
+    //   the rule in `raw`, stated by each caller below): mapped, and not freed or resized
+    //   while the thread holds the GIL, runs no Python code and keeps the collector paused
+    // - an unaligned read of a plain integer makes no assumption about the bytes' values
+    unsafe { (addr as *const u64).read_unaligned() }
+}
+
 impl Live {
     /// The allocation `[start, end)` around `id(obj)` of `obj`, borrowed for the call; the
     /// extent is its type decoder's (`layout::extent`). Refuses an extent that does not
@@ -132,6 +144,33 @@ impl Live {
             base,
             bytes: mem::read(base, len)?,
         })
+    }
+
+    /// The word at `offset` of the object's allocation (an offset from `id(obj)`, the word
+    /// inside its extent): a walk's read of one pre-header word, with no buffer made.
+    pub fn own_word(&self, offset: isize) -> Option<u64> {
+        if offset < self.start || offset.checked_add(8)? > self.end {
+            return None;
+        }
+        let at = self.address.wrapping_add_signed(offset);
+        if direct_own() {
+            // Point 1: inside the extent `new` accepted, of an object borrowed for the call.
+            return Some(copy_owned_word(at));
+        }
+        mem::read_usize(at).ok().map(|w| w as u64)
+    }
+
+    /// The word at `addr` of a block the object owns (as [`Live::owned`], 8 bytes): a walk's
+    /// read of one header word of it.
+    pub fn owned_word(&self, addr: usize) -> Option<u64> {
+        if !plausible(addr, 8) {
+            return None;
+        }
+        if direct_owned() {
+            // Point 2: a block the object owns, as the caller's decoder computed it.
+            return Some(copy_owned_word(addr));
+        }
+        mem::read_usize(addr).ok().map(|w| w as u64)
     }
 
     /// `len` bytes at `addr`: a block the object owns through a pointer of its own struct,
