@@ -297,47 +297,49 @@ pub fn set_table(obj: &Bound<'_, PyAny>) -> Option<(usize, isize)> {
     if unsafe { ffi::PyAnySet_Check(obj.as_ptr()) } == 0 {
         return None;
     }
-    let word = |offset: usize| {
-        // SAFETY:
-        // - `obj` is a live set or frozenset (or subclass instance, which begins with a
-        //   `PySetObject`) for the call, whose own struct holds both fields at the offsets
-        //   proven by test_offsets.py (point 1 of the rule in `raw`); no Python code runs,
-        //   so no one resizes its table meanwhile
-        unsafe {
-            obj.as_ptr()
-                .cast::<u8>()
-                .add(offset)
-                .cast::<usize>()
-                .read_unaligned()
-        }
-    };
-    Some((
-        word(PySetObject::table.offset),
-        word(PySetObject::mask.offset) as isize,
-    ))
+    // SAFETY:
+    // - `obj` is a live set or frozenset (or subclass instance, which begins with a
+    //   `PySetObject`) for the call, whose own struct holds both fields at the offsets
+    //   proven by test_offsets.py (point 1 of the rule in `raw`); no Python code runs, so
+    //   no one resizes its table meanwhile
+    unsafe {
+        Some((
+            own_word(obj, PySetObject::table.offset),
+            own_word(obj, PySetObject::mask.offset) as isize,
+        ))
+    }
+}
+
+/// The word at `offset` of `obj`'s own struct.
+///
+/// # Safety
+/// `obj` is live for the call and its own struct holds the 8 bytes at `offset`; the caller
+/// says why in its SAFETY comment.
+unsafe fn own_word(obj: &Bound<'_, PyAny>, offset: usize) -> usize {
+    // SAFETY: as the caller guarantees; an unaligned read of a plain integer
+    unsafe {
+        obj.as_ptr()
+            .cast::<u8>()
+            .add(offset)
+            .cast::<usize>()
+            .read_unaligned()
+    }
 }
 
 /// A dict's `ma_keys` and `ma_values` pointers.
 pub fn dict_tables(dict: &Bound<'_, pyo3::types::PyDict>) -> (usize, usize) {
     use crate::cpython::dictobject::PyDictObject;
-    let word = |offset: usize| {
-        // SAFETY:
-        // - the thread is attached and `dict` is a live dict (or subclass instance, which
-        //   begins with a `PyDictObject`) for the call, whose own struct holds both
-        //   pointer fields at the offsets proven by test_offsets.py (point 1 of the rule in
-        //   `raw`); no Python code runs, so no one replaces them meanwhile
-        unsafe {
-            dict.as_ptr()
-                .cast::<u8>()
-                .add(offset)
-                .cast::<usize>()
-                .read_unaligned()
-        }
-    };
-    (
-        word(PyDictObject::ma_keys.offset),
-        word(PyDictObject::ma_values.offset),
-    )
+    // SAFETY:
+    // - the thread is attached and `dict` is a live dict (or subclass instance, which begins
+    //   with a `PyDictObject`) for the call, whose own struct holds both pointer fields at
+    //   the offsets proven by test_offsets.py (point 1 of the rule in `raw`); no Python
+    //   code runs, so no one replaces them meanwhile
+    unsafe {
+        (
+            own_word(dict.as_any(), PyDictObject::ma_keys.offset),
+            own_word(dict.as_any(), PyDictObject::ma_values.offset),
+        )
+    }
 }
 
 /// The `PyCompactUnicodeObject` part of a str that is not compact ASCII (its `state`, read
