@@ -206,6 +206,34 @@ pub enum Fit {
     AtLeast,
 }
 
+/// Sizes an allocation may have that only the allocator's block tells apart
+/// ([`resolve_size`]): `first + step·j` for `j` up to `more`, the largest it accepts
+/// (as `Fit::Exact`) being the allocation's. `more == 0`: `first` alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sizes {
+    pub first: usize,
+    pub step: usize,
+    pub more: usize,
+}
+
+impl Sizes {
+    /// `len` alone.
+    pub fn one(len: usize) -> Self {
+        Self {
+            first: len,
+            step: 0,
+            more: 0,
+        }
+    }
+
+    /// The sizes, largest first.
+    pub fn largest_first(self) -> impl Iterator<Item = usize> {
+        (0..=self.more)
+            .rev()
+            .map(move |j| self.first + self.step * j)
+    }
+}
+
 /// `classify` for an allocation CPython may have shrunk with `PyObject_Realloc` /
 /// `PyMem_Realloc` (`_PyTuple_Resize`, `resize_compact`, `_PyBytes_Resize`, `list_resize`):
 /// pymalloc keeps the old block when the new size is more than 3/4 of its size class
@@ -774,12 +802,7 @@ impl Sizer {
 
     /// [`Sizer::known_pymalloc`] of the largest of `sizes` the pool accepts, with that size.
     #[inline]
-    pub fn known_pymalloc_of(
-        &self,
-        addr: usize,
-        sizes: crate::layout::Sizes,
-        fit: Fit,
-    ) -> Option<(usize, usize)> {
+    pub fn known_pymalloc_of(&self, addr: usize, sizes: Sizes, fit: Fit) -> Option<(usize, usize)> {
         sizes
             .largest_first()
             .find_map(|len| Some((len, self.known_pymalloc(addr, len, fit)?)))

@@ -433,33 +433,7 @@ pub enum Owned {
     OneOf { address: usize, sizes: Sizes },
 }
 
-/// Sizes an allocation may have that only the allocator's block tells apart
-/// (`blocks::resolve_size`): `first + step·j` for `j` up to `more`, the largest it accepts
-/// (as `Fit::Exact`) being the allocation's. `more == 0`: `first` alone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Sizes {
-    pub first: usize,
-    pub step: usize,
-    pub more: usize,
-}
-
-impl Sizes {
-    /// `len` alone.
-    pub fn one(len: usize) -> Self {
-        Self {
-            first: len,
-            step: 0,
-            more: 0,
-        }
-    }
-
-    /// The sizes, largest first.
-    pub fn largest_first(self) -> impl Iterator<Item = usize> {
-        (0..=self.more)
-            .rev()
-            .map(move |j| self.first + self.step * j)
-    }
-}
+pub use crate::blocks::Sizes;
 
 /// What one type's decoder knows: where the object's own struct ends (and how many items
 /// it holds), whether it begins with `PyObject_VAR_HEAD`, and its fields.
