@@ -470,6 +470,25 @@ impl Header {
 /// A probe of an allocator's header (`mem::probe`), remembered inside `memoised`; with
 /// the headers hinted so far, read in one go (`mem::probe_many`).
 fn header_probe(addr: usize, len: usize) -> Result<Header, crate::raw::mem::ReadError> {
+    header_read(None, addr, len)
+}
+
+/// [`header_probe`] of the header right before the block at `block` that CPython handed
+/// out for a live object (the block its caller sizes: the object's own allocation or one
+/// it owns): copied directly when it shares the block's first page (`mem::copy_beside`).
+fn header_before(
+    block: usize,
+    addr: usize,
+    len: usize,
+) -> Result<Header, crate::raw::mem::ReadError> {
+    header_read(Some(block), addr, len)
+}
+
+fn header_read(
+    block: Option<usize>,
+    addr: usize,
+    len: usize,
+) -> Result<Header, crate::raw::mem::ReadError> {
     debug_assert!(len <= HEADER_MAX);
     let hit = PROBED.with(|p| {
         p.borrow()
@@ -478,6 +497,12 @@ fn header_probe(addr: usize, len: usize) -> Result<Header, crate::raw::mem::Read
     });
     if let Some(h) = hit {
         return Ok(h);
+    }
+    if let Some(block) = block {
+        let mut bytes = [0u8; HEADER_MAX];
+        if crate::raw::mem::copy_beside(block, addr, &mut bytes[..len]) {
+            return Ok(Header::new(addr, &bytes[..len]).remember());
+        }
     }
     let hints = PROBED.with(|p| {
         p.borrow_mut()
@@ -510,7 +535,7 @@ fn header_probe(addr: usize, len: usize) -> Result<Header, crate::raw::mem::Read
 /// v3.10–v3.15.
 fn debug_header_before(block_address: usize) -> bool {
     // A probe: without the debug hooks these 8 bytes are the allocator's own header.
-    match header_probe(block_address.wrapping_sub(8), 8) {
+    match header_before(block_address, block_address.wrapping_sub(8), 8) {
         Ok(h) => b"rmo".contains(&h.bytes[0]) && h.bytes[1..8].iter().all(|&b| b == 0xFD),
         Err(_) => false,
     }
@@ -872,7 +897,8 @@ fn malloc_chunk(
     fit: Fit,
 ) -> Result<(), Refused> {
     // A probe: the chunk header is malloc's, outside the block it handed out.
-    let h = header_probe(raw_start.wrapping_sub(8), 8).map_err(Refused::Read)?;
+    let h =
+        header_before(info.block_address, raw_start.wrapping_sub(8), 8).map_err(Refused::Read)?;
     let word = h.uint(h.base, 8).unwrap_or(0) as usize;
     let mmapped = word & 2 != 0;
     let chunk = word & !7;

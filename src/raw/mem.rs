@@ -92,6 +92,42 @@ pub fn probe(address: usize, len: usize) -> Result<Vec<u8>, ReadError> {
     Ok(buf)
 }
 
+/// The smallest page size: memory is mapped, and protected, in whole pages of 4 KiB or a
+/// multiple of it.
+const PAGE: usize = 4096;
+
+/// `buf.len()` bytes at `address` copied directly, when they lie on the same 4 KiB page as
+/// `mapped`: a byte the caller may read directly (of a live object's allocation or a block
+/// it owns: points 1 and 2 of the rule in `raw`). Memory is mapped and protected a page at
+/// a time, so those bytes cannot fault: an allocator's header right before a block is
+/// read without a syscall. Whether the copy was made; where it was not (the bytes reach
+/// another page, memcheck runs and the bytes may be an allocator's redzone, or the CPU is
+/// not x86-64, where arm64's memory tagging can fault on bytes tagged apart from the
+/// block), the caller probes.
+pub fn copy_beside(mapped: usize, address: usize, buf: &mut [u8]) -> bool {
+    let Some(last) = address
+        .checked_add(buf.len())
+        .and_then(|e| e.checked_sub(1))
+    else {
+        return false;
+    };
+    let same_page = address / PAGE == mapped / PAGE && last / PAGE == mapped / PAGE;
+    if !same_page || !cfg!(target_arch = "x86_64") || under_memcheck() {
+        return false;
+    }
+    // SAFETY:
+    // - `mapped` is a byte the caller may read directly (a live object's allocation or a
+    //   block it owns, points 1 and 2 of the rule in `raw`), so its page is mapped and
+    //   readable; `[address, address + len)` lies on that same page (checked above), and
+    //   page protection covers whole pages: the copy cannot fault
+    // - on x86-64 no finer-grained tag guards the bytes; under memcheck this path is not
+    //   taken (they may be a redzone it would report)
+    // - `buf` is a distinct buffer of exactly `len` bytes; a byte copy makes no assumption
+    //   about the bytes' values
+    unsafe { core::ptr::copy_nonoverlapping(address as *const u8, buf.as_mut_ptr(), buf.len()) };
+    true
+}
+
 /// Under memcheck, have it check that `[address, address + len)` is addressable: a range
 /// pyhood relies on that was read through a probe (a C string found granule by granule).
 /// Nothing happens otherwise.
@@ -457,6 +493,23 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copies_beside_a_mapped_byte_only_on_its_page() {
+        let buf: Vec<u8> = (0..3 * PAGE).map(|i| i as u8).collect();
+        let base = buf.as_ptr() as usize;
+        let page = base.div_ceil(PAGE) * PAGE; // a page boundary inside the buffer
+        let mut out = [0u8; 8];
+        let copied = copy_beside(page + 100, page + 92, &mut out);
+        assert_eq!(copied, cfg!(target_arch = "x86_64") && !under_memcheck());
+        if copied {
+            let at = page + 92 - base;
+            assert_eq!(out[..], buf[at..at + 8]);
+        }
+        // Bytes reaching the page before the mapped byte's are not copied.
+        assert!(!copy_beside(page + 4, page - 4, &mut out));
+        assert!(!copy_beside(page + PAGE - 1, page + PAGE - 4, &mut out));
+    }
 
     #[test]
     fn reads_own_stack_and_refuses_null_and_unmapped() {
