@@ -33,7 +33,8 @@ tracemalloc stays off: it would slow every allocation down and could not see the
 own allocations, which go straight to the C allocator.
 
 Scaling rows run pyhood alone on the inputs above with N = 10 ... 1M entries (N keys of the
-dict, N triples held alive; ``--max-n`` sets the top, 10M only when asked, 100k at most with
+dict, N triples held alive, N instances of a two-attribute class held alive: what most heaps
+of an application hold; ``--max-n`` sets the top, 10M only when asked, 100k at most with
 ``--quick``): objects counted, median time, time per object and peak RSS growth. The census's
 objects include the interpreter's own (some tens of thousands), so its small-N times are those of
 an almost empty heap.
@@ -84,6 +85,18 @@ def deep_input(n: int) -> dict:
 
 def census_input(n: int) -> list:
     return [(i + 1000, str(i), [float(i)]) for i in range(n)]
+
+
+class Item:
+    """What most heaps of an application hold: instances of its own classes."""
+
+    def __init__(self, i: int):
+        self.x = i + 1000
+        self.y = float(i)
+
+
+def instances_input(n: int) -> list:
+    return [Item(i) for i in range(n)]
 
 
 def optional(module: str) -> tuple[object | None, str | None]:
@@ -273,11 +286,13 @@ def census_row(n: int, args: argparse.Namespace, peers: dict) -> Row:
 def scale(sizes: list[int], args: argparse.Namespace) -> list[Scaling]:
     deep = Scaling("deep_footprint(dict of N keys)")
     cen = Scaling("census() with N triples alive")
+    inst = Scaling("census() with N instances alive")
     deep_footprint, census = api("deep_footprint"), api("census")
     for n in sizes:
         for sc, build, call in (
             (deep, deep_input, deep_footprint),
             (cen, census_input, lambda _x: census()),
+            (inst, instances_input, lambda _x: census()),
         ):
             x = build(n)
             p = Point(n)
@@ -288,7 +303,7 @@ def scale(sizes: list[int], args: argparse.Namespace) -> list[Scaling]:
             p.objects, p.times, p.peak, p.error = tool.objects, tool.times, tool.peak, tool.error
             sc.points.append(p)
             del x, tool
-    return [deep, cen]
+    return [deep, cen, inst]
 
 
 def run(args: argparse.Namespace) -> tuple[list[Row], list[Scaling], list[str]]:

@@ -94,7 +94,7 @@ def test_bench_issue12_smoke(tmp_path: Path) -> None:
 
 def test_bench_issue13_smoke(tmp_path: Path) -> None:
     """The script exits 0 with nothing on stderr and reports both goal rows of issue 13 and
-    its two scaling series."""
+    its three scaling series."""
     data, stdout = run_quick(SCRIPT13, tmp_path)
 
     assert [r["name"] for r in data["rows"]] == [
@@ -118,6 +118,7 @@ def test_bench_issue13_smoke(tmp_path: Path) -> None:
     assert [s["name"] for s in data["scaling"]] == [
         "deep_footprint(dict of N keys)",
         "census() with N triples alive",
+        "census() with N instances alive",
     ]
     for series in data["scaling"]:
         assert [p["n"] for p in series["points"]] == [10, 100, 1000], series
