@@ -17,11 +17,16 @@
 //!    slot: each is a live weakref object that removes itself from the list when freed;
 //! 5. the objects a live object references, as its type's `tp_traverse` (or `PyDict_Next`)
 //!    reports them: each is held by that object, so it is live for as long as the referrer
-//!    is and nothing releases the reference (`traverse`).
+//!    is and nothing releases the reference (`traverse`);
+//! 6. the few bytes right before a block of points 1 and 2 (an allocator's header: a malloc
+//!    chunk's size word, the debug hooks' header) when they lie on the same 4 KiB page as
+//!    the block's first byte: memory is mapped and protected a page at a time, so they are
+//!    as readable as the block (`mem::copy_beside`; x86-64 only, where no finer-grained
+//!    memory tag can guard them, and never under memcheck, for which they are a redzone).
 //!
 //! Everything else goes through the fault-free path in `mem` (`read`, `probe`): addresses
 //! that are computed or reported rather than owned (a pool header found by masking an
-//! address, arenas, `peek` ranges, `block_info` of an address), interpreter state before it
+//! address, an allocator's header on another page than its block, arenas, `peek` ranges, `block_info` of an address), interpreter state before it
 //! is validated, and pointers read out of fields that are not guaranteed live (a frame's
 //! slots past its stack top, stale words). Each direct-read site says in its `SAFETY`
 //! comment which of the guarantees above it relies on.
