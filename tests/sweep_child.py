@@ -611,6 +611,26 @@ def check_renderings(x, lay, info, fp):
 
 
 # --- the objects the sweep adds ----------------------------------------------------------
+def check_walk_price(x):
+    """A heap walk prices each object as ``footprint`` does: the walk sizes it from its
+    header with what it learned of its type and pools (or describes it), ``footprint``
+    from its full description. ``deep_footprint`` of ``x`` alone (its walk cut below it)
+    costs ``footprint(x)``'s bytes, in ``shared`` for an immortal or static object."""
+    try:
+        fp = pyhood.footprint(x)
+    except pyhood.PyhoodError:
+        return  # refused: its own check says whether that was allowed
+    d = pyhood.deep_footprint(x, stop=lambda y: y is not x)
+    got = (d.shared.allocated, d.shared.requested) if d.shared.count else (d.total, d.requested)
+    if d.unmeasured or got != (fp.total, fp.requested):
+        fail(
+            "walk price",
+            x,
+            f"deep_footprint {got} (unmeasured {d.unmeasured}), footprint "
+            f"{(fp.total, fp.requested)}",
+        )
+
+
 def make_keep():
     """Objects the start-up heap may lack, each in the state that makes it unusual."""
     finished = gen()
@@ -788,6 +808,7 @@ def main():
     always = {id(x) for x in keep} | GC_SAMPLE
     seen = collections.Counter()  # objects of each type met so far
     swept = collections.Counter()  # objects of each type checked, by name
+    checked = []
     start = time.process_time()
     for x in objects:
         t = type(x)
@@ -797,7 +818,10 @@ def main():
             continue
         swept[f"{t.__module__}.{t.__qualname__}"] += 1
         check(x, n == 1)
+        checked.append(x)
     elapsed = time.process_time() - start
+    for x in checked:
+        check_walk_price(x)
     # The heap walks size every object they reach: none may be refused or left unmeasured.
     for name, f in (
         ("census", pyhood.census),

@@ -233,6 +233,14 @@ def test_weakrefs_interning_and_peek(sweep):
         assert check not in sweep[1], _report(sweep, check)
 
 
+def test_heap_walks_price_each_object_as_footprint_does(sweep):
+    """A heap walk sizes an object from its header, with what it learned of its type and
+    pools once (a class's instances, a pool's size class), where ``footprint`` describes
+    it in full: for every object checked, ``deep_footprint`` of it alone costs exactly
+    ``footprint``'s bytes, allocated and requested."""
+    assert "walk price" not in sweep[1], _report(sweep, "walk price")
+
+
 def test_heap_walks_measure_every_object(sweep):
     """``census()`` and ``deep_footprint`` of every object the sweep walked (numpy's and
     pandas' among them) answer, and leave no object unmeasured."""
