@@ -727,31 +727,64 @@ fn pool(info: &mut PyBlockInfo, raw_start: usize, raw_len: usize, fit: Fit) -> R
 }
 
 /// How many pools a [`Sizer`] keeps at hand (by address bits).
-const RECENT_POOLS: usize = 64;
+const RECENT_POOLS: usize = 512;
 
 /// Block sizes for a walk over many objects (`deep_footprint`, `census`): what
 /// [`classify_fit`] answers, with what every block of the walk shares learned once: the
 /// allocator's name, the loaded images' ranges (`dynlink::image_ranges`), and each pool's
-/// header (a live block's pool keeps
-/// its size class while the walk runs no Python code and frees nothing). pymalloc blocks
-/// without debug hooks are sized here; every other block by `classify_fit`.
+/// header (a live block's pool keeps its size class while the walk runs no Python code and
+/// frees nothing). pymalloc blocks without debug hooks are sized here; every other block by
+/// `classify_fit`.
 pub struct Sizer {
     pymalloc: bool,
     images: std::sync::Arc<Vec<(usize, usize)>>,
+    /// Every pool header read (`None`: not mapped).
     pools: HashMap<usize, Option<PoolFacts>, BuildHasherDefault<AddrHasher>>,
-    /// What was learned of a few recent pools, by address bits.
-    recent: [Option<PoolSeen>; RECENT_POOLS],
+    /// What [`Sizer::known`] needs of a few recent spans, by address bits (objects of a
+    /// walk alternate between size classes, each in its own pools).
+    recent: Box<[Span; RECENT_POOLS]>,
 }
 
-/// What a [`Sizer`] learned of one 16 KiB-aligned span.
-#[derive(Clone, Copy)]
-struct PoolSeen {
-    pool: usize,
-    /// Whether a loaded image overlaps it.
-    near_image: bool,
-    /// Its header when it is pymalloc's; `None` until asked.
-    facts: Option<Option<PoolFacts>>,
+/// A block [`Sizer::known`] sizes without reading anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Known {
+    /// A pymalloc block of this many bytes.
+    Pymalloc(usize),
+    /// Inside a loaded image: statically allocated, its requested length.
+    Static,
 }
+
+/// What a [`Sizer`] keeps at hand of one 16 KiB-aligned span: whether a loaded image
+/// overlaps it, else, when its header is one `init_pool` could have written (`sound`), its
+/// size class.
+#[derive(Clone, Copy)]
+struct Span {
+    /// The span's address; `usize::MAX` (never a span's): an empty entry.
+    pool: usize,
+    kind: SpanKind,
+    szidx: u32,
+    size: u32,
+    /// `size`'s [`on_grid`] constant.
+    grid: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SpanKind {
+    /// A sound pymalloc pool, no image near.
+    Pool,
+    /// A loaded image overlaps the span.
+    Image,
+    /// Anything else: `Sizer::block` tells.
+    Other,
+}
+
+const NO_SPAN: Span = Span {
+    pool: usize::MAX,
+    kind: SpanKind::Other,
+    szidx: 0,
+    size: 0,
+    grid: 0,
+};
 
 impl Sizer {
     /// For one walk, while the thread holds the GIL.
@@ -760,7 +793,7 @@ impl Sizer {
             pymalloc: dynlink::allocator_name(py).is_some_and(|n| n == "pymalloc"),
             images: dynlink::image_ranges(),
             pools: HashMap::default(),
-            recent: [None; RECENT_POOLS],
+            recent: Box::new([NO_SPAN; RECENT_POOLS]),
         }
     }
 
@@ -768,27 +801,79 @@ impl Sizer {
     /// given to other size classes).
     pub fn forget_pools(&mut self) {
         self.pools.clear();
-        for seen in self.recent.iter_mut().flatten() {
-            seen.facts = None;
-        }
+        self.recent.fill(NO_SPAN);
     }
 
     /// [`Sizer::block`]'s answer when it is one this walk already knows without reading
-    /// anything: a pymalloc block in a recent pool whose header was read (and no image
-    /// near): its block size. `None`: ask `block`.
-    #[inline]
-    pub fn known_pymalloc(&self, addr: usize, len: usize, fit: Fit) -> Option<usize> {
-        if !self.pymalloc || !(1..=SMALL_REQUEST_THRESHOLD).contains(&len) {
-            return None;
-        }
+    /// anything: a block inside a loaded image (static: no allocator's), or a pymalloc
+    /// block of a pool whose header the walk read (`Pymalloc(block size)`, as
+    /// [`pool_fit_size`] checks it), no image near. `None`: ask `block`.
+    #[inline(always)]
+    pub fn known(&mut self, addr: usize, len: usize, fit: Fit) -> Option<Known> {
         let pool = addr & !(POOL_SIZE - 1);
-        let seen = self.recent[(pool / POOL_SIZE) % RECENT_POOLS].as_ref()?;
-        if seen.pool != pool || seen.near_image {
+        let way = (pool / POOL_SIZE) % RECENT_POOLS;
+        if self.recent[way].pool != pool && !self.recall(pool, way) {
             return None;
         }
-        match &seen.facts {
-            Some(Some(p)) => pool_fit_size(p, addr, len, fit),
-            _ => None,
+        let span = &self.recent[way];
+        match span.kind {
+            SpanKind::Pool => {
+                let expected_class = (len.wrapping_sub(1) / PYMALLOC_ALIGNMENT) as u32;
+                let fits = match fit {
+                    Fit::Exact => span.szidx == expected_class,
+                    Fit::Realloc => {
+                        span.szidx == expected_class
+                            || (span.szidx > expected_class && 4 * len > 3 * span.size as usize)
+                    }
+                    Fit::AtLeast => span.szidx >= expected_class,
+                };
+                // Past the header (a wrapped difference is huge) and on the class's grid.
+                let from_first = addr.wrapping_sub(pool + POOL_OVERHEAD);
+                let valid = fits
+                    && (1..=SMALL_REQUEST_THRESHOLD).contains(&len)
+                    && from_first < POOL_SIZE - POOL_OVERHEAD
+                    && on_grid(from_first as u32, span.grid);
+                valid.then_some(Known::Pymalloc(span.size as usize))
+            }
+            // A block of a heap pool beside an image is left to `block`.
+            SpanKind::Image => {
+                overlaps_image(&self.images, addr, addr + 1).then_some(Known::Static)
+            }
+            SpanKind::Other => None,
+        }
+    }
+
+    /// Make the span `pool` a recent one (at `way`) from what the walk holds without
+    /// reading: a header read along with another pool's (`pool_facts_from` reads 16 at a
+    /// time), or, for a span a loaded image overlaps, nothing more than that. Whether it
+    /// did.
+    #[cold]
+    fn recall(&mut self, pool: usize, way: usize) -> bool {
+        let near_image = overlaps_image(&self.images, pool, pool + POOL_SIZE);
+        let facts = self.pools.get(&pool).copied();
+        if facts.is_none() && !near_image {
+            return false;
+        }
+        self.recent[way] = self.span(pool, near_image, facts.flatten());
+        true
+    }
+
+    /// What [`Sizer::known`] keeps of the span `pool`.
+    fn span(&self, pool: usize, near_image: bool, facts: Option<PoolFacts>) -> Span {
+        match facts {
+            _ if near_image => Span {
+                pool,
+                kind: SpanKind::Image,
+                ..NO_SPAN
+            },
+            Some(p) if p.sound && self.pymalloc => Span {
+                pool,
+                kind: SpanKind::Pool,
+                szidx: p.szidx,
+                size: p.size,
+                grid: p.grid,
+            },
+            _ => Span { pool, ..NO_SPAN },
         }
     }
 
@@ -801,8 +886,8 @@ impl Sizer {
         static_hint: bool,
         fit: Fit,
     ) -> PyResult<(usize, &'static str)> {
-        let (seen, images) = self.seen(addr);
-        if seen.near_image && overlaps_image(images, addr, addr + 1) {
+        let near_image = self.learn(addr);
+        if near_image && overlaps_image(&self.images, addr, addr + 1) {
             return Ok((len, "static"));
         }
         if self.pymalloc && (1..=SMALL_REQUEST_THRESHOLD).contains(&len) {
@@ -816,67 +901,52 @@ impl Sizer {
         Ok((info.block_size.unwrap_or(info.requested), info.domain))
     }
 
-    /// Make the pool of the block at `addr` one this walk knows (its header read, if
-    /// pymalloc's): [`Sizer::known_pymalloc`] then answers for its blocks.
-    pub fn learn(&mut self, addr: usize) {
-        self.seen(addr);
-        if self.pymalloc {
-            self.facts(addr);
-        }
+    /// Make the span of the block at `addr` one this walk knows (its pool header read, if
+    /// pymalloc's): [`Sizer::known`] then answers for its blocks. Whether a loaded image
+    /// overlaps the span.
+    pub fn learn(&mut self, addr: usize) -> bool {
+        let pool = addr & !(POOL_SIZE - 1);
+        let near_image = overlaps_image(&self.images, pool, pool + POOL_SIZE);
+        let facts = if self.pymalloc && !near_image {
+            self.facts(addr)
+        } else {
+            None
+        };
+        self.recent[(pool / POOL_SIZE) % RECENT_POOLS] = self.span(pool, near_image, facts);
+        near_image
     }
 
-    /// [`Sizer::known_pymalloc`] of the largest of `sizes` the pool accepts, with that size.
+    /// [`Sizer::known`] of the largest of `sizes` a pymalloc pool accepts, with that size.
     #[inline]
-    pub fn known_pymalloc_of(&self, addr: usize, sizes: Sizes, fit: Fit) -> Option<(usize, usize)> {
+    pub fn known_pymalloc_of(
+        &mut self,
+        addr: usize,
+        sizes: Sizes,
+        fit: Fit,
+    ) -> Option<(usize, usize)> {
         sizes
             .largest_first()
-            .find_map(|len| Some((len, self.known_pymalloc(addr, len, fit)?)))
-    }
-
-    /// What this walk learned of the 16 KiB-aligned span holding `addr` (made when new),
-    /// with the images' ranges: a few recent spans by address bits (objects of a walk
-    /// alternate between size classes, each in its own pools), then every pool met.
-    fn seen(&mut self, addr: usize) -> (&mut PoolSeen, &[(usize, usize)]) {
-        let pool = addr & !(POOL_SIZE - 1);
-        let images = &self.images[..];
-        let slot = &mut self.recent[(pool / POOL_SIZE) % RECENT_POOLS];
-        if slot.is_some_and(|s| s.pool != pool) {
-            *slot = None;
-        }
-        let seen = slot.get_or_insert_with(|| PoolSeen {
-            pool,
-            // Heap pools overlap no image: then no range is searched for their blocks.
-            near_image: overlaps_image(images, pool, pool + POOL_SIZE),
-            facts: None,
-        });
-        (seen, images)
+            .find_map(|len| match self.known(addr, len, fit)? {
+                Known::Pymalloc(size) => Some((len, size)),
+                Known::Static => None,
+            })
     }
 
     /// The header of the pool holding `addr` when it is pymalloc's, read with the 15
     /// after it when it is new (`pool_facts_from`), else remembered.
     fn facts(&mut self, addr: usize) -> Option<PoolFacts> {
         let pool = addr & !(POOL_SIZE - 1);
-        let pools = &mut self.pools;
-        let seen = self.recent[(pool / POOL_SIZE) % RECENT_POOLS]
-            .as_mut()
-            .filter(|s| s.pool == pool);
-        let read = |pools: &mut HashMap<_, _, _>| {
-            if let Some(&facts) = pools.get(&pool) {
-                return facts;
-            }
-            let mut facts = None;
-            for (p, f) in pool_facts_from(pool, pools) {
-                if p == pool {
-                    facts = f;
-                }
-                pools.insert(p, f);
-            }
-            facts
-        };
-        match seen {
-            Some(s) => *s.facts.get_or_insert_with(|| read(pools)),
-            None => read(pools),
+        if let Some(&facts) = self.pools.get(&pool) {
+            return facts;
         }
+        let mut facts = None;
+        for (p, f) in pool_facts_from(pool, &self.pools) {
+            if p == pool {
+                facts = f;
+            }
+            self.pools.insert(p, f);
+        }
+        facts
     }
 }
 

@@ -280,26 +280,36 @@ impl<'py> WalkCosts<'py> {
     }
 
     /// [`WalkCosts::cost`] when the walk's caches already hold all it needs (the object's
-    /// type, and the pools of its blocks: `TypeCache::known`, `Sizer::known_pymalloc`),
-    /// with no call that can fail; `None`: ask `cost`. Most objects of a heap are sized here.
-    #[inline]
-    fn known(&self, obj: &Bound<'py, PyAny>) -> Option<Cost> {
+    /// type, and the pools of its blocks: `TypeCache::known`, `Sizer::known`), with no call
+    /// that can fail; `None`: ask `cost`. Most objects of a heap are sized here.
+    #[inline(always)]
+    fn known(&mut self, obj: &Bound<'py, PyAny>) -> Option<Cost> {
+        use crate::blocks::Known;
         let q = self.types.known(obj)?;
         let at = (obj.as_ptr() as usize).wrapping_add_signed(q.start);
-        let (len, allocated) = match q.alt {
-            None => (q.len, self.sizer.known_pymalloc(at, q.len, q.fit)?),
-            Some(sizes) => self.sizer.known_pymalloc_of(at, sizes, q.fit)?,
-        };
-        let mut c = Cost {
-            shared: crate::cpython::object::immortal(&rawobj::header_bytes(obj)),
-            ..Cost::default()
-        };
-        c.add(len, allocated, "pymalloc");
+        let mut c = Cost::default();
+        match q.alt {
+            None => match self.sizer.known(at, q.len, q.fit)? {
+                Known::Pymalloc(allocated) => c.add(q.len, allocated, "pymalloc"),
+                Known::Static => {
+                    c.add(q.len, q.len, "static");
+                    c.shared = true;
+                }
+            },
+            Some(sizes) => {
+                let (len, allocated) = self.sizer.known_pymalloc_of(at, sizes, q.fit)?;
+                c.add(len, allocated, "pymalloc");
+            }
+        }
+        c.shared |= crate::cpython::object::immortal(&rawobj::header_bytes(obj));
+        // As `cost`: a block in a loaded image is not the object's to count.
         match q.owned {
             layout::Owned::Nothing => {}
             layout::Owned::One { address, len, fit } => {
-                let allocated = self.sizer.known_pymalloc(address, len, fit)?;
-                c.add(len, allocated, "pymalloc");
+                match self.sizer.known(address, len, fit)? {
+                    Known::Pymalloc(allocated) => c.add(len, allocated, "pymalloc"),
+                    Known::Static => {}
+                }
             }
             layout::Owned::OneOf { address, sizes } => {
                 let fit = crate::blocks::Fit::Exact;
@@ -315,10 +325,18 @@ impl<'py> WalkCosts<'py> {
     /// `pyhood.PyhoodError`: a structure it cannot prove): a walk over a whole heap counts
     /// such an object as unmeasured instead of failing. Any other error (an interruption) is
     /// passed on.
+    #[inline(always)]
     pub fn cost_or_refusal(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Cost>> {
-        if let Some(c) = self.known(obj) {
-            return Ok(Some(c));
+        match self.known(obj) {
+            Some(c) => Ok(Some(c)),
+            None => self.measured_or_refusal(obj),
         }
+    }
+
+    /// [`WalkCosts::cost_or_refusal`] of an object `known` could not size.
+    #[cold]
+    #[inline(never)]
+    fn measured_or_refusal(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Option<Cost>> {
         match self.cost(obj) {
             Ok(c) => Ok(Some(c)),
             Err(e) if crate::errors::is_pyhood_error(obj.py(), &e) => Ok(None),

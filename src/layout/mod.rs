@@ -630,7 +630,7 @@ pub struct TypeCache<'py> {
         std::hash::BuildHasherDefault<crate::raw::traverse::AddrHasher>,
     >,
     types: Vec<CachedType<'py>>,
-    recent: [Option<(usize, usize)>; 16],
+    recent: [Option<(usize, usize)>; 32],
 }
 
 /// What a [`TypeCache`] keeps of one type.
@@ -652,12 +652,13 @@ impl<'py> TypeCache<'py> {
     /// [`TypeCache::quick`]'s answer when the object's type is a recent one and its decoder
     /// sizes it from its header (`Decoder::quick`) or its type alone; `None`: ask `quick`.
     #[inline]
-    pub fn known(&self, obj: &Bound<'py, PyAny>) -> Option<Quick> {
+    pub fn known(&mut self, obj: &Bound<'py, PyAny>) -> Option<Quick> {
         let key = obj.get_type_ptr() as usize;
-        let (k, i) = self.recent[(key >> 4) % self.recent.len()]?;
-        if k != key {
-            return None;
-        }
+        let way = (key >> 4) % self.recent.len();
+        let i = match self.recent[way] {
+            Some((k, i)) if k == key => i,
+            _ => self.recall(key, way)?,
+        };
         let t = &self.types[i];
         match (&t.same_for_all, &t.start) {
             _ if t.shape.is_some() => t.shape.as_ref()?.quick(obj),
@@ -665,6 +666,14 @@ impl<'py> TypeCache<'py> {
             (None, Some(start)) if !t.values => t.decoder.quick(obj, &t.tv, start),
             _ => None,
         }
+    }
+
+    /// The slot of a type met before but no longer among the recent ones, made recent again.
+    #[cold]
+    fn recall(&mut self, key: usize, way: usize) -> Option<usize> {
+        let i = *self.index.get(&key)?;
+        self.recent[way] = Some((key, i));
+        Some(i)
     }
 
     /// The object's extent and what it owns, when that is known without describing it

@@ -134,47 +134,55 @@ pub(super) fn prefetch(addr: usize) {
     let _ = addr;
 }
 
-/// The visit callback given to `tp_traverse`: records each non-null object address.
-unsafe extern "C" fn record(obj: *mut ffi::PyObject, arg: *mut c_void) -> c_int {
+/// The visit callback given to `tp_traverse`: hands each non-null object address to the
+/// closure of type `F` that `arg` points to.
+unsafe extern "C" fn visit<F: FnMut(usize)>(obj: *mut ffi::PyObject, arg: *mut c_void) -> c_int {
     if !obj.is_null() {
-        // SAFETY: `arg` is the `&mut Vec<usize>` `referents` passed to `tp_traverse`,
-        // which calls back on this thread before it returns; nothing else uses it meanwhile
-        let out = unsafe { &mut *arg.cast::<Vec<usize>>() };
-        out.push(obj as usize);
+        // SAFETY: `arg` is the `&mut F` `each_referent` passed to `tp_traverse`, which
+        // calls back on this thread before it returns; nothing else uses it meanwhile (a
+        // panic in it aborts the process: the callback is `extern "C"`)
+        let f = unsafe { &mut *arg.cast::<F>() };
+        f(obj as usize);
     }
     0
 }
 
-/// Append to `out` the addresses of the objects `obj` references: what its type's
-/// `tp_traverse` visits when `PyObject_IS_GC(obj)` (what `gc.get_referents` returns,
-/// Modules/gcmodule.c v3.10–v3.12, Python/gc.c v3.13–v3.15), then, for a dict, its keys.
-/// C code only: `tp_traverse` and `PyDict_Next` run no Python code and take no reference.
-pub fn referents(obj: &Bound<'_, PyAny>, out: &mut Vec<usize>) {
+/// Give `f` the address of each object `obj` references: what its type's `tp_traverse`
+/// visits when `PyObject_IS_GC(obj)` (what `gc.get_referents` returns, Modules/gcmodule.c
+/// v3.10–v3.12, Python/gc.c v3.13–v3.15), then, for a dict, its keys. C code only:
+/// `tp_traverse` and `PyDict_Next` run no Python code and take no reference; `f` is called
+/// from inside them and must run none either.
+pub fn each_referent<F: FnMut(usize)>(obj: &Bound<'_, PyAny>, mut f: F) {
     let o = obj.as_ptr();
     // SAFETY:
     // - the thread is attached and `obj` is a live object for the call
     // - `Py_TYPE` of a live object is its live type; `tp_is_gc` and `tp_traverse` are that
     //   type's own slots, called as `gc.get_referents` calls them (only when the type has
-    //   Py_TPFLAGS_HAVE_GC and `tp_is_gc`, if any, says yes), with `record` and `out`
+    //   Py_TPFLAGS_HAVE_GC and `tp_is_gc`, if any, says yes), with `visit::<F>` and `f`
     // - `PyDict_Next` walks a live dict's table and returns borrowed keys; the dict is not
     //   changed while it runs (no Python code runs)
     unsafe {
         let tp = ffi::Py_TYPE(o);
-        let is_gc = ffi::PyType_IS_GC(tp) != 0 && (*tp).tp_is_gc.is_none_or(|f| f(o) != 0);
+        let is_gc = ffi::PyType_IS_GC(tp) != 0 && (*tp).tp_is_gc.is_none_or(|g| g(o) != 0);
         if is_gc {
             if let Some(traverse) = (*tp).tp_traverse {
-                traverse(o, record, (out as *mut Vec<usize>).cast());
+                traverse(o, visit::<F>, (&mut f as *mut F).cast());
             }
         }
         if ffi::PyDict_Check(o) != 0 {
             let (mut pos, mut key, mut value) = (0, core::ptr::null_mut(), core::ptr::null_mut());
             while ffi::PyDict_Next(o, &mut pos, &mut key, &mut value) != 0 {
                 if !key.is_null() {
-                    out.push(key as usize);
+                    f(key as usize);
                 }
             }
         }
     }
+}
+
+/// Append to `out` the addresses [`each_referent`] gives.
+pub fn referents(obj: &Bound<'_, PyAny>, out: &mut Vec<usize>) {
+    each_referent(obj, |addr| out.push(addr));
 }
 
 /// Whether [`referents`] may report anything for `obj`: its type has `Py_TPFLAGS_HAVE_GC`
@@ -201,7 +209,6 @@ fn may_refer(obj: &Bound<'_, PyAny>) -> bool {
 pub struct Frontier<'py> {
     py: Python<'py>,
     pending: Vec<usize>,
-    scratch: Vec<usize>,
     held: Option<Vec<Bound<'py, PyAny>>>,
 }
 
@@ -212,7 +219,6 @@ impl<'py> Frontier<'py> {
         Self {
             py,
             pending: Vec::new(),
-            scratch: Vec::new(),
             held: hold.then(Vec::new),
         }
     }
@@ -227,28 +233,29 @@ impl<'py> Frontier<'py> {
 
     /// Queue the objects `obj` references (see [`referents`]) for which `keep(address)`
     /// says yes.
+    #[inline]
     pub fn expand(&mut self, obj: &Bound<'py, PyAny>, mut keep: impl FnMut(usize) -> bool) {
         if !may_refer(obj) {
             return;
         }
-        let mut found = std::mem::take(&mut self.scratch);
-        found.clear();
-        referents(obj, &mut found);
-        for &addr in &found {
-            if keep(addr) {
-                self.pending.push(addr);
-                if let Some(held) = &mut self.held {
+        let (py, pending) = (self.py, &mut self.pending);
+        match &mut self.held {
+            None => each_referent(obj, |addr| {
+                if keep(addr) {
+                    pending.push(addr);
+                }
+            }),
+            Some(held) => each_referent(obj, |addr| {
+                if keep(addr) {
+                    pending.push(addr);
                     // SAFETY: `addr` was just reported by `tp_traverse` (or `PyDict_Next`)
                     // of the live object `obj`, which holds a strong reference to it;
-                    // `from_borrowed_ptr` takes one of its own, kept in `held` until the
-                    // frontier is dropped
-                    held.push(unsafe {
-                        Bound::from_borrowed_ptr(self.py, addr as *mut ffi::PyObject)
-                    });
+                    // `from_borrowed_ptr` takes one of its own (no code runs), kept in
+                    // `held` until the frontier is dropped
+                    held.push(unsafe { Bound::from_borrowed_ptr(py, addr as *mut ffi::PyObject) });
                 }
-            }
+            }),
         }
-        self.scratch = found;
     }
 
     /// The object queued last, as a borrowed reference (no count taken: a walk over
