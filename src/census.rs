@@ -26,7 +26,7 @@ use crate::footprint;
 use crate::generations::{self, MAX_GC_NODES};
 use crate::raw::collector::{self, Paused};
 use crate::raw::gclist::HEADS;
-use crate::raw::traverse::{AddrBits, Frontier};
+use crate::raw::traverse::{referent_is_tracked, AddrBits, Frontier};
 use crate::render;
 use crate::walk::{self, PyTypeStat, Tally};
 
@@ -60,27 +60,21 @@ fn every_object<'py>(
     mut f: impl FnMut(&Bound<'py, PyAny>, bool) -> PyResult<()>,
 ) -> PyResult<AddrBits> {
     let heads = generations::validated_list_heads(py, paused)?;
-    // Every tracked object's address first, from the lists' links alone: then a referent
-    // is untracked exactly when the set does not hold it yet, and telling costs a bit in
-    // the set, not a read of the referent's GC head.
+    // Every object given so far. A referent not in it yet is new; it is untracked unless
+    // the collector tracks it (then it is given from its list, later in the walk).
     let mut seen = AddrBits::default();
-    for i in 0..HEADS {
-        heads
-            .each_address(i, MAX_GC_NODES, generations::checkpoint(py), |a| {
-                seen.insert(a);
-            })
-            .map_err(|e| generations::walk_error(e, &list_name(i)))?;
-    }
     let mut frontier = Frontier::new(py, paused, false);
+    let fresh = |seen: &mut AddrBits, addr| seen.insert_unless(addr, referent_is_tracked);
     for i in 0..HEADS {
         heads
             .each(py, i, MAX_GC_NODES, generations::checkpoint(py), |o| {
+                seen.insert(o.as_ptr() as usize);
                 f(o, true)?;
                 if untracked {
-                    frontier.expand(o, |addr| seen.insert(addr));
+                    frontier.expand(o, |addr| fresh(&mut seen, addr));
                     while let Some(u) = frontier.pop() {
                         f(&u, false)?;
-                        frontier.expand(&u, |addr| seen.insert(addr));
+                        frontier.expand(&u, |addr| fresh(&mut seen, addr));
                     }
                 }
                 Ok(())

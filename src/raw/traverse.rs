@@ -82,6 +82,13 @@ impl AddrBits {
     /// Add `addr`; whether it was not there yet.
     #[inline]
     pub fn insert(&mut self, addr: usize) -> bool {
+        self.insert_unless(addr, |_| false)
+    }
+
+    /// Add `addr` unless it is there already or `skip(addr)` says so (asked only of an
+    /// address not there); whether it was added.
+    #[inline]
+    pub fn insert_unless(&mut self, addr: usize, skip: impl FnOnce(usize) -> bool) -> bool {
         let region = addr >> REGION_SHIFT;
         let way = region % RECENT_REGIONS;
         let i = match self.recent[way] {
@@ -90,10 +97,12 @@ impl AddrBits {
         };
         let slot = (addr & ((1 << REGION_SHIFT) - 1)) >> 3;
         let (w, bit) = (slot / 64, 1u64 << (slot % 64));
-        let bits = &mut self.bitmaps[i];
-        let new = bits[w] & bit == 0;
-        bits[w] |= bit;
-        new
+        let word = &mut self.bitmaps[i][w];
+        if *word & bit != 0 || skip(addr) {
+            return false;
+        }
+        *word |= bit;
+        true
     }
 
     /// The bitmap of `region` (made when new), kept among the recent ones.
@@ -185,6 +194,23 @@ pub fn referents(obj: &Bound<'_, PyAny>, out: &mut Vec<usize>) {
     each_referent(obj, |addr| out.push(addr));
 }
 
+/// Whether the object at `addr`, just reported by [`each_referent`] of a live object, is
+/// tracked by the collector (`gc.is_tracked`): its type has `Py_TPFLAGS_HAVE_GC` and
+/// `PyObject_GC_IsTracked` says so (`_gc_next` set, Include/internal/pycore_gc.h
+/// v3.10–v3.15). Ints, floats and strs are told apart by their type's flag alone.
+#[inline]
+pub fn referent_is_tracked(addr: usize) -> bool {
+    let o = addr as *mut ffi::PyObject;
+    // SAFETY:
+    // - the thread is attached; `addr` is a live object, held by the object that reported
+    //   it (nothing ran and nothing was released since: the caller's contract)
+    // - `Py_TYPE` of a live object is its live type, whose flags this reads;
+    //   `PyObject_GC_IsTracked` reads the same flags, calls the type's own `tp_is_gc`
+    //   predicate (no side effects) and reads the GC head CPython allocated before the
+    //   object when `PyObject_IS_GC` holds
+    unsafe { ffi::PyType_IS_GC(ffi::Py_TYPE(o)) != 0 && ffi::PyObject_GC_IsTracked(o) != 0 }
+}
+
 /// Whether [`referents`] may report anything for `obj`: its type has `Py_TPFLAGS_HAVE_GC`
 /// (and so may have a `tp_traverse`) or it is a dict. A walk's ints, floats and strs have
 /// neither: asked before anything else is done for them.
@@ -242,6 +268,7 @@ impl<'py> Frontier<'py> {
         match &mut self.held {
             None => each_referent(obj, |addr| {
                 if keep(addr) {
+                    prefetch(addr);
                     pending.push(addr);
                 }
             }),
