@@ -52,11 +52,13 @@ impl Hasher for AddrHasher {
 /// A set of object addresses.
 pub type AddrSet = HashSet<usize, BuildHasherDefault<AddrHasher>>;
 
-/// A set of object addresses as bitmaps, one bit per 8-byte word of each 64 KiB region
-/// holding a member (1 KiB per region): a walk over millions of objects packed in arenas
-/// tests and sets a bit where a hash set would probe and grow. A region's bitmap is found
-/// through a hash map, a few recent ones kept at hand by address bits (a walk's objects
-/// come from a handful of arenas at a time).
+/// A set of object addresses as bitmaps, one bit per 16-byte granule of each 128 KiB
+/// region holding a member (1 KiB per region): a walk over millions of objects packed in
+/// arenas tests and sets a bit where a hash set would probe and grow. Every object is at
+/// least 16 bytes long (`ob_refcnt` and `ob_type`), so no two live objects start in the
+/// same granule, whatever their alignment (a static object may be 8-aligned). A region's
+/// bitmap is found through a hash map, a few recent ones kept at hand by address bits (a
+/// walk's objects come from a handful of arenas at a time).
 pub struct AddrBits {
     index: std::collections::HashMap<usize, usize, BuildHasherDefault<AddrHasher>>,
     bitmaps: Vec<[u64; REGION_WORDS]>,
@@ -74,8 +76,9 @@ impl Default for AddrBits {
     }
 }
 
-const REGION_SHIFT: u32 = 16;
-const REGION_WORDS: usize = (1 << REGION_SHIFT) / 8 / 64;
+const REGION_SHIFT: u32 = 17;
+const GRANULE_SHIFT: u32 = 4;
+const REGION_WORDS: usize = (1 << (REGION_SHIFT - GRANULE_SHIFT)) / 64;
 const RECENT_REGIONS: usize = 256;
 
 impl AddrBits {
@@ -95,7 +98,7 @@ impl AddrBits {
             (r, i) if r == region => i,
             _ => self.bitmap_of(region),
         };
-        let slot = (addr & ((1 << REGION_SHIFT) - 1)) >> 3;
+        let slot = (addr & ((1 << REGION_SHIFT) - 1)) >> GRANULE_SHIFT;
         let (w, bit) = (slot / 64, 1u64 << (slot % 64));
         let word = &mut self.bitmaps[i][w];
         if *word & bit != 0 || skip(addr) {
@@ -119,7 +122,7 @@ impl AddrBits {
 
     /// Whether `addr` is in the set.
     pub fn contains(&self, addr: usize) -> bool {
-        let slot = (addr & ((1 << REGION_SHIFT) - 1)) >> 3;
+        let slot = (addr & ((1 << REGION_SHIFT) - 1)) >> GRANULE_SHIFT;
         self.index
             .get(&(addr >> REGION_SHIFT))
             .is_some_and(|&i| self.bitmaps[i][slot / 64] & (1u64 << (slot % 64)) != 0)
@@ -310,10 +313,10 @@ mod tests {
     #[test]
     fn addr_bits_hold_each_address_once_across_regions() {
         let mut bits = AddrBits::default();
-        let addrs = [0x1000usize, 0x1008, 0x1_0000, 0x7f00_0000_fff8, 0x1000];
+        let addrs = [0x1000usize, 0x1018, 0x2_0000, 0x7f00_0000_fff8, 0x1000];
         let new: Vec<bool> = addrs.iter().map(|&a| bits.insert(a)).collect();
         assert_eq!(new, [true, true, true, true, false]);
-        assert!(bits.contains(0x1008) && bits.contains(0x7f00_0000_fff8));
-        assert!(!bits.contains(0x1010) && !bits.contains(0x2_0000));
+        assert!(bits.contains(0x1018) && bits.contains(0x7f00_0000_fff8));
+        assert!(!bits.contains(0x1020) && !bits.contains(0x4_0000));
     }
 }
