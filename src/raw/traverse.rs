@@ -268,6 +268,9 @@ impl<'py> Frontier<'py> {
             return;
         }
         let (py, pending) = (self.py, &mut self.pending);
+        // Each object queued is asked into the CPU's cache at once: its header loads
+        // while the rest of `obj`'s referents are visited and the ones queued after it
+        // looked at.
         match &mut self.held {
             None => each_referent(obj, |addr| {
                 if keep(addr) {
@@ -277,6 +280,7 @@ impl<'py> Frontier<'py> {
             }),
             Some(held) => each_referent(obj, |addr| {
                 if keep(addr) {
+                    prefetch(addr);
                     pending.push(addr);
                     // SAFETY: `addr` was just reported by `tp_traverse` (or `PyDict_Next`)
                     // of the live object `obj`, which holds a strong reference to it;
@@ -292,7 +296,8 @@ impl<'py> Frontier<'py> {
     /// millions of objects writes none of them).
     pub fn pop(&mut self) -> Option<Borrowed<'py, 'py, PyAny>> {
         let addr = self.pending.pop()?;
-        // The objects to be looked at next: their headers load while this one is.
+        // The objects to be looked at next: their headers load while this one is (a
+        // large container queues more objects than the cache keeps from `expand`'s asks).
         let n = self.pending.len();
         for &next in &self.pending[n.saturating_sub(PREFETCH_AHEAD)..] {
             prefetch(next);
