@@ -25,7 +25,7 @@ import types
 
 import pyhood
 import pytest
-from conftest import PY, RECORDED, Recording, dict_word
+from conftest import GC_HEAD_SIZE, PY, RECORDED, Recording, allocator_block, dict_word
 
 #: Py_TPFLAGS_HEAPTYPE (Include/object.h, every version): 1 << 9.
 TPFLAGS_HEAPTYPE = 1 << 9
@@ -170,6 +170,31 @@ def test_a_list_of_tuples_costs_its_tuples_ints_and_strings():
     assert fp.total >= fp.requested > sys.getsizeof(data)
     assert fp.shared.count == 0 and fp.not_followed == {} and fp.truncated is False
     assert_priced_as_walked(fp, data)
+
+
+def test_each_objects_bytes_are_the_block_its_allocator_set_aside():
+    """Tuples, floats and strs of a list are each one allocation: the request is
+    ``sys.getsizeof`` (a tuple's with the GC head before it), and the block the allocator
+    set aside for it is what its own header says (the pymalloc pool header, or the C
+    library's chunk, read with ctypes: ``allocator_block``). The walk's bytes per type are
+    those requests and those blocks, object by object."""
+    tuples = [(i + 5000, i + 6000) for i in range(N)] + [tuple(range(n)) for n in range(1, 70)]
+    floats = [i + 0.5 for i in range(N)]
+    strs = [f"s{i}" * (1 + i % 40) for i in range(N)]
+    data = [tuples, floats, strs]
+    fp = pyhood.deep_footprint(data, stop=(int,))
+    for name, objs, head in (
+        ("tuple", tuples, GC_HEAD_SIZE),
+        ("float", floats, 0),
+        ("str", strs, 0),
+    ):
+        distinct = list({id(o): o for o in objs}.values())
+        blocks = [allocator_block(id(o) - head, sys.getsizeof(o)) for o in distinct]
+        assert None not in [size for _, size in blocks], name
+        stat = fp.by_type[name]
+        assert stat.count == len(distinct), name
+        assert stat.requested == sum(sys.getsizeof(o) for o in distinct), name
+        assert stat.allocated == sum(size for _, size in blocks), name
 
 
 def test_a_dicts_string_keys_are_counted():

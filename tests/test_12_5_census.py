@@ -23,7 +23,16 @@ import weakref
 
 import pyhood
 import pytest
-from conftest import PY, PYMALLOC, RECORDED, Recording, configuration, dict_word
+from conftest import (
+    GC_HEAD_SIZE,
+    PY,
+    PYMALLOC,
+    RECORDED,
+    Recording,
+    allocator_block,
+    configuration,
+    dict_word,
+)
 
 
 class Counted:
@@ -36,6 +45,13 @@ class Grown:
 
 class Shown:
     pass
+
+
+class Slotted:
+    __slots__ = ("a", "b")
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
 
 
 class Probe(Recording):
@@ -77,6 +93,22 @@ def test_census_counts_every_live_instance(gc_disabled):
     del objs
     assert all(r() is None for r in refs)
     assert count(pyhood.census(), key(Counted)) == 0
+
+
+def test_a_classs_bytes_are_the_blocks_its_instances_were_given(gc_disabled):
+    """An instance of a class with ``__slots__`` is one allocation: its GC head and its
+    struct, ``sys.getsizeof`` bytes requested. The census's bytes for the class are those
+    requests, and the blocks the allocator set aside for them as its own headers say (the
+    pymalloc pool header, or the C library's chunk, read with ctypes), instance by
+    instance."""
+    keep = [Slotted(i, None) for i in range(5000)]
+    c = pyhood.census()
+    stat = c.by_type[key(Slotted)]
+    blocks = [allocator_block(id(o) - GC_HEAD_SIZE, sys.getsizeof(o)) for o in keep]
+    assert None not in [size for _, size in blocks]
+    assert stat.count == len(keep)
+    assert stat.requested == sum(sys.getsizeof(o) for o in keep)
+    assert stat.allocated == sum(size for _, size in blocks)
 
 
 def test_untracked_floats_held_in_a_list_are_counted(gc_disabled):
