@@ -198,20 +198,34 @@ pub fn referents(obj: &Bound<'_, PyAny>, out: &mut Vec<usize>) {
 }
 
 /// Whether the object at `addr`, just reported by [`each_referent`] of a live object, is
-/// tracked by the collector (`gc.is_tracked`): its type has `Py_TPFLAGS_HAVE_GC` and
-/// `PyObject_GC_IsTracked` says so (`_gc_next` set, Include/internal/pycore_gc.h
-/// v3.10–v3.15). Ints, floats and strs are told apart by their type's flag alone.
+/// tracked by the collector (`gc.is_tracked`): `PyObject_IS_GC` and `_gc_next` set
+/// (`_PyObject_GC_IS_TRACKED`, Include/internal/pycore_gc.h v3.10–v3.15; free-threaded
+/// builds, untested here: `PyObject_GC_IsTracked`, which reads their `ob_gc_bits`). Ints,
+/// floats and strs are told apart by their type's flag alone.
 #[inline]
 pub fn referent_is_tracked(addr: usize) -> bool {
     let o = addr as *mut ffi::PyObject;
     // SAFETY:
     // - the thread is attached; `addr` is a live object, held by the object that reported
     //   it (nothing ran and nothing was released since: the caller's contract)
-    // - `Py_TYPE` of a live object is its live type, whose flags this reads;
-    //   `PyObject_GC_IsTracked` reads the same flags, calls the type's own `tp_is_gc`
-    //   predicate (no side effects) and reads the GC head CPython allocated before the
-    //   object when `PyObject_IS_GC` holds
-    unsafe { ffi::PyType_IS_GC(ffi::Py_TYPE(o)) != 0 && ffi::PyObject_GC_IsTracked(o) != 0 }
+    // - `Py_TYPE` of a live object is its live type, whose flags and `tp_is_gc` predicate
+    //   (no side effects) this reads and calls as `PyObject_IS_GC` does
+    // - when `PyObject_IS_GC` holds, CPython allocated the object's `PyGC_Head` right
+    //   before it (`_Py_AS_GC`, Include/internal/pycore_gc.h v3.10–v3.15): its first
+    //   word, `_gc_next`, is read as the plain `uintptr_t` it is (unaligned: as `gclist` reads GC heads)
+    unsafe {
+        let tp = ffi::Py_TYPE(o);
+        if ffi::PyType_IS_GC(tp) == 0 || (*tp).tp_is_gc.is_some_and(|g| g(o) == 0) {
+            return false;
+        }
+        #[cfg(not(Py_GIL_DISABLED))]
+        let tracked = ((addr - crate::cpython::pycore_gc::GC_HEAD_SIZE) as *const usize)
+            .read_unaligned()
+            != 0;
+        #[cfg(Py_GIL_DISABLED)]
+        let tracked = ffi::PyObject_GC_IsTracked(o) != 0;
+        tracked
+    }
 }
 
 /// Whether [`referents`] may report anything for `obj`: its type has `Py_TPFLAGS_HAVE_GC`
