@@ -98,7 +98,7 @@ pub struct Tally {
     /// Per slot: whether a deep walk lists the type's objects apart (`not_followed`).
     apart: Vec<bool>,
     /// A few recent types and their slots, by address bits.
-    recent: [Option<(usize, usize)>; 16],
+    recent: [Option<(usize, usize)>; 32],
 }
 
 impl Tally {
