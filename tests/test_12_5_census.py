@@ -95,6 +95,46 @@ def test_census_counts_every_live_instance(gc_disabled):
     assert count(pyhood.census(), key(Counted)) == 0
 
 
+def test_untracked_objects_are_found_however_they_are_held(gc_disabled):
+    """An untracked object (a float) is counted wherever it is held: in a list, as a dict's
+    key, in a frozenset, in tuples and dicts that hold only untracked objects (collections
+    untrack such tuples, and up to 3.13 such dicts: then only a walk through them reaches
+    what they hold), in a tuple inside such a tuple, and in several places at once. Each of
+    the 7 × 300 floats made here is among the new objects of the diff (by identity: only
+    their addresses are kept, so nothing else holds them), counted once."""
+    n = 300
+    ids: list[int] = []
+
+    def made(i: int) -> float:
+        f = float(i) + 0.25
+        ids.append(id(f))
+        return f
+
+    gc.collect()
+    a = pyhood.census()
+    shared = [made(i) for i in range(n)]
+    held = {
+        "list": [made(i) for i in range(n)],
+        "dict keys": {made(i): None for i in range(n)},
+        "frozenset": frozenset(made(i) for i in range(n)),
+        "tuples": [(made(i), None) for i in range(n)],
+        "dicts": [{"k": made(i)} for i in range(n)],
+        "nested": [((made(i),),) for i in range(n)],
+        "shared": [shared, tuple(shared), {f: f for f in shared}],
+    }
+    del shared
+    gc.collect()
+    gc.collect()  # an outer tuple is untracked once its inner one is
+    b = pyhood.census()
+    assert len(set(ids)) == 7 * n
+    assert count(b, "float") - count(a, "float") >= 7 * n
+    new = a.diff(b).examples("float", 10_000_000)
+    assert set(ids) <= {id(x) for x in new}
+    assert len({id(x) for x in new}) == len(new)
+    assert count(pyhood.census(include_untracked=False), "float") == 0
+    del held
+
+
 def test_a_classs_bytes_are_the_blocks_its_instances_were_given(gc_disabled):
     """An instance of a class with ``__slots__`` is one allocation: its GC head and its
     struct, ``sys.getsizeof`` bytes requested. The census's bytes for the class are those
