@@ -101,7 +101,7 @@ def test_untracked_objects_are_found_however_they_are_held(gc_disabled):
     untrack such tuples, and up to 3.13 such dicts: then only a walk through them reaches
     what they hold), in a tuple inside such a tuple, and in several places at once. Each of
     the 7 × 300 floats made here is among the new objects of the diff (by identity: only
-    their addresses are kept, so nothing else holds them), counted once."""
+    their addresses are kept, so nothing else holds them), each handed out once."""
     n = 300
     ids: list[int] = []
 
@@ -127,7 +127,8 @@ def test_untracked_objects_are_found_however_they_are_held(gc_disabled):
     gc.collect()  # an outer tuple is untracked once its inner one is
     b = pyhood.census()
     assert len(set(ids)) == 7 * n
-    assert count(b, "float") - count(a, "float") >= 7 * n
+    # (Not a difference of counts: the collections may free some of the heap's older floats.)
+    assert count(b, "float") >= 7 * n
     new = a.diff(b).examples("float", 10_000_000)
     assert set(ids) <= {id(x) for x in new}
     assert len({id(x) for x in new}) == len(new)
