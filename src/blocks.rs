@@ -691,25 +691,35 @@ fn pool_fit(p: &PoolFacts, raw_start: usize, raw_len: usize, fit: Fit) -> Result
 /// [`pool_fit`]'s block size, `None` where it refuses.
 #[inline]
 fn pool_fit_size(p: &PoolFacts, raw_start: usize, raw_len: usize, fit: Fit) -> Option<usize> {
-    let (pool, szidx) = (p.pool, p.szidx);
+    (p.sound && in_class(p.pool, p.szidx, p.size, p.grid, raw_start, raw_len, fit))
+        .then_some(p.size as usize)
+}
+
+/// Whether `[raw_start, raw_start + raw_len)` is a block of the pool at `pool` whose size
+/// class is `szidx` (`size` bytes, `grid` its [`on_grid`] constant), allocated with `fit`:
+/// past the header, on the class's grid, and of a length the class serves.
+#[inline(always)]
+fn in_class(
+    pool: usize,
+    szidx: u32,
+    size: u32,
+    grid: u64,
+    raw_start: usize,
+    raw_len: usize,
+    fit: Fit,
+) -> bool {
     let expected_class = ((raw_len.wrapping_sub(1)) / PYMALLOC_ALIGNMENT) as u32;
-    let size = p.size as usize;
-    let from_first = raw_start.wrapping_sub(pool + POOL_OVERHEAD);
     let fits = match fit {
         Fit::Exact => szidx == expected_class,
         // `pymalloc_realloc` keeps the block when `4 * nbytes > 3 * size`.
         Fit::Realloc => {
-            szidx == expected_class || (szidx > expected_class && 4 * raw_len > 3 * size)
+            szidx == expected_class || (szidx > expected_class && 4 * raw_len > 3 * size as usize)
         }
         Fit::AtLeast => szidx >= expected_class,
     };
-    // `from_first < POOL_SIZE` once the block is past the header: a 32-bit remainder.
-    let valid = p.sound
-        && fits
-        && raw_start >= pool + POOL_OVERHEAD
-        && from_first < POOL_SIZE
-        && on_grid(from_first as u32, p.grid);
-    valid.then_some(size)
+    // Past the header (a wrapped difference is huge): a 32-bit remainder after that.
+    let from_first = raw_start.wrapping_sub(pool + POOL_OVERHEAD);
+    fits && from_first < POOL_SIZE - POOL_OVERHEAD && on_grid(from_first as u32, grid)
 }
 
 /// pymalloc: read and validate the pool header of the block's pool.
@@ -817,24 +827,9 @@ impl Sizer {
         }
         let span = &self.recent[way];
         match span.kind {
-            SpanKind::Pool => {
-                let expected_class = (len.wrapping_sub(1) / PYMALLOC_ALIGNMENT) as u32;
-                let fits = match fit {
-                    Fit::Exact => span.szidx == expected_class,
-                    Fit::Realloc => {
-                        span.szidx == expected_class
-                            || (span.szidx > expected_class && 4 * len > 3 * span.size as usize)
-                    }
-                    Fit::AtLeast => span.szidx >= expected_class,
-                };
-                // Past the header (a wrapped difference is huge) and on the class's grid.
-                let from_first = addr.wrapping_sub(pool + POOL_OVERHEAD);
-                let valid = fits
-                    && (1..=SMALL_REQUEST_THRESHOLD).contains(&len)
-                    && from_first < POOL_SIZE - POOL_OVERHEAD
-                    && on_grid(from_first as u32, span.grid);
-                valid.then_some(Known::Pymalloc(span.size as usize))
-            }
+            SpanKind::Pool => ((1..=SMALL_REQUEST_THRESHOLD).contains(&len)
+                && in_class(pool, span.szidx, span.size, span.grid, addr, len, fit))
+            .then_some(Known::Pymalloc(span.size as usize)),
             // A block of a heap pool beside an image is left to `block`.
             SpanKind::Image => {
                 overlaps_image(&self.images, addr, addr + 1).then_some(Known::Static)

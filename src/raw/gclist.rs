@@ -285,22 +285,6 @@ impl<'a> ValidatedHeads<'a> {
         self.walk_list(index, limit, checkpoint, |_| Ok(()))
     }
 
-    /// The address of every object on list `index` (0–3), in list order, with the checks
-    /// and bounds of [`count`](Self::count); returns how many. Nothing of the objects is
-    /// read: only their GC heads' links.
-    pub fn each_address(
-        &self,
-        index: usize,
-        limit: usize,
-        checkpoint: impl FnMut() -> PyResult<()>,
-        mut f: impl FnMut(usize),
-    ) -> Result<usize, WalkError> {
-        self.walk_list(index, limit, checkpoint, |node| {
-            f(node + GC_HEAD_SIZE);
-            Ok(())
-        })
-    }
-
     /// Every object on list `index` (0–3), in list order, given to `f` as a `Borrowed`
     /// reference, with the checks and bounds of [`count`](Self::count); returns how many.
     /// `f` must run no Python code, release no reference it did not take and make no
