@@ -49,31 +49,33 @@ pub fn refuse_free_threaded(what: &str) -> PyResult<()> {
     Ok(())
 }
 
-/// Every live object once: each object on the collector's lists (`f(obj, true)`), and,
-/// with `untracked`, each untracked object reachable from them (`f(obj, false)`), found
-/// right after the tracked object that reaches it. `f` must run no Python code and make
-/// no tracked object (`ValidatedHeads::each`). Returns the address of every object given.
+/// Every live object once: each object on the collector's lists, and, with `untracked`,
+/// each untracked object reachable from them, found right after the tracked object that
+/// reaches it. `f` must run no Python code and make no tracked object
+/// (`ValidatedHeads::each`). Returns the address of every object given, and how many of
+/// them were on the lists.
 fn every_object<'py>(
     py: Python<'py>,
     paused: &Paused,
     untracked: bool,
-    mut f: impl FnMut(&Bound<'py, PyAny>, bool) -> PyResult<()>,
-) -> PyResult<AddrBits> {
+    mut f: impl FnMut(&Bound<'py, PyAny>) -> PyResult<()>,
+) -> PyResult<(AddrBits, usize)> {
     let heads = generations::validated_list_heads(py, paused)?;
     // Every object given so far. A referent not in it yet is new; it is untracked unless
     // the collector tracks it (then it is given from its list, later in the walk).
     let mut seen = AddrBits::default();
     let mut frontier = Frontier::new(py, paused, false);
     let fresh = |seen: &mut AddrBits, addr| seen.insert_unless(addr, referent_is_tracked);
+    let mut tracked = 0;
     for i in 0..HEADS {
-        heads
+        tracked += heads
             .each(py, i, MAX_GC_NODES, generations::checkpoint(py), |o| {
                 seen.insert(o.as_ptr() as usize);
-                f(o, true)?;
+                f(o)?;
                 if untracked {
                     frontier.expand(o, |addr| fresh(&mut seen, addr));
                     while let Some(u) = frontier.pop() {
-                        f(&u, false)?;
+                        f(&u)?;
                         frontier.expand(&u, |addr| fresh(&mut seen, addr));
                     }
                 }
@@ -81,7 +83,7 @@ fn every_object<'py>(
             })
             .map_err(|e| generations::walk_error(e, &list_name(i)))?;
     }
-    Ok(seen)
+    Ok((seen, tracked))
 }
 
 /// Every live object of the interpreter, by type.
@@ -207,40 +209,45 @@ pub fn census(py: Python<'_>, include_untracked: bool) -> PyResult<Py<PyCensus>>
     refuse_free_threaded("census")?;
     collector::walk_snapshot(py, |paused| {
         let mut tally = Tally::default();
-        let (mut tracked, mut untracked) = (0usize, 0usize);
-        let (mut requested, mut allocated, mut pymalloc) = (0usize, 0usize, 0usize);
-        let mut unmeasured = 0usize;
+        let (mut pymalloc, mut unmeasured) = (0usize, 0usize);
         let mut costs = footprint::WalkCosts::new(py);
-        let addresses = crate::blocks::memoised(|| {
-            every_object(py, paused, include_untracked, |o, on_list| {
-                let c = costs.cost_or_refusal(o)?.unwrap_or_else(|| {
-                    unmeasured += 1;
-                    footprint::Cost::default()
-                });
-                tally.add(o, &c);
-                requested += c.requested;
-                allocated += c.allocated;
-                pymalloc += c.pymalloc;
-                if on_list {
-                    tracked += 1;
-                } else {
-                    untracked += 1;
-                }
-                Ok(())
-            })
+        let (addresses, tracked) = crate::blocks::memoised(|| {
+            every_object(
+                py,
+                paused,
+                include_untracked,
+                #[inline(always)]
+                |o| {
+                    match costs.cost_or_refusal(o)? {
+                        Some(c) => {
+                            tally.add(o, &c);
+                            pymalloc += c.pymalloc;
+                        }
+                        None => {
+                            unmeasured += 1;
+                            tally.add(o, &footprint::Cost::default());
+                        }
+                    }
+                    Ok(())
+                },
+            )
         })?;
         let in_use = crate::obmalloc::bytes_in_allocated_blocks(py).map(|b| b as usize);
+        // Each object was counted once, under its type: the totals are the types' sums.
+        let types = tally.merged();
+        let sum = |field: fn(&PyTypeStat) -> usize| types.iter().map(|(_, s)| field(s)).sum();
+        let objects: usize = sum(|s| s.count);
         Ok(PyCensus {
-            objects: tracked + untracked,
-            requested,
-            allocated,
+            objects,
+            requested: sum(|s| s.requested),
+            allocated: sum(|s| s.allocated),
             tracked,
-            untracked,
+            untracked: objects - tracked,
             pymalloc_reached: in_use.map(|_| pymalloc),
             pymalloc_in_use: in_use,
             include_untracked,
             unmeasured,
-            types: tally.merged(),
+            types,
             addresses: Arc::new(addresses),
         })
     })
@@ -358,7 +365,7 @@ impl PyCensusDiff {
             let mut found: Vec<Py<PyAny>> = Vec::new();
             let mut tally = Tally::default();
             let mut wanted: Vec<Option<bool>> = Vec::new();
-            every_object(py, &paused, self.include_untracked, |o, _| {
+            every_object(py, &paused, self.include_untracked, |o| {
                 if found.len() >= n {
                     return Ok(());
                 }

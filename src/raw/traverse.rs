@@ -129,7 +129,7 @@ impl AddrBits {
     }
 }
 
-/// How many of the next queued objects `Frontier::pop` asks the CPU to load ahead.
+/// How many pops ahead `Frontier::pop` asks the CPU to load a queued object.
 const PREFETCH_AHEAD: usize = 4;
 
 /// Ask the CPU to bring the header of the object at `addr` into its cache: a walk looks
@@ -161,7 +161,9 @@ unsafe extern "C" fn visit<F: FnMut(usize)>(obj: *mut ffi::PyObject, arg: *mut c
 
 /// Give `f` the address of each object `obj` references: what its type's `tp_traverse`
 /// visits when `PyObject_IS_GC(obj)` (what `gc.get_referents` returns, Modules/gcmodule.c
-/// v3.10–v3.12, Python/gc.c v3.13–v3.15), then, for a dict, its keys. C code only:
+/// v3.10–v3.12, Python/gc.c v3.13–v3.15; an exact tuple's or list's items are read in
+/// place, as their `tp_traverse` reads them: `exact_tuple_or_list_items`), then, for a
+/// dict, its keys. C code only:
 /// `tp_traverse` and `PyDict_Next` run no Python code and take no reference; `f` is called
 /// from inside them and must run none either.
 pub fn each_referent<F: FnMut(usize)>(obj: &Bound<'_, PyAny>, mut f: F) {
@@ -173,8 +175,18 @@ pub fn each_referent<F: FnMut(usize)>(obj: &Bound<'_, PyAny>, mut f: F) {
     //   Py_TPFLAGS_HAVE_GC and `tp_is_gc`, if any, says yes), with `visit::<F>` and `f`
     // - `PyDict_Next` walks a live dict's table and returns borrowed keys; the dict is not
     //   changed while it runs (no Python code runs)
+    // - `exact_tuple_or_list_items` is called as it requires: `o` is live, `tp` its type,
+    //   and its slice is read at once, with no Python code run (`f` runs none)
     unsafe {
         let tp = ffi::Py_TYPE(o);
+        if let Some(items) = exact_tuple_or_list_items(o, tp) {
+            for &item in items {
+                if item != 0 {
+                    f(item);
+                }
+            }
+            return;
+        }
         let is_gc = ffi::PyType_IS_GC(tp) != 0 && (*tp).tp_is_gc.is_none_or(|g| g(o) != 0);
         if is_gc {
             if let Some(traverse) = (*tp).tp_traverse {
@@ -189,6 +201,49 @@ pub fn each_referent<F: FnMut(usize)>(obj: &Bound<'_, PyAny>, mut f: F) {
                 }
             }
         }
+    }
+}
+
+/// The item slots of `o` when its type `tp` is exactly `tuple` or `list`: what their
+/// `tp_traverse` visits, in its order (`tupletraverse`: `ob_item[0..Py_SIZE)`,
+/// Objects/tupleobject.c; `list_traverse`: the same, Objects/listobject.c; v3.10–v3.15),
+/// read in place instead of through a call per item.
+///
+/// # Safety
+/// The thread is attached, `o` is a live object and `tp` its type; the slice is used before
+/// anything can change the container (no Python code runs, nothing is released).
+#[inline(always)]
+unsafe fn exact_tuple_or_list_items<'a>(
+    o: *mut ffi::PyObject,
+    tp: *mut ffi::PyTypeObject,
+) -> Option<&'a [usize]> {
+    use crate::cpython::listobject::PyListObject;
+    use crate::cpython::tupleobject::PyTupleObject;
+    // SAFETY:
+    // - an exact tuple holds `Py_SIZE` item slots inline from `ob_item`; an exact list's
+    //   `ob_item` points to at least `Py_SIZE` allocated slots (`0 <= ob_size <=
+    //   allocated`), NULL while it has none (`PyTupleObject`, `PyListObject`, declared in
+    //   `cpython` from the headers of each version); the words are read as CPython's own
+    //   `PyTuple_GET_ITEM`/`PyList_GET_ITEM` read them
+    unsafe {
+        let n = usize::try_from(ffi::Py_SIZE(o)).ok()?;
+        let first = if core::ptr::eq(tp, &raw mut ffi::PyTuple_Type) {
+            o.cast::<u8>()
+                .add(PyTupleObject::ob_item.offset)
+                .cast::<usize>()
+        } else if core::ptr::eq(tp, &raw mut ffi::PyList_Type) {
+            o.cast::<u8>()
+                .add(PyListObject::ob_item.offset)
+                .cast::<*const usize>()
+                .read()
+        } else {
+            return None;
+        };
+        Some(if n == 0 || first.is_null() {
+            &[]
+        } else {
+            core::slice::from_raw_parts(first, n)
+        })
     }
 }
 
@@ -310,11 +365,16 @@ impl<'py> Frontier<'py> {
     /// millions of objects writes none of them).
     pub fn pop(&mut self) -> Option<Borrowed<'py, 'py, PyAny>> {
         let addr = self.pending.pop()?;
-        // The objects to be looked at next: their headers load while this one is (a
+        // The object to be looked at `PREFETCH_AHEAD` pops from now (unless more are
+        // queued meanwhile): its header loads while this one and the next are looked at (a
         // large container queues more objects than the cache keeps from `expand`'s asks).
-        let n = self.pending.len();
-        for &next in &self.pending[n.saturating_sub(PREFETCH_AHEAD)..] {
-            prefetch(next);
+        if let Some(&later) = self
+            .pending
+            .len()
+            .checked_sub(PREFETCH_AHEAD)
+            .map(|i| &self.pending[i])
+        {
+            prefetch(later);
         }
         // SAFETY:
         // - `addr` was queued by `push` (a root the caller held) or `expand` (reported by
