@@ -180,7 +180,7 @@ pub fn each_referent<F: FnMut(usize)>(obj: &Bound<'_, PyAny>, mut f: F) {
     unsafe {
         let tp = ffi::Py_TYPE(o);
         if let Some(items) = exact_tuple_or_list_items(o, tp) {
-            for &item in items {
+            for &item in items.iter().rev() {
                 if item != 0 {
                     f(item);
                 }
@@ -205,9 +205,10 @@ pub fn each_referent<F: FnMut(usize)>(obj: &Bound<'_, PyAny>, mut f: F) {
 }
 
 /// The item slots of `o` when its type `tp` is exactly `tuple` or `list`: what their
-/// `tp_traverse` visits, in its order (`tupletraverse`: `ob_item[0..Py_SIZE)`,
-/// Objects/tupleobject.c; `list_traverse`: the same, Objects/listobject.c; v3.10–v3.15),
-/// read in place instead of through a call per item.
+/// `tp_traverse` visits, read in place instead of through a call per item. Both visit
+/// `ob_item[Py_SIZE - 1]` down to `ob_item[0]`, skipping NULL (`tupletraverse`,
+/// Objects/tupleobject.c; `list_traverse`, Objects/listobject.c; v3.10–v3.15): the caller
+/// walks the slice backwards to give the same order.
 ///
 /// # Safety
 /// The thread is attached, `o` is a live object and `tp` its type; the slice is used before
