@@ -218,16 +218,12 @@ pub fn census(py: Python<'_>, include_untracked: bool) -> PyResult<Py<PyCensus>>
                 include_untracked,
                 #[inline(always)]
                 |o| {
-                    match costs.cost_or_refusal(o)? {
-                        Some(c) => {
-                            tally.add(o, &c);
-                            pymalloc += c.pymalloc;
-                        }
-                        None => {
-                            unmeasured += 1;
-                            tally.add(o, &footprint::Cost::default());
-                        }
-                    }
+                    let c = costs.cost_or_refusal(o)?.unwrap_or_else(|| {
+                        unmeasured += 1;
+                        footprint::Cost::default()
+                    });
+                    tally.add(o, &c);
+                    pymalloc += c.pymalloc;
                     Ok(())
                 },
             )
